@@ -1,0 +1,55 @@
+"""The one tidy table every parser returns and the store holds.
+
+One row is one published (or clearly labelled computed) number: a country, a year, an indicator.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# Column -> meaning. Parsers return exactly these columns, in this order.
+TIDY_COLUMNS = {
+    "iso3": "ISO 3166 alpha-3 code, or the publisher's aggregate code (WLD, SAS, LMC, ZZI.SA...)",
+    "country": "Country or aggregate name as the publisher spells it",
+    "year": "Year the value refers to (int); SIPRI government-share years are fiscal years, see note",
+    "indicator": "Our indicator id (data/catalogue/indicators/*.yaml)",
+    "value": "The number, in `unit` (float); rows with no value are dropped, never filled",
+    "unit": "Unit as shown to users, e.g. '% of GDP'",
+    "source": "Source id (data/catalogue/sources.yaml)",
+    "code": "The publisher's own code for the series (e.g. MS.MIL.XPND.GD.ZS, hdi, 'Share of GDP')",
+    "file": "Path of the raw file under data/snapshots/ the value was read from",
+    "note": "Anything a chart must say to be honest about this value ('' when nothing)",
+    "computed": "True when we computed the value (e.g. a yearly HDI rank) rather than read it",
+}
+TIDY_DTYPES = {
+    "iso3": "string",
+    "country": "string",
+    "year": "int64",
+    "indicator": "string",
+    "value": "float64",
+    "unit": "string",
+    "source": "string",
+    "code": "string",
+    "file": "string",
+    "note": "string",
+    "computed": "bool",
+}
+
+
+class ParseError(ValueError):
+    """A raw file does not have the shape its parser expects. The message names the file and what is wrong."""
+
+
+def empty_tidy() -> pd.DataFrame:
+    return pd.DataFrame({col: pd.Series(dtype=dtype) for col, dtype in TIDY_DTYPES.items()})
+
+
+def check_tidy(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
+    """Return `frame` with exactly the tidy columns and dtypes, or raise ParseError naming `origin`."""
+    missing = [c for c in TIDY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ParseError(f"{origin}: parser output lacks columns {missing}")
+    frame = frame[list(TIDY_COLUMNS)].astype(TIDY_DTYPES)
+    if frame["value"].isna().any():
+        raise ParseError(f"{origin}: parser output has empty values; drop them, do not fill them")
+    return frame.reset_index(drop=True)

@@ -1,0 +1,118 @@
+"""Snapshot files and their sidecars.
+
+Each raw file under data/snapshots/ is kept byte for byte as published, with a `<file>.meta.yaml`
+beside it: `origin` (hand-written: who published it, where, under which licence) and `outs`
+(machine-written: md5, size, when it was taken). Only the refresh command rewrites `outs`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from src.paths import SNAPSHOT_DIR
+
+SIDECAR_SUFFIX = ".meta.yaml"
+# Documentation files kept beside the snapshots: not publisher data, so no sidecar.
+NOT_DATA = {"PROVENANCE.md", "COVERAGE_PAK.csv", ".gitkeep"}
+
+
+class SnapshotError(Exception):
+    """A snapshot file or its sidecar is missing, unreadable or does not match its checksum."""
+
+
+def md5_of(path: Path) -> str:
+    """Return the hex md5 of a file, read in chunks."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sidecar_path(data_file: Path) -> Path:
+    return data_file.with_name(data_file.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(data_file: Path) -> dict:
+    """Read the sidecar of a data file.
+
+    Raises:
+        SnapshotError: the sidecar is missing or is not a YAML mapping with `origin` and `outs`.
+    """
+    meta_file = sidecar_path(data_file)
+    if not meta_file.exists():
+        raise SnapshotError(f"{data_file}: no sidecar {meta_file.name} beside it")
+    try:
+        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SnapshotError(f"{meta_file}: not valid YAML ({exc})") from exc
+    if not isinstance(meta, dict) or "origin" not in meta or "outs" not in meta:
+        raise SnapshotError(f"{meta_file}: expected a mapping with 'origin' and 'outs'")
+    return meta
+
+
+def write_sidecar(data_file: Path, meta: dict) -> None:
+    sidecar_path(data_file).write_text(
+        yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
+    )
+
+
+def data_files(snapshot_dir: Path = SNAPSHOT_DIR) -> list[Path]:
+    """Every raw data file that has (or should have) a sidecar, sorted."""
+    return sorted(
+        p
+        for p in snapshot_dir.rglob("*")
+        if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX) and p.name not in NOT_DATA
+    )
+
+
+@dataclass(frozen=True)
+class ChecksumProblem:
+    file: Path
+    problem: str
+
+
+def verify(snapshot_dir: Path = SNAPSHOT_DIR) -> list[ChecksumProblem]:
+    """Check every data file against the md5 and size recorded in its sidecar.
+
+    Returns:
+        One ChecksumProblem per file that is missing a sidecar, or whose bytes differ from it;
+        an empty list when everything matches.
+    """
+    problems = []
+    for data_file in data_files(snapshot_dir):
+        try:
+            outs = read_sidecar(data_file)["outs"]
+        except SnapshotError as exc:
+            problems.append(ChecksumProblem(data_file, str(exc)))
+            continue
+        actual_md5, actual_size = md5_of(data_file), data_file.stat().st_size
+        if actual_md5 != outs.get("md5") or actual_size != outs.get("size"):
+            problems.append(
+                ChecksumProblem(
+                    data_file,
+                    f"md5 {actual_md5} / {actual_size} bytes on disk, sidecar says "
+                    f"{outs.get('md5')} / {outs.get('size')} bytes: the file was changed",
+                )
+            )
+    for meta_file in snapshot_dir.rglob("*" + SIDECAR_SUFFIX):
+        data_file = meta_file.with_name(meta_file.name[: -len(SIDECAR_SUFFIX)])
+        if not data_file.exists():
+            problems.append(ChecksumProblem(data_file, "sidecar present but the data file is missing"))
+    return problems
+
+
+def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
+    """A short key over every sidecar's recorded md5: changes whenever a refresh rewrites a file.
+
+    Cheap (reads the small sidecars, not the data), so the app can key its cache on it.
+    """
+    digest = hashlib.md5()
+    for meta_file in sorted(snapshot_dir.rglob("*" + SIDECAR_SUFFIX)):
+        digest.update(str(meta_file.relative_to(snapshot_dir)).encode())
+        digest.update(meta_file.read_bytes())
+    return digest.hexdigest()[:16]
