@@ -8,7 +8,14 @@ beside it: `origin` (hand-written: who published it, where, under which licence)
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -56,9 +63,14 @@ def read_sidecar(data_file: Path) -> dict:
 
 
 def write_sidecar(data_file: Path, meta: dict) -> None:
-    sidecar_path(data_file).write_text(
-        yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8"
-    )
+    """Write the sidecar through a temporary file and os.replace, so a reader never sees half of it."""
+    target = sidecar_path(data_file)
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        temporary.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def data_files(snapshot_dir: Path = SNAPSHOT_DIR) -> list[Path]:
@@ -116,3 +128,100 @@ def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
         digest.update(str(meta_file.relative_to(snapshot_dir)).encode())
         digest.update(meta_file.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# --- Atomic replacement, used by the refresh command (src/refresh.py) --------------------------------------
+# A refresh downloads into a staging folder on the same filesystem, validates there, and only then moves the
+# files in with os.replace (atomic per file). If anything fails mid-way, the previous files and sidecars are
+# put back, so the snapshot is either all old or all new for a source.
+
+STAGING_PREFIX = ".refresh-staging-"
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A validated download waiting in the staging folder to replace (or create) a snapshot file.
+
+    `outs` holds what the refresh learned (url, bytes, source_last_updated, ...); md5 and size are added
+    from the staged bytes. `origin` is used only when the target has no sidecar yet (a brand-new file).
+    """
+
+    staged: Path
+    target: Path
+    source: str
+    description: str
+    outs: dict
+    origin: dict
+
+
+@contextmanager
+def staging_area(snapshot_dir: Path = SNAPSHOT_DIR) -> Iterator[Path]:
+    """A fresh folder beside `snapshot_dir` (same filesystem, so os.replace is atomic), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=snapshot_dir.parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def stage_bytes(staging: Path, relative: str, content: bytes) -> Path:
+    """Write `content` to `staging/relative`, flushed to disk, and return its path."""
+    path = staging / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+def _new_sidecar(item: StagedFile, now: datetime) -> dict:
+    target = item.target
+    meta = read_sidecar(target) if sidecar_path(target).exists() else {
+        "source": item.source,
+        "description": item.description,
+        "origin": dict(item.origin),
+    }
+    meta["outs"] = {
+        "md5": md5_of(item.staged),
+        "size": item.staged.stat().st_size,
+        "date_accessed": now.date().isoformat(),
+        **item.outs,
+        "refreshed_at": now.isoformat(timespec="seconds"),
+        "retrieved_by": "python -m src.refresh",
+    }
+    return meta
+
+
+def replace_atomically(items: list[StagedFile], staging: Path, now: datetime | None = None) -> None:
+    """Move staged files into the snapshot and rewrite their sidecars' `outs`, all or nothing.
+
+    The hand-written `origin` of an existing sidecar is kept; a new file gets `item.origin`.
+
+    Raises:
+        SnapshotError: a file could not be moved in; every file and sidecar touched so far is restored.
+    """
+    now = now or datetime.now(UTC)
+    steps = []  # (path changed, action), data file before its sidecar
+    for item in items:
+        item.target.parent.mkdir(parents=True, exist_ok=True)
+        steps.append((item.target, partial(os.replace, item.staged, item.target)))
+        steps.append((sidecar_path(item.target), partial(write_sidecar, item.target, _new_sidecar(item, now))))
+    backup = staging / ".previous"
+    backup.mkdir(parents=True, exist_ok=True)
+    done: list[tuple[Path, Path | None]] = []  # (path, its backup copy or None when it is new)
+    try:
+        for path, action in steps:
+            kept = None
+            if path.exists():
+                kept = backup / str(len(done))
+                shutil.copy2(path, kept)
+            done.append((path, kept))
+            action()
+    except OSError as exc:
+        for path, kept in reversed(done):
+            if kept is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(kept, path)
+        raise SnapshotError(f"could not move the new files into the snapshot ({exc}); the previous files are back")

@@ -1,0 +1,93 @@
+"""A minimal Streamlit client speaking the app's own websocket protocol, for load measurements.
+
+A browser per simulated user would measure Chromium more than our app on a 2-core machine; this client
+sends the same protobuf messages the Streamlit frontend sends (BackMsg.rerun_script) and times the run
+until the server says the script finished, so many sessions can be driven from one process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import websocket  # websocket-client
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+
+
+@dataclass
+class RunResult:
+    seconds: float
+    elements: int
+    exceptions: list[str]
+    finished: bool
+    # widget id -> (element type, label, options) of the selectboxes seen, for a later widget change
+    selectboxes: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+
+
+class StreamlitSession:
+    """One simulated browser tab connected to a running Streamlit server."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0):
+        ws_url = base_url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
+        self.timeout = timeout
+        self.ws = websocket.create_connection(ws_url, subprotocols=["streamlit"], timeout=timeout)
+        self.page_script_hash = ""
+
+    def close(self) -> None:
+        try:
+            self.ws.close()
+        except Exception:  # noqa: BLE001 - closing a dead socket is not an error worth reporting
+            pass
+
+    def run(self, page_name: str, query_string: str = "", widgets: list[WidgetState] | None = None) -> RunResult:
+        """Ask the server to run `page_name` and wait until the run finishes."""
+        state = ClientState(query_string=query_string, page_name=page_name, page_script_hash=self.page_script_hash)
+        if widgets:
+            state.widget_states.CopyFrom(WidgetStates(widgets=widgets))
+        message = BackMsg()
+        message.rerun_script.CopyFrom(state)
+        started = time.perf_counter()
+        self.ws.send_binary(message.SerializeToString())
+        return self._read_until_finished(started)
+
+    def _read_until_finished(self, started: float) -> RunResult:
+        result = RunResult(seconds=0.0, elements=0, exceptions=[], finished=False)
+        deadline = started + self.timeout
+        while time.perf_counter() < deadline:
+            raw = self.ws.recv()
+            if not isinstance(raw, bytes):
+                continue
+            msg = ForwardMsg()
+            msg.ParseFromString(raw)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                self.page_script_hash = msg.new_session.page_script_hash or self.page_script_hash
+            elif kind == "page_info_changed" or kind == "pages_changed":
+                pass
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                element = msg.delta.new_element
+                element_type = element.WhichOneof("type")
+                result.elements += 1
+                if element_type == "exception":
+                    result.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+                elif element_type == "selectbox":
+                    box = element.selectbox
+                    result.selectboxes[box.id] = (box.label, list(box.options))
+            elif kind == "script_finished":
+                status = msg.script_finished
+                if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                    result.finished = status == ForwardMsg.FINISHED_SUCCESSFULLY
+                    break
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+def change_selectbox(result: RunResult, label_contains: str) -> list[WidgetState]:
+    """Widget states that pick a different option in the first selectbox whose label contains the text."""
+    for widget_id, (label, options) in result.selectboxes.items():
+        if label_contains.lower() in label.lower() and len(options) > 1:
+            return [WidgetState(id=widget_id, string_value=options[1])]
+    return []

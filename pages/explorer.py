@@ -1,0 +1,91 @@
+"""Explorer: any indicator in the store for any countries and years, as a line, a sorted bar or a scatter of two
+indicators, with a table of exactly the values drawn and a CSV download. Every setting lives in the URL."""
+
+import pandas as pd
+import streamlit as st
+
+from src import ui
+from src.charts import evidence
+
+# Plain words, because a bound widget writes the option as shown into the URL (?chart=bar).
+CHART_KINDS = ("line", "bar", "scatter")
+
+st.title("Explorer")
+st.markdown(
+    "Pick an indicator, countries and years. Each point keeps its own year: a gap in a line is a year the "
+    "source has no value for, and the bar chart shows each country's latest year in brackets. "
+    "Copy the address bar to share exactly this view."
+)
+
+store = ui.get_store()
+indicators = ui.get_indicators()
+sources = ui.get_sources()
+names = ui.country_names()
+aggregates = ui.choices()["aggregates"]
+
+with st.sidebar:
+    indicator_id = ui.indicator_picker(default="wdi_mil_gdp")
+    countries = ui.countries_picker(default=("PAK", "IND", "BGD", "LKA", "NPL", "SAS"))
+    first, last = int(store.values["year"].min()), int(store.values["year"].max())
+    start, end = ui.year_range(bounds=(first, last), default=(max(first, 1990), last))
+
+kind = st.segmented_control(
+    "Chart", CHART_KINDS, default="line", key="chart", bind="query-params",
+    help="line: over time; bar: each country's latest value; scatter: two indicators against each other.",
+) or "line"
+indicator = indicators[indicator_id]
+focus = countries[0] if countries else None
+
+if not countries:
+    st.info("Pick at least one country in the sidebar.")
+    st.stop()
+
+if kind == "line":
+    options = st.columns(2)
+    log_y = options[0].toggle("Log scale", key="log", bind="query-params")
+    relative = options[1].toggle(
+        f"Change since {start} (%)", key="relative", bind="query-params",
+        help="Each country's values as % change from its own first value in or after the start year (computed).",
+    )
+    rows = store.series(indicator_id, countries, (start, end))
+    drawn = evidence.relative_change(rows, start) if relative else rows
+    title = f"{indicator.short_name}: % change from each country's first value since {start}" if relative else None
+    fig = evidence.time_series_figure(
+        drawn, indicator=None if relative else indicator, countries=countries, focus=focus, names=names,
+        aggregates=aggregates, years=(start, end), sources=sources, log_y=log_y and not relative, title=title,
+    )
+    if log_y and relative:
+        st.caption("Log scale is off for % change, which can be negative.")
+elif kind == "bar":
+    drawn = store.latest(indicator_id, countries, min_year=start, max_year=end)
+    fig = evidence.latest_bar_figure(
+        drawn, indicator=indicator, focus=focus, names=names, aggregates=aggregates, sources=sources,
+        title=f"{indicator.short_name}: latest value per country, {start}-{end}",
+    )
+else:
+    second_id = ui.indicator_picker(
+        container=st, key="indicator2", label="Second indicator (vertical axis)", default="wdi_life_expectancy"
+    )
+    options = st.columns(2)
+    log_x = options[0].toggle("Log scale (horizontal)", key="logx", bind="query-params")
+    log_y = options[1].toggle("Log scale (vertical)", key="log", bind="query-params")
+    x_rows = store.series(indicator_id, countries, (start, end))
+    y_rows = store.series(second_id, countries, (start, end))
+    fig = evidence.scatter_figure(
+        x_rows, y_rows, x_indicator=indicator, y_indicator=indicators[second_id], focus=focus, names=names,
+        sources=sources, log_x=log_x, log_y=log_y,
+    )
+    # The table and the CSV hold exactly the pairs drawn: both indicators, same country and year.
+    drawn_keys = evidence.match_pairs(x_rows, y_rows)[["iso3", "year"]]
+    drawn = pd.concat([x_rows.merge(drawn_keys), y_rows.merge(drawn_keys)], ignore_index=True)
+
+ui.show_figure(fig)
+st.markdown(f"**{indicator.short_name}**: {indicator.definition}")
+if indicator.note:
+    st.caption(indicator.note)
+
+with st.expander("Table of the values drawn", expanded=False):
+    columns = [c for c in ("country", "iso3", "year", "indicator", "value", "unit", "source", "code", "note",
+                           "computed", "base_year") if c in drawn]
+    st.dataframe(drawn[columns], hide_index=True, width="stretch")
+ui.download_csv(drawn, f"{indicator_id}_{start}-{end}.csv")

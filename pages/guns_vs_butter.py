@@ -1,0 +1,84 @@
+"""Guns vs butter: defence spending beside health plus education spending for the focus country and its peers,
+as % of GDP or % of government spending, with their ratio and, where the data has it, debt interest."""
+
+import pandas as pd
+import streamlit as st
+
+from src import ui
+from src.charts import evidence
+from src.events import events_for
+
+# basis (as shown and as written into the URL) -> (unit, concepts of the military, health and education series,
+# interest concept or None)
+BASES = {
+    "GDP": ("% of GDP", ("military_gdp", "health_gov_gdp", "edu_gdp"), None),
+    "government spending": (
+        "% of government spending",
+        ("military_gov_share", "health_gov_share", "edu_gov_share"),
+        "interest_expense",
+    ),
+}
+
+st.title("Guns vs butter")
+st.markdown(
+    "The experts say a major share of Pakistan's budget goes to the military while health and education get "
+    "little (claims C1.1, C2.1, C2.5). Here are the three side by side, and how many times larger military "
+    "spending is than health and education spending together. A higher ratio means defence weighs more against "
+    "human development spending; the chart shows priorities, not cause and effect."
+)
+
+store = ui.get_store()
+indicators = ui.get_indicators()
+sources = ui.get_sources()
+names = ui.country_names()
+
+with st.sidebar:
+    focus = ui.focus_country_picker()
+    peers = ui.peer_group_picker(focus)
+    start, end = ui.year_range(bounds=(1960, int(store.values["year"].max())), default=(1990, 2024))
+
+basis = st.segmented_control(
+    "Spending as a share of", list(BASES), default="GDP", key="basis", bind="query-params"
+) or "GDP"
+label, concepts, interest_concept = BASES[basis]
+series_ids = [ui.concept_indicator(c) for c in concepts]
+missing = [c for c, i in zip(concepts, series_ids) if i is None]
+if missing:
+    st.warning(
+        f"The data have no series for {', '.join(missing)} yet; run `python -m src.refresh` to download the "
+        "World Bank series. The chart shows what there is."
+    )
+countries = list(dict.fromkeys([focus, *peers.members]))
+all_events = ui.get_events()
+events = events_for(all_events, focus) if all_events is not None else None
+parts = [store.series(i, countries, (start, end)) if i else store.values.iloc[0:0] for i in series_ids]
+table = evidence.guns_vs_butter_table(*parts)
+interest_id = ui.concept_indicator(interest_concept) if interest_concept else None
+interest = store.series(interest_id, [focus], (start, end)) if interest_id else None
+used = pd.concat([*parts, *([interest] if interest is not None else [])], ignore_index=True)
+
+fig = evidence.guns_vs_butter_figure(
+    table, focus=focus, peers=peers.members, basis=label, names=names, years=(start, end), interest=interest,
+    interest_label=indicators[interest_id].short_name if interest_id else "Interest payments",
+    events=events, source_rows=used, sources=sources,
+)
+ui.show_figure(fig)
+
+series_names = ", ".join(f"{indicators[i].short_name} [{i}]" for i in series_ids if i)
+st.caption(f"Series used: {series_names}.")
+if interest_concept and interest_id is None:
+    st.info("Interest payments (% of government expense) come only with `python -m src.refresh`; not shown.")
+elif not interest_concept:
+    st.info("Debt interest is published as % of revenue or expense, not of GDP: switch to 'government spending' "
+            "to see it beside the other shares (when the data has it).")
+
+mine = table[table["iso3"] == focus].dropna(subset=["military", "health", "education"], how="all")
+st.subheader(f"{names.get(focus, focus)}: the numbers, year by year")
+st.dataframe(
+    mine.drop(columns=["iso3"]).rename(
+        columns={"butter": "health + education (computed)", "ratio": "military / (health + education), computed"}
+    ),
+    hide_index=True,
+    width="stretch",
+)
+ui.download_csv(used, f"guns_vs_butter_{basis.replace(' ', '_').lower()}_{focus}_{start}-{end}.csv")

@@ -1,0 +1,77 @@
+"""HDI: the focus country's Human Development Index value and rank over time, against its peers and the
+published HDI groups. UNDP publishes a rank for the latest year only; the yearly rank is computed and says so."""
+
+import streamlit as st
+
+from src import ui
+from src.charts import evidence
+from src.charts.common import format_value
+
+HDI, OFFICIAL_RANK, COMPUTED_RANK = "undp_hdi", "undp_hdi_rank", "undp_hdi_rank_computed"
+
+st.title("Human Development Index")
+st.markdown(
+    "The experts say Pakistan ranks low on the Human Development Index (claim A3.1). The HDI combines a long "
+    "and healthy life, knowledge and a decent standard of living into one number from 0 to 1. "
+    "UNDP publishes the official rank for its latest year only; the rank for earlier years is computed here "
+    "from each year's HDI values, among the countries that have a value that year."
+)
+
+store = ui.get_store()
+sources = ui.get_sources()
+names = ui.country_names()
+if HDI not in ui.choices()["indicators"]:
+    st.warning("The data store has no HDI values (the UNDP file could not be read); see the Sources page.")
+    st.stop()
+
+hdi_years = store.series(HDI)["year"]
+undp_groups = [a for a in ui.choices()["aggregates"] if a in set(store.series(HDI)["iso3"])]
+
+with st.sidebar:
+    focus = ui.focus_country_picker()
+    peers = ui.peer_group_picker(focus)
+    start, end = ui.year_range(
+        bounds=(int(hdi_years.min()), int(hdi_years.max())), default=(int(hdi_years.min()), int(hdi_years.max()))
+    )
+    # Default groups: the four published HDI tiers and the focus country's UNDP region, as UNDP publishes them.
+    region = store.countries.set_index("iso3")["undp_region"].get(focus)
+    default_groups = [
+        a for a in undp_groups if "human development" in names.get(a, "").lower() or a.split(".")[-1] == region
+    ]
+    groups = ui.countries_picker(key="groups", label="Published groups", options=undp_groups, default=default_groups)
+
+countries = list(dict.fromkeys([focus, *peers.members, *groups]))
+hdi = store.series(HDI, countries, (start, end))
+official = store.series(OFFICIAL_RANK, [focus])
+computed = store.series(COMPUTED_RANK, [focus], (start, end))
+
+latest = store.latest(HDI, [focus], max_year=end)
+columns = st.columns(3)
+if latest.empty:
+    columns[0].metric("HDI", "no value")
+else:
+    row = latest.iloc[0]
+    columns[0].metric(f"HDI, {int(row['year'])}", format_value(row["value"]))
+if official.empty:
+    columns[1].metric("Official rank", "not published")
+else:
+    row = official.iloc[-1]
+    columns[1].metric(f"Official UNDP rank, {int(row['year'])}", f"{row['value']:.0f}")
+if computed.empty:
+    columns[2].metric("Computed rank", "no value")
+else:
+    row = computed.iloc[-1]
+    columns[2].metric(f"Computed rank, {int(row['year'])}", f"{row['value']:.0f}", help=str(row["note"]))
+
+fig = evidence.hdi_figure(
+    hdi, focus=focus, official_rank=official, computed_rank=computed, peers=peers.members, tiers=groups,
+    names=names, years=(start, end), sources=sources,
+)
+ui.show_figure(fig)
+
+table = store.series([HDI, OFFICIAL_RANK, COMPUTED_RANK], countries, (start, end))
+with st.expander("Table of the values drawn"):
+    st.dataframe(
+        table[["country", "iso3", "year", "indicator", "value", "note", "computed"]], hide_index=True, width="stretch"
+    )
+ui.download_csv(table, f"hdi_{focus}_{start}-{end}.csv")

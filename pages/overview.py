@@ -1,0 +1,74 @@
+"""Overview: what the study found, how its checkable claims fare against public data, and where the data comes from.
+
+The landing page: two plain paragraphs on the study, the six themes as cards with their claims' verdict counts
+(for the focus country and peer group in the sidebar), and each source with how fresh its files are.
+"""
+
+import streamlit as st
+
+from src import ui
+from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, verdict_counts
+
+st.title("Human security in Pakistan: what the experts said, and what the data show")
+
+st.markdown(
+    """
+In 2026 Qaisar Sharif and Hidayat Ullah asked eight security experts and academics a simple question: what would
+Pakistan gain, and what stands in the way, if its security policy put the safety and well-being of people next to
+the defence of borders? Reading the interviews with thematic analysis (keywords grouped into codes, codes into
+themes), they found three **advantages** of such a "human security" approach: a broader idea of what security
+covers, a way to tackle the root causes of insecurity such as poverty, illiteracy and ill health, and a better
+standing for Pakistan in the world.
+
+They also found three **constraints**: security thinking that still centres on the state and the military, too
+little money (defence and debt take much of the budget while little tax is collected), and political instability
+with weak governance. Many of these statements are about things public statistics measure. This dashboard puts each
+checkable claim next to published data from the World Bank, UNDP, SIPRI, the IMF and others, and gives a
+descriptive verdict that you can re-run against other countries, peers, years or benchmarks. A verdict says whether
+the numbers look the way the experts describe; it never says why.
+"""
+)
+
+settings = ui.study_settings(with_benchmarks=False)
+codebook = ui.get_codebook()
+verdicts = ui.get_verdicts(settings)
+counts = verdict_counts(verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme")
+
+st.header("The six themes")
+st.caption(
+    f"Verdict counts compare {ui.country_label(settings.focus)} with {settings.peer_label}, "
+    f"{settings.years[0]}-{settings.years[1]}. Change the comparison in the sidebar."
+)
+themes = list(codebook.themes.values())
+for row_start in range(0, len(themes), 3):
+    for column, theme in zip(st.columns(3), themes[row_start : row_start + 3]):
+        with column.container(border=True):
+            ui.theme_kind_badge(theme.kind)
+            st.subheader(theme.label, anchor=False)
+            st.write(theme.summary)
+            if theme.id in counts.index:
+                ui.verdict_count_badges(counts.loc[theme.id])
+            claims = [c for c in codebook.claims.values() if c.theme == theme.id]
+            for claim in claims:
+                verdict = verdicts.get(claim.id)
+                ui.claim_link(claim, verdict, settings)
+            ui.page_link_or_url(
+                "pages/themes.py", "Open this theme", {"theme": theme.id}, icon=":material/account_tree:"
+            )
+
+st.header("Verdicts at a glance")
+total = {status: int(counts[status].sum()) for status in VERDICT_STATUSES}
+for column, status in zip(st.columns(len(VERDICT_STATUSES)), VERDICT_STATUSES):
+    column.metric(VERDICT_LABELS[status], total[status])
+st.caption(
+    f"{len(codebook.unsettled)} more claims cannot be settled with indicators; the Claims page lists them and says why."
+)
+
+st.header("Where the data come from")
+freshness = ui.source_freshness()
+st.dataframe(freshness, hide_index=True, width="stretch")
+st.caption(
+    "Each raw file is kept byte for byte as published, with a sidecar recording its checksum and when it was taken. "
+    "The Sources page has licences, checksums and citations to copy."
+)
+ui.page_link_or_url("pages/sources.py", "All sources and citations", {}, icon=":material/menu_book:")

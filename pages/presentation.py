@@ -1,0 +1,196 @@
+"""Seminar mode: the study as slides for a projector (one theme or claim per slide, big type, the chart, the
+verdict, the source), with an optional guess-first step, and the deck as one offline HTML file or a chart as PNG.
+
+Thin page: src/deck.py builds the slides and the export; this file reads the URL and the widgets and shows one slide.
+URL: ?deck=C2.3,C1.1 (claims in order) &slide=N &focus=PAK &peers=south_asia &guess=1 &present=1.
+"""
+
+import html
+
+import streamlit as st
+
+from src import deck, ui
+
+PRESENT_PARAM = "present"
+DECK_KEY = deck.DECK_PARAM
+
+# Our own CSS, nothing fetched: large type for the back of a seminar room.
+SLIDE_CSS = """
+<style>
+.deck-kicker { font-size: 1.2rem; text-transform: uppercase; letter-spacing: .05em; color: #555; margin: 0; }
+.deck-title { font-size: 3rem; line-height: 1.15; font-weight: 700; margin: 6vh 0 1.5rem; }
+.deck-heading { font-size: 2.3rem; line-height: 1.2; font-weight: 700; margin: .2rem 0 .6rem; }
+.deck-text { font-size: 1.55rem; line-height: 1.4; max-width: 72rem; }
+.deck-question { font-size: 2rem; font-weight: 600; color: #0b4f7a; margin: .8rem 0; }
+.deck-verdict { font-size: 1.55rem; line-height: 1.35; margin: .6rem 0; }
+.deck-badge { display: inline-block; color: #fff; border-radius: .4rem; padding: .05rem .6rem; margin-right: .6rem;
+  font-weight: 700; }
+.deck-small { font-size: 1.05rem; color: #444; }
+</style>
+"""
+# Presentation view: the sidebar, the header and the toolbar out of the way, the slide using the whole width.
+PRESENT_CSS = """
+<style>
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+div[data-testid="stToolbar"], div[data-testid="stDecoration"] { display: none !important; }
+div[data-testid="stMainBlockContainer"], .block-container { padding-top: 1rem !important; max-width: 100% !important; }
+</style>
+"""
+
+
+def go_to(number: int) -> None:
+    """Button callback: put the slide number in the URL (slide 1 is the default and leaves the URL clean)."""
+    if number <= 1:
+        st.query_params.pop(deck.SLIDE_PARAM, None)
+    else:
+        st.query_params[deck.SLIDE_PARAM] = str(number)
+
+
+def sync_flag(widget_key: str, param: str) -> None:
+    """Toggle callback: `?param=1` while the toggle is on, nothing in the URL while it is off."""
+    if st.session_state[widget_key]:
+        st.query_params[param] = "1"
+    else:
+        st.query_params.pop(param, None)
+
+
+def seed_deck(options: list[str]) -> None:
+    """Accept `?deck=A,B` as well as `?deck=A&deck=B`; report unknown claim ids and keep the known ones in order."""
+    wanted = deck.state_from_params({DECK_KEY: st.query_params.get_all(DECK_KEY)})[0].claim_ids
+    if not wanted:
+        return
+    unknown = [c for c in wanted if c not in options]
+    if unknown:
+        st.error(str(deck.UnknownClaimError(unknown, options)) + " They are left out of the deck.",
+                 icon=":material/link_off:")
+    if DECK_KEY not in st.session_state:
+        st.session_state[DECK_KEY] = [c for c in wanted if c in options]
+
+
+def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
+    if slide.kind == "title":
+        st.markdown(f'<p class="deck-title">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+        if slide.text:
+            st.markdown(f'<p class="deck-text">{html.escape(slide.text)}</p>', unsafe_allow_html=True)
+        st.markdown(f'<p class="deck-text deck-small">{html.escape(slide.settings_line)}</p>', unsafe_allow_html=True)
+        return
+    if slide.kind == "theme":
+        st.markdown('<p class="deck-kicker">Theme</p>', unsafe_allow_html=True)
+        st.markdown(f'<p class="deck-title">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+        if slide.text:
+            st.markdown(f'<p class="deck-text">{html.escape(slide.text)}</p>', unsafe_allow_html=True)
+        return
+    st.markdown(f'<p class="deck-heading">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+    if slide.question:
+        st.markdown(f'<p class="deck-question">{html.escape(slide.question)}</p>', unsafe_allow_html=True)
+    reveal_key = f"revealed-{slide.claim_id}"
+    if guess_first and slide.question and not st.session_state.get(reveal_key):
+        st.button("Reveal the number and the verdict", key=f"reveal-{number}", type="primary",
+                  icon=":material/visibility:", on_click=lambda: st.session_state.update({reveal_key: True}))
+        return
+    if slide.figure is not None:
+        ui.show_figure(slide.figure, key=f"slide-figure-{number}")
+    st.markdown(f'<p class="deck-verdict">{deck.badge_html(slide.status, "deck-badge")}{html.escape(slide.sentence)}</p>',
+                unsafe_allow_html=True)
+    if slide.figure is None and slide.source_line:
+        st.caption(slide.source_line)
+    st.caption(slide.settings_line)
+
+
+st.markdown(SLIDE_CSS, unsafe_allow_html=True)
+
+# --- the deck: which claims, for which country and peers (all in the URL) ------------------------------------
+state, problems = deck.state_from_params({k: st.query_params.get_all(k) for k in st.query_params})
+for problem in problems:
+    st.warning(problem, icon=":material/link_off:")
+
+codebook = ui.get_codebook()
+store = ui.get_store()
+claim_options = deck.default_claim_ids(codebook)
+claims = deck.codebook_claims(codebook)
+
+with st.sidebar:
+    st.header("Build the deck")
+    seed_deck(claim_options)
+    chosen = st.multiselect(
+        "Claims, in the order you pick them", claim_options,
+        default=None if DECK_KEY in st.session_state else claim_options,
+        format_func=lambda c: f"{c}: {deck.claim_text(claims[c])}", key=DECK_KEY, bind="query-params",
+        help="The deck shows a theme slide, then its chosen claims. Remove claims and add them again to reorder.",
+    )
+    focus = ui.focus_country_picker()
+    peers = ui.peer_group_picker(focus)
+    guess_first = st.toggle(
+        "Guess first", value=state.guess, key="guess-toggle", on_change=sync_flag,
+        args=("guess-toggle", deck.GUESS_PARAM),
+        help="On a claim slide the audience first sees the question; the presenter reveals the number and verdict.",
+    )
+
+if not chosen:
+    st.info("Pick at least one claim in the sidebar to build the deck.")
+    st.stop()
+
+custom_peers = peers.members if peers.group_id == deck.CUSTOM_GROUP else ()
+settings = ui.load_or_stop(deck.make_settings, focus, peers.group_id, custom_peers, what="the claim checker")
+names = ui.country_names()
+chart = deck.claim_chart_builder(
+    store, indicators=ui.get_indicators(), sources=ui.get_sources(), names=names, focus=focus,
+    peers=peers.members, peer_label=peers.label, years=deck.settings_years(settings, store), events=ui.get_events(),
+)
+summary = ("Eight experts on adding human security to Pakistan's security policy (Sharif & Ullah, 2026), "
+           "and what public data say about their claims.")
+# Charts are drawn only for the slide on screen; the HTML export draws them all when it is downloaded.
+slides = deck.build_deck(codebook, store, settings, chosen, summary=summary, peer_label=peers.label)
+number, problem = deck.clamp_slide(state.slide, len(slides))
+if problem:
+    st.warning(problem, icon=":material/link_off:")
+
+# --- the slide ----------------------------------------------------------------------------------------------
+presenting = st.toggle(
+    "Presentation view (hide the sidebar)", value=st.query_params.get(PRESENT_PARAM) == "1", key="present-toggle",
+    on_change=sync_flag, args=("present-toggle", PRESENT_PARAM),
+)
+if presenting:
+    st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+
+slide = slides[number - 1]
+if slide.kind == "claim":
+    slide = deck.draw_slide(slide, claims[slide.claim_id], chart)
+show_slide(slide, number, guess_first)
+
+left, middle, right = st.columns([1, 2, 1], vertical_alignment="center")
+left.button("Previous", key="previous", icon=":material/arrow_back:", disabled=number <= 1,
+            on_click=go_to, args=(number - 1,), width="stretch")
+middle.markdown(f"<p style='text-align:center;font-size:1.3rem;margin:0'>Slide {number} of {len(slides)}</p>",
+                unsafe_allow_html=True)
+right.button("Next", key="next", icon=":material/arrow_forward:", disabled=number >= len(slides),
+             on_click=go_to, args=(number + 1,), width="stretch")
+
+# --- exports ------------------------------------------------------------------------------------------------
+with st.expander("Take the deck offline", icon=":material/download:", expanded=not presenting):
+    st.markdown(
+        "One HTML file with every slide and chart (plotly.js inside, nothing fetched): open it in any browser "
+        "without internet; arrow keys, space or the buttons step through it, and `#3` in the address opens slide 3."
+    )
+    st.download_button(
+        "Download the deck (HTML, works offline)", data=lambda: deck.export_html(
+            deck.draw_slides(slides, codebook, chart), guess_first=guess_first
+        ),
+        file_name=f"seminar_deck_{focus}.html", mime="text/html", icon=":material/slideshow:", on_click="ignore",
+        key="download-deck",
+    )
+    if slide.figure is not None:
+        if deck.find_browser():
+            st.download_button(
+                "Download this chart (PNG)", data=lambda: deck.export_png(slide.figure),
+                file_name=f"{slide.claim_id}_{focus}.png", mime="image/png", icon=":material/image:",
+                on_click="ignore", key="download-png",
+            )
+        else:
+            st.info("PNG export needs Chromium or Chrome on this machine, and none was found. The camera button at "
+                    "the top right of the chart saves it as PNG instead.", icon=":material/photo_camera:")
+    link = deck.state_to_params(deck.DeckState(
+        claim_ids=() if chosen == claim_options else tuple(chosen), slide=number, focus=focus, peers=peers.group_id,
+        custom=custom_peers, guess=guess_first,
+    ))
+    st.caption("Link to this slide: `presentation?" + "&".join(f"{k}={v}" for k, v in link.items()) + "`")

@@ -1,0 +1,84 @@
+"""Sources: every data source with its publisher, edition, licence, files (checksum, size, when taken) and a
+citation to copy, so anyone can check where a number comes from and download the file again."""
+
+import streamlit as st
+
+from src import ui
+
+st.title("Sources")
+st.markdown(
+    "Every number in this dashboard comes from one of the files below, kept byte for byte as the publisher "
+    "released it. The checksum (md5) lets anyone confirm a downloaded copy is the same file. "
+    "`python -m src.refresh` downloads newer files where the publisher offers a stable address."
+)
+
+sources = ui.get_sources()
+indicators = ui.get_indicators()
+files = ui.get_snapshot_files()
+store = ui.get_store()
+counts = store.values.groupby("source").size().to_dict()
+
+if len(files) and files["problem"].astype(bool).any():
+    for problem in files.loc[files["problem"].astype(bool), "problem"]:
+        st.error(problem)
+
+st.subheader("At a glance")
+summary = [
+    {
+        "source": source.title,
+        "publisher": source.producer,
+        "edition": source.edition,
+        "last updated by publisher": source.last_updated,
+        "licence": source.licence,
+        "files": int((files["folder"] == source.folder).sum()) if len(files) else 0,
+        "values in the dashboard": int(counts.get(source_id, 0)),
+    }
+    for source_id, source in sources.items()
+]
+st.dataframe(summary, hide_index=True, width="stretch")
+
+for source_id, source in sources.items():
+    st.subheader(source.title, anchor=source_id)
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(
+            f"**Publisher:** {source.producer}  \n"
+            f"**Edition:** {source.edition}  \n"
+            f"**Last updated by the publisher:** {source.last_updated}  \n"
+            f"**Licence:** [{source.licence}]({source.licence_url})" + (f" ({source.redistribution})" if source.redistribution else "") + "  \n"
+            f"**Where to get it:** {source.url_main}"
+        )
+        if source.notes:
+            st.caption(source.notes)
+        refresh = source.refresh or {}
+        if refresh.get("method") == "none":
+            st.caption(f"Not refreshed automatically: {refresh.get('reason', '')}")
+    with right:
+        st.markdown("**Cite as**")
+        st.code(source.citation, language=None, wrap_lines=True)
+    own_files = files[files["folder"] == source.folder] if len(files) else files
+    if own_files.empty:
+        st.info("No files for this source in the shipped snapshot (the refresh command downloads them).")
+    else:
+        st.dataframe(
+            own_files[["file", "md5", "size_bytes", "taken", "source_last_updated"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "file": "file (under data/snapshots/)",
+                "size_bytes": st.column_config.NumberColumn("size (bytes)", format="%d"),
+                "taken": "taken on",
+                "source_last_updated": "publisher's last update",
+            },
+        )
+    own_indicators = [i for i in indicators.values() if i.source == source_id]
+    if own_indicators:
+        with st.expander(f"Indicators from this source ({len(own_indicators)})"):
+            st.dataframe(
+                [
+                    {"id": i.id, "name": i.name, "publisher's code": i.code, "unit": i.unit, "note": i.note}
+                    for i in own_indicators
+                ],
+                hide_index=True,
+                width="stretch",
+            )

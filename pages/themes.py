@@ -1,0 +1,45 @@
+"""Themes: how the paper got from interview keywords to its six themes, and what each theme claims and measures.
+
+The coding chain (keywords -> codes -> initial themes -> final themes) is drawn from data/codebook/codes.yaml; the
+theme filter lives in the URL (`?theme=C2`) so a link opens the same theme.
+"""
+
+import streamlit as st
+
+from src import ui
+from src.charts.claims import coding_chain_figure, coding_chain_rows
+
+st.title("Themes: from interview keywords to findings")
+st.markdown(
+    "The authors coded the interviews in steps: they marked **keywords**, grouped them into **codes**, grouped codes "
+    "into **initial themes** and settled on six **final themes**, three advantages and three constraints. The chart "
+    "follows that chain from left to right; codes marked as ours were derived by us from each theme's section."
+)
+
+codebook = ui.get_codebook()
+theme_id = ui.theme_picker(codebook)
+codes = [c for c in codebook.codes.values() if not theme_id or c.theme == theme_id]
+themes = [t for t in codebook.themes.values() if not theme_id or t.id == theme_id]
+
+chain = coding_chain_figure(coding_chain_rows(codes), theme_labels={t.id: t.label for t in codebook.themes.values()})
+ui.show_figure(chain, "Source: Sharif & Ullah (2026), Method and Analysis sections; codes.yaml in this project.")
+
+for theme in themes:
+    with st.container(border=True):
+        ui.theme_kind_badge(theme.kind)
+        st.header(f"{theme.id}: {theme.label}", anchor=theme.id)
+        st.write(theme.summary)
+        st.caption(f"Paper section: {theme.section}")
+        if theme.folded:
+            st.caption("Also folded into this theme: " + ", ".join(theme.folded) + ".")
+        st.subheader("Codes", anchor=False)
+        st.dataframe(ui.codes_table(codes, theme.id), hide_index=True, width="stretch")
+        st.subheader("Claims", anchor=False)
+        for claim in (c for c in codebook.claims.values() if c.theme == theme.id):
+            ui.page_link_or_url(
+                "pages/claims.py", f"{claim.id}: {claim.paraphrase}", {"claim": claim.id}, icon=":material/fact_check:"
+            )
+        for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
+            st.markdown(f"- {unsettled.id}: {unsettled.paraphrase} *(cannot be settled with indicators)*")
+        st.subheader("Indicators", anchor=False)
+        st.dataframe(ui.theme_indicator_table(codebook, theme.id), hide_index=True, width="stretch")

@@ -1,0 +1,315 @@
+"""Helpers every parser shares, so each parser fails the same clear way on a bad file.
+
+A parser reads a publisher's file, checks it has the shape we expect, and turns one publisher series into
+tidy rows (src.schema). These helpers do the reading, the checking and the tidy-row building; the parser
+keeps only what is specific to its publisher's layout. Every error is a ParseError naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from src.catalogue import Indicator
+from src.paths import CATALOGUE_DIR
+from src.schema import ParseError, check_tidy, empty_tidy
+
+
+def snapshot_relative(path: Path, folder: Path) -> str:
+    """The `file` column value: `<source folder name>/<path inside it>` (the path under data/snapshots/)."""
+    return f"{folder.name}/{path.relative_to(folder).as_posix()}"
+
+
+def find_files(folder: Path, pattern: str) -> list[Path]:
+    """Every file in `folder` (recursively) matching the glob `pattern`, sorted.
+
+    Raises:
+        ParseError: the folder is missing or nothing matches, naming both.
+    """
+    if not folder.is_dir():
+        raise ParseError(f"{folder}: source folder does not exist")
+    found = sorted(p for p in folder.rglob(pattern) if p.is_file() and not p.name.endswith(".meta.yaml"))
+    if not found:
+        raise ParseError(f"{folder}: no file matching {pattern!r}")
+    return found
+
+
+def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
+    """Read a whole text file, turning missing/empty/wrongly encoded files into a clear ParseError."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not raw.strip():
+        raise ParseError(f"{path}: the file is empty")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"{path}: not valid {encoding} text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+            "was the file re-saved in another encoding?"
+        ) from exc
+
+
+def read_csv(
+    path: Path,
+    *,
+    expected_columns: Iterable[str] = (),
+    skiprows: int = 0,
+    encoding: str = "utf-8-sig",
+) -> pd.DataFrame:
+    """Read a CSV with every cell as text (no guessing), after checking encoding, emptiness and columns.
+
+    Cells are kept as strings ('' for empty) so each parser converts values explicitly with `to_numbers`,
+    naming its own missing-value markers.
+
+    Raises:
+        ParseError: unreadable, empty, not `encoding`, not CSV, no data rows, or lacking `expected_columns`.
+    """
+    text = read_text(path, encoding)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), skiprows=skiprows, dtype=str, keep_default_na=False, na_filter=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+        raise ParseError(f"{path}: cannot be read as CSV ({exc})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    require_columns(frame, expected_columns, path)
+    if frame.empty:
+        raise ParseError(f"{path}: has a header but no data rows")
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, expected: Iterable[str], origin: Path | str) -> None:
+    """Raise ParseError naming `origin`, the missing columns and the columns found, if any expected one is absent."""
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        found = list(frame.columns)
+        shown = found if len(found) <= 12 else found[:12] + [f"... {len(found) - 12} more"]
+        raise ParseError(f"{origin}: expected columns {missing} are missing; found {shown}")
+
+
+def to_numbers(
+    values: pd.Series, origin: Path | str, column: str, missing_markers: Iterable[str] = ("",)
+) -> pd.Series:
+    """Convert text cells to floats. Cells equal to a declared marker (after stripping) become NaN.
+
+    Any other non-numeric text is an error: an unknown marker means the publisher changed something.
+
+    Raises:
+        ParseError: naming `origin`, `column` and a few of the offending cells.
+    """
+    markers = {str(m).strip() for m in missing_markers}
+    text = values.astype("string").str.strip()
+    is_missing = text.isna() | text.isin(markers)
+    numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
+    bad = numbers.isna() & ~is_missing
+    if bad.any():
+        examples = sorted(set(text[bad].tolist()))[:5]
+        raise ParseError(
+            f"{origin}: column {column!r} has {int(bad.sum())} non-numeric cells {examples} "
+            f"that are not a declared missing-value marker {sorted(markers)}"
+        )
+    return numbers.astype("float64")
+
+
+def indicators_by_code(catalogue: dict[str, Indicator], source: str) -> dict[str, Indicator]:
+    """The catalogue entries of `source` that the shipped snapshot holds, keyed by publisher code."""
+    return {i.code: i for i in catalogue.values() if i.source == source and i.in_snapshot}
+
+
+def tidy_rows(
+    frame: pd.DataFrame,
+    indicator: Indicator,
+    *,
+    file: str,
+    note: str | None = None,
+    computed: bool = False,
+) -> pd.DataFrame:
+    """Turn `frame` (columns iso3, country, year, value; value already numeric) into tidy rows of `indicator`.
+
+    Rows with no value are dropped, never filled. The catalogue's `scale` is applied here, once.
+    `note` defaults to the catalogue note.
+    """
+    require_columns(frame, ("iso3", "country", "year", "value"), file)
+    rows = frame.loc[frame["value"].notna(), ["iso3", "country", "year", "value"]].copy()
+    if rows.empty:
+        return empty_tidy()
+    rows["value"] = rows["value"].astype("float64") * float(indicator.scale)
+    rows["year"] = rows["year"].astype("int64")
+    rows["indicator"] = indicator.id
+    rows["unit"] = indicator.unit
+    rows["source"] = indicator.source
+    rows["code"] = indicator.code
+    rows["file"] = file
+    rows["note"] = indicator.note if note is None else note
+    rows["computed"] = computed
+    return check_tidy(rows, file)
+
+
+def concat_tidy(frames: list[pd.DataFrame], origin: str) -> pd.DataFrame:
+    """Concatenate tidy frames (skipping empty ones) and re-check the schema."""
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return empty_tidy()
+    return check_tidy(pd.concat(frames, ignore_index=True), origin)
+
+
+def years_from_columns(columns: Iterable[str]) -> list[str]:
+    """The column names that are four-digit years (wide publisher tables: 1960, 1961, ...)."""
+    return [c for c in columns if len(c) == 4 and c.isdigit()]
+
+
+ALIASES_DIR = CATALOGUE_DIR / "aliases"
+
+
+def read_aliases(path: Path, key_column: str) -> dict[str, str]:
+    """Read a declared alias CSV (data/catalogue/aliases/*.csv) into {publisher code or name: iso3}.
+
+    Raises:
+        ParseError: the file is unreadable, lacks `key_column`/`iso3`, repeats a key, or has a blank iso3.
+    """
+    table = read_csv(path, expected_columns=(key_column, "iso3"))
+    keys = table[key_column].str.strip()
+    duplicated = sorted(set(keys[keys.duplicated()]))
+    if duplicated:
+        raise ParseError(f"{path}: {key_column} {duplicated} listed more than once")
+    blank = keys[table["iso3"].str.strip() == ""].tolist()
+    if blank:
+        raise ParseError(f"{path}: no iso3 given for {blank}")
+    return dict(zip(keys, table["iso3"].str.strip(), strict=True))
+
+
+# --- Spreadsheet helpers (added by the SIPRI/CPI/IMF parsers; any xlsx parser can use them) ---
+
+
+def read_workbook_sheets(path: Path, sheets: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """Read the named sheets of an xlsx with python-calamine, every cell as published, no header guessing.
+
+    Each frame has the sheet's rows as they are (header=None), so the parser finds its header row by content.
+
+    Raises:
+        ParseError: the file is missing, empty, not a spreadsheet, or lacks one of `sheets` (naming those found).
+    """
+    from python_calamine import CalamineError  # pandas' calamine engine raises this for non-spreadsheets
+
+    if not path.is_file():
+        raise ParseError(f"{path}: file does not exist")
+    if path.stat().st_size == 0:
+        raise ParseError(f"{path}: the file is empty")
+    try:
+        book = pd.ExcelFile(path, engine="calamine")
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ParseError(f"{path}: cannot be read as an Excel workbook ({exc})") from exc
+    with book:
+        missing = [s for s in sheets if s not in book.sheet_names]
+        if missing:
+            raise ParseError(f"{path}: sheets {missing} are missing; found {book.sheet_names}")
+        try:
+            return pd.read_excel(book, sheet_name=list(sheets), header=None, dtype=object)
+        except (CalamineError, ValueError) as exc:
+            raise ParseError(f"{path}: a sheet cannot be read ({exc})") from exc
+
+
+def header_row(table: pd.DataFrame, label: str, origin: str, *, first_column_only: bool = False) -> int:
+    """Position of the first row holding the cell `label` (in the first column only, if asked).
+
+    Publishers move header rows between editions, so parsers find them by content, never by number.
+
+    Raises:
+        ParseError: no row holds `label`.
+    """
+    cells = table.iloc[:, :1] if first_column_only else table
+    hits = cells.apply(lambda column: column.astype("string").str.strip() == label).any(axis=1)
+    if not hits.any():
+        where = "first column" if first_column_only else "any column"
+        raise ParseError(f"{origin}: no header row with {label!r} in {where}; has the layout changed?")
+    return int(hits.to_numpy().nonzero()[0][0])
+
+
+def with_header(table: pd.DataFrame, row: int) -> pd.DataFrame:
+    """The rows below `row`, with that row's cells (stripped text; years as '1990') as column names.
+
+    The index keeps the sheet's 0-based row positions, so errors can name the spreadsheet row (position + 1).
+    """
+    names = []
+    for cell in table.iloc[row]:
+        if isinstance(cell, float) and cell.is_integer():
+            cell = int(cell)  # a year typed as a number
+        names.append("" if pd.isna(cell) else str(cell).strip())
+    body = table.iloc[row + 1 :].copy()
+    body.columns = names
+    return body
+
+
+def cells_to_numbers(values: pd.Series, origin: str, missing_markers: Iterable[str] = ()) -> pd.Series:
+    """Convert spreadsheet cells (numbers, blanks or text) to floats; declared markers and blanks become NaN.
+
+    Any other text is an error naming the spreadsheet row (index + 1) and the cell.
+
+    Raises:
+        ParseError: naming `origin`, the first offending row and value, and how many there are.
+    """
+    markers = {str(m).strip() for m in missing_markers}
+    text = values.map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
+    is_missing = text.isna() | text.map(lambda cell: isinstance(cell, str) and (cell == "" or cell in markers))
+    is_bool = text.map(lambda cell: isinstance(cell, bool))
+    numbers = pd.to_numeric(text.where(~is_missing & ~is_bool), errors="coerce").astype("float64")
+    bad = numbers.isna() & ~is_missing
+    if bad.any():
+        row = bad[bad].index[0]
+        raise ParseError(
+            f"{origin}: row {row + 1} holds {values[row]!r}, which is not a number nor a declared "
+            f"missing-value marker {sorted(markers)} ({int(bad.sum())} such cells)"
+        )
+    return numbers
+
+
+def require_unique(frame: pd.DataFrame, keys: list[str], origin: str) -> None:
+    """Raise ParseError naming the first repeated key (e.g. two values for one country and year)."""
+    repeated = frame.duplicated(keys, keep=False)
+    if repeated.any():
+        first = frame.loc[repeated, keys].iloc[0].to_dict()
+        raise ParseError(f"{origin}: more than one row for {first} ({int(repeated.sum())} rows repeat a key)")
+
+
+def coded_rows(body: pd.DataFrame, *, iso3: str, country: str, year: str, origin: str) -> pd.DataFrame:
+    """Columns iso3, country, year (float) of a long sheet coded by ISO3, keeping the sheet's row index.
+
+    Blank rows (no code and no year) are dropped; a row with a code that is not three capital letters or
+    with no numeric year is an error, and so is a country listed twice for one year.
+
+    Raises:
+        ParseError: naming `origin`, the spreadsheet row and its cells.
+    """
+    body = body[~body[[iso3, year]].isna().all(axis=1)]
+    rows = pd.DataFrame(
+        {
+            "iso3": body[iso3].astype("string").str.strip(),
+            "country": body[country].astype("string").str.strip(),
+            "year": cells_to_numbers(body[year], f"{origin} column {year!r}"),
+        },
+        index=body.index,
+    )
+    bad = rows.index[~rows["iso3"].fillna("").str.fullmatch(r"[A-Z]{3}") | rows["year"].isna()]
+    if len(bad):
+        cells = body.loc[bad[0], [iso3, year]].tolist()
+        raise ParseError(f"{origin}: row {bad[0] + 1} lacks a three-letter ISO3 code or a year ({cells})")
+    require_unique(rows, ["iso3", "year"], origin)
+    return rows
+
+
+def single_file(folder: Path, pattern: str) -> Path:
+    """The one file in `folder` matching `pattern` (a publisher's single workbook or CSV).
+
+    Raises:
+        ParseError: the folder is missing, nothing matches, or several files match (which one is current?).
+    """
+    found = find_files(folder, pattern)
+    if len(found) > 1:
+        raise ParseError(f"{folder}: expected one file matching {pattern!r}, found {[p.name for p in found]}")
+    return found[0]

@@ -1,0 +1,122 @@
+"""Parser for UNDP's Human Development Report composite indices time series (data/snapshots/undp_hdr/).
+
+The CSV (UTF-8 with a byte-order mark) is wide: one row per country or UNDP aggregate (ZZA.VHHD ... ZZK.WORLD,
+kept with their codes), one column per series and year named `<prefix>_<year>` (hdi_1990, le_f_2022, ...).
+Each prefix is one catalogue indicator (`code` = prefix). The official rank `hdi_rank_2022` exists for the
+latest year only, so this parser also ranks countries by HDI value for every year, labelled as computed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from src.catalogue import Indicator
+from src.parsers._common import (
+    concat_tidy,
+    indicators_by_code,
+    read_csv,
+    require_unique,
+    single_file,
+    snapshot_relative,
+    tidy_rows,
+    to_numbers,
+)
+from src.schema import ParseError
+
+SOURCE = "undp_hdr"
+DATA_FILES = "HDR*_Composite_indices_complete_time_series.csv"
+ID_COLUMNS = ("iso3", "country", "hdicode", "region")
+SERIES_COLUMN = re.compile(r"(?P<prefix>[a-z][a-z0-9_]*?)_(?P<year>\d{4})")
+# Empty cells mean no data; the 2023/24 file also has one literal "NaN" (Rwanda, diff_hdi_phdi_1994).
+MISSING_MARKERS = ("", "NaN")
+HDI_PREFIX = "hdi"
+COMPUTED_RANK_ID = "undp_hdi_rank_computed"
+# Countries have ISO3 codes; UNDP's aggregates have dotted codes like ZZI.SA and are never ranked.
+COUNTRY_CODE = r"[A-Z]{3}"
+
+
+def _series_columns(columns: list[str], path: Path) -> dict[str, list[tuple[str, int]]]:
+    """prefix -> [(column, year)] for every `<prefix>_<year>` column; any other unknown column is an error."""
+    series: dict[str, list[tuple[str, int]]] = {}
+    unknown = []
+    for column in columns:
+        if column in ID_COLUMNS:
+            continue
+        match = SERIES_COLUMN.fullmatch(column)
+        if match is None:
+            unknown.append(column)
+            continue
+        series.setdefault(match["prefix"], []).append((column, int(match["year"])))
+    if unknown:
+        raise ParseError(f"{path}: columns {unknown[:10]} are neither {list(ID_COLUMNS)} nor <series>_<year>")
+    if HDI_PREFIX not in series:
+        raise ParseError(f"{path}: no hdi_<year> columns; is this the composite indices time series?")
+    return series
+
+
+def _long_values(table: pd.DataFrame, series: dict[str, list[tuple[str, int]]], path: Path) -> pd.DataFrame:
+    """All series columns as long rows (iso3, country, prefix, year, value), empty cells as NaN."""
+    where = {column: (prefix, year) for prefix, columns in series.items() for column, year in columns}
+    long = table.melt(id_vars=["iso3", "country"], value_vars=list(where), var_name="column", value_name="text")
+    long["prefix"] = long["column"].map(lambda column: where[column][0])
+    long["year"] = long["column"].map(lambda column: where[column][1])
+    try:
+        long["value"] = to_numbers(long["text"], path, "<series>_<year> columns", MISSING_MARKERS)
+    except ParseError:
+        for column in where:  # convert column by column only on failure, so the error names the column
+            to_numbers(table[column], path, column, MISSING_MARKERS)
+        raise
+    return long
+
+
+def computed_hdi_rank(hdi: pd.DataFrame, indicator: Indicator, file: str) -> pd.DataFrame:
+    """Rank countries (not aggregates) by HDI within each year: 1 = highest, ties share the best rank.
+
+    `hdi` has columns iso3, country, year, value (HDI values). Each year's note names how many countries
+    were ranked, so a rank is never read without its field size.
+    """
+    countries = hdi[hdi["iso3"].str.fullmatch(COUNTRY_CODE) & hdi["value"].notna()]
+    frames = []
+    for year, rows in countries.groupby("year", sort=True):
+        ranked = rows[["iso3", "country", "year"]].copy()
+        ranked["value"] = rows["value"].rank(ascending=False, method="min")
+        note = (
+            f"Computed by this dashboard, not an official UNDP rank: computed from HDI values among "
+            f"{len(rows)} countries with data in {year} (1 = highest; equal values share the best rank)."
+        )
+        frames.append(tidy_rows(ranked, indicator, file=file, note=note, computed=True))
+    return concat_tidy(frames, file)
+
+
+def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
+    """Every series in the HDR time-series CSV as tidy rows, plus the computed yearly HDI rank.
+
+    Raises:
+        ParseError: missing id columns, unexpected columns, non-numeric cells, repeated country codes, or a
+            series prefix the catalogue (data/catalogue/indicators/undp_hdr.yaml) does not declare.
+    """
+    path = single_file(folder, DATA_FILES)
+    table = read_csv(path, expected_columns=ID_COLUMNS, encoding="utf-8-sig")
+    table["iso3"] = table["iso3"].str.strip()
+    table["country"] = table["country"].str.strip()
+    require_unique(table, ["iso3"], str(path))
+    series = _series_columns(list(table.columns), path)
+    by_code = indicators_by_code(catalogue, SOURCE)
+    undeclared = sorted(set(series) - set(by_code))
+    if undeclared:
+        raise ParseError(
+            f"{path}: series {undeclared} are not declared for source {SOURCE!r} in "
+            "data/catalogue/indicators/undp_hdr.yaml (code = the column prefix); declare them"
+        )
+    if COMPUTED_RANK_ID not in catalogue:
+        raise ParseError(f"{path}: the catalogue lacks {COMPUTED_RANK_ID!r}, which this parser computes")
+    file = snapshot_relative(path, folder)
+    frames = []
+    for prefix, rows in _long_values(table, series, path).groupby("prefix", sort=False):
+        frames.append(tidy_rows(rows, by_code[prefix], file=file))
+        if prefix == HDI_PREFIX:
+            frames.append(computed_hdi_rank(rows, catalogue[COMPUTED_RANK_ID], file))
+    return concat_tidy(frames, str(path))

@@ -1,0 +1,344 @@
+"""Seminar decks (src/deck.py): the deck holds the chosen claims, its state survives the URL, and the exported HTML
+file is self-contained and steps through its slides in a real headless Chromium with the network blocked.
+
+Stand-ins: `stand_in_codebook()` has the shape of src.codebook's codebook (ids and theme links only, no data), and
+`stand_in_evaluate` returns a verdict-shaped object whose sentence names the claim; the chart used in the export
+tests is drawn from the shipped WDI military-spending file, read here with plain pandas.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from src import deck
+from src.deck import DeckState, PngExportUnavailable, Slide, UnknownClaimError
+
+ROOT = Path(__file__).resolve().parent.parent
+WDI_MILITARY = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def stand_in_codebook():
+    """Two themes, four claims: the codebook's shape (ids, theme links, a guess-first question) and nothing else."""
+    themes = [
+        SimpleNamespace(id="C1", label="Traditional security thinking", kind="constraint", description=""),
+        SimpleNamespace(id="C2", label="Financial constraints", kind="constraint", description=""),
+    ]
+    claims = [
+        SimpleNamespace(id="C1.1", theme="C1", paraphrase="claim one", question="What share goes to defence?"),
+        SimpleNamespace(id="C1.2", theme="C1", paraphrase="claim two", question=""),
+        SimpleNamespace(id="C2.1", theme="C2", paraphrase="claim three", question="How much for schools?"),
+        SimpleNamespace(id="C2.3", theme="C2", paraphrase="claim four", question=""),
+    ]
+    return SimpleNamespace(themes=themes, claims=claims)
+
+
+def stand_in_evaluate(claim, store, settings):
+    return SimpleNamespace(status="insufficient_data", sentence=f"verdict sentence of {claim.id}")
+
+
+def failing_evaluate(claim, store, settings):
+    raise KeyError(f"no data for {claim.id}")
+
+
+SETTINGS = SimpleNamespace(focus="PAK", peer_group="south_asia", custom_peers=(), window=(2000, 2023))
+
+
+def military_figure() -> go.Figure:
+    """Pakistan's military spending (% of GDP) as the shipped WDI file has it, with its source in layout.meta."""
+    wide = pd.read_csv(WDI_MILITARY, skiprows=4)
+    row = wide[wide["Country Code"] == "PAK"].iloc[0]
+    years = [c for c in wide.columns if c.isdigit() and pd.notna(row[c])]
+    fig = go.Figure(go.Scatter(x=[int(y) for y in years], y=[row[y] for y in years], name="Pakistan"))
+    fig.update_layout(title="Military expenditure (% of GDP), Pakistan", meta={"source_line": "Source: World Bank WDI."})
+    return fig
+
+
+# --- building ------------------------------------------------------------------------------------------------
+
+
+def test_deck_holds_every_selected_claim_grouped_by_theme_in_the_chosen_order():
+    chosen = ["C2.3", "C1.2", "C2.1"]
+    slides = deck.build_deck(stand_in_codebook(), None, SETTINGS, chosen, evaluate=stand_in_evaluate)
+    assert [s.kind for s in slides] == ["title", "theme", "claim", "claim", "theme", "claim"]
+    assert [s.claim_id for s in slides if s.kind == "claim"] == ["C2.3", "C2.1", "C1.2"]
+    assert [s.theme_id for s in slides if s.kind == "theme"] == ["C2", "C1"]
+    third = slides[3]
+    assert third.sentence == "verdict sentence of C2.1"
+    assert third.question == "How much for schools?"
+    assert third.status == "insufficient_data"
+    assert "PAK" in slides[0].settings_line and "2000-2023" in slides[0].settings_line
+
+
+def test_no_claim_ids_means_every_claim_of_the_codebook():
+    codebook = stand_in_codebook()
+    slides = deck.build_deck(codebook, None, SETTINGS, None, evaluate=stand_in_evaluate)
+    assert [s.claim_id for s in slides if s.kind == "claim"] == deck.default_claim_ids(codebook)
+
+
+def test_unknown_claim_ids_are_listed_in_a_clear_error():
+    with pytest.raises(UnknownClaimError) as error:
+        deck.build_deck(stand_in_codebook(), None, SETTINGS, ["C1.1", "X9", "Z1"], evaluate=stand_in_evaluate)
+    assert error.value.unknown == ["X9", "Z1"]
+    assert "X9, Z1" in str(error.value) and "C2.3" in str(error.value)
+
+
+def test_a_claim_that_cannot_be_checked_still_gets_a_slide_saying_why():
+    slides = deck.build_deck(stand_in_codebook(), None, SETTINGS, ["C1.1"], evaluate=failing_evaluate)
+    assert slides[-1].claim_id == "C1.1"
+    assert "could not be checked" in slides[-1].sentence and "no data for C1.1" in slides[-1].sentence
+
+
+def test_the_chart_and_its_source_line_reach_the_slide():
+    figure = military_figure()
+    slides = deck.build_deck(
+        stand_in_codebook(), None, SETTINGS, ["C1.1"], evaluate=stand_in_evaluate, chart=lambda c, v: figure
+    )
+    assert slides[-1].figure is figure
+    assert slides[-1].source_line == "Source: World Bank WDI."
+    assert deck.claim_slide_index(slides, "C1.1") == len(slides)
+    assert deck.claim_slide_index(slides, "C2.1") is None
+
+
+def test_the_default_study_deck_holds_every_claim():
+    """The real codebook, store and claim checker: every claim of the default study gets exactly one slide."""
+    codebook_module = pytest.importorskip("src.codebook", reason="src/codebook.py has not landed yet")
+    evaluate_module = pytest.importorskip("src.evaluate", reason="src/evaluate.py has not landed yet")
+    from src.store import load_store
+
+    codebook = codebook_module.load_codebook()
+    claim_ids = deck.default_claim_ids(codebook)
+    slides = deck.build_deck(codebook, load_store(), evaluate_module.Settings(), None)
+    shown = [s.claim_id for s in slides if s.kind == "claim"]
+    assert claim_ids and sorted(shown) == sorted(claim_ids)
+    assert all(s.sentence and s.status for s in slides if s.kind == "claim")
+    # Every theme slide comes right before the first of its claims.
+    for number, slide in enumerate(slides[:-1]):
+        if slide.kind == "theme":
+            assert slides[number + 1].theme_id == slide.theme_id
+
+
+# --- URL state -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        DeckState(),
+        DeckState(claim_ids=("C2.3", "C1.1"), slide=3, focus="IND", peers="muslim_populous", guess=True),
+        DeckState(claim_ids=("A3.1",), slide=12, peers="custom", custom=("BGD", "NPL")),
+    ],
+)
+def test_deck_state_round_trips_through_the_url(state):
+    params = deck.state_to_params(state)
+    assert all(isinstance(v, str) for v in params.values())
+    back, problems = deck.state_from_params(params)
+    assert back == state
+    assert problems == []
+
+
+def test_default_state_leaves_the_url_empty_and_the_short_forms_are_written():
+    assert deck.state_to_params(DeckState()) == {}
+    params = deck.state_to_params(DeckState(claim_ids=("C2.3", "C1.1"), slide=2, guess=True))
+    assert params == {"slide": "2", "deck": "C2.3,C1.1", "guess": "1"}
+
+
+def test_the_repeated_form_streamlit_writes_is_read_too():
+    state, problems = deck.state_from_params({"deck": ["C2.3", "C1.1"], "slide": ["4"], "focus": "ind"})
+    assert state.claim_ids == ("C2.3", "C1.1")
+    assert state.slide == 4 and state.focus == "IND"
+    assert problems == []
+
+
+@pytest.mark.parametrize("raw", ["0", "-2", "three", "2.5"])
+def test_a_bad_slide_number_is_a_clear_problem_not_an_error(raw):
+    state, problems = deck.state_from_params({"slide": raw})
+    assert state.slide == 1
+    assert len(problems) == 1 and f"slide={raw}" in problems[0]
+
+
+def test_a_slide_past_the_end_is_clamped_with_a_message():
+    assert deck.clamp_slide(3, 5) == (3, None)
+    number, problem = deck.clamp_slide(9, 5)
+    assert number == 5 and "5 slides" in problem and "slide 9" in problem
+
+
+# --- HTML export ---------------------------------------------------------------------------------------------
+
+
+class ExternalReferences(HTMLParser):
+    """Collects every reference to a script, style, font or image the page would load from elsewhere."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for attribute in ("src", "href", "srcset", "data"):
+            if tag in ("script", "link", "img", "iframe", "source", "embed", "object") and attrs.get(attribute):
+                self.loaded.append(f"<{tag} {attribute}={attrs[attribute]}>")
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag):
+        self._in_style = False
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+def exported_deck(guess_first: bool = False) -> tuple[list[Slide], str]:
+    slides = deck.build_deck(
+        stand_in_codebook(),
+        None,
+        SETTINGS,
+        ["C1.1", "C1.2", "C2.1"],
+        evaluate=stand_in_evaluate,
+        chart=lambda claim, verdict: military_figure(),
+    )
+    return slides, deck.export_html(slides, guess_first=guess_first)
+
+
+def test_exported_html_loads_nothing_from_outside_the_file():
+    from plotly.offline import get_plotlyjs
+
+    slides, page = exported_deck()
+    parser = ExternalReferences()
+    parser.feed(page)
+    assert parser.loaded == []
+    css = "\n".join(parser.styles)
+    assert "@import" not in css and "url(" not in css
+    # plotly.js is inlined exactly once, whatever the number of charts.
+    assert page.count(get_plotlyjs()[:2000]) == 1
+    assert page.count('class="figure"') == sum(s.figure is not None for s in slides) == 3
+    # Outside the inlined bundle, no http(s) address appears at all.
+    assert not re.search(r"https?://", page.replace(get_plotlyjs(), ""))
+
+
+def test_exported_html_holds_every_slide_with_its_verdict_and_source():
+    slides, page = exported_deck()
+    assert page.count('<section class="slide') == len(slides)
+    for slide in slides:
+        if slide.kind == "claim":
+            assert f'data-claim="{slide.claim_id}"' in page
+            assert slide.sentence in page
+    assert "Source: World Bank WDI." in page
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if IN_CI:
+            pytest.fail("CI=true but no chromium on PATH: .ci/run should install Debian's chromium")
+        pytest.skip("No chromium on PATH (apt-get install chromium); the browser test runs in CI")
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip playwright (requirements-dev.txt)")
+    with playwright_api.sync_playwright() as play:
+        launched = play.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def open_offline(browser, path: Path):
+    """A page that may read only local files: every other request is refused and recorded."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    outside: list[str] = []
+
+    def refuse_non_file(route):
+        outside.append(route.request.url)
+        route.abort()
+
+    page.route(re.compile(r"^(?!file:).*"), refuse_non_file)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    return page, outside, errors
+
+
+def active_slide(page) -> str:
+    return page.evaluate("document.querySelector('.slide.active').id")
+
+
+def test_exported_deck_opens_offline_in_chromium_and_steps(browser, tmp_path):
+    slides, page_html = exported_deck()
+    path = tmp_path / "deck.html"
+    path.write_text(page_html, encoding="utf-8")
+    page, outside, errors = open_offline(browser, path)
+    assert active_slide(page) == "slide-1"
+    page.keyboard.press("ArrowRight")
+    assert active_slide(page) == "slide-2" and page.evaluate("location.hash") == "#2"
+    page.keyboard.press("Space")
+    page.wait_for_selector("#slide-3 .figure .main-svg")  # the claim's chart is drawn when its slide shows
+    assert active_slide(page) == "slide-3"
+    page.click("#prev")
+    assert active_slide(page) == "slide-2"
+    page.click("#next")
+    page.keyboard.press("End")
+    assert active_slide(page) == f"slide-{len(slides)}"
+    assert page.inner_text("#counter") == f"{len(slides)} / {len(slides)}"
+    page.keyboard.press("ArrowRight")  # past the end it stays on the last slide
+    assert active_slide(page) == f"slide-{len(slides)}"
+    page.screenshot(path=str(tmp_path / "deck-last-slide.png"))
+    assert outside == [] and errors == []
+    page.close()
+
+
+def test_a_link_with_a_slide_number_opens_that_slide(browser, tmp_path):
+    slides, page_html = exported_deck()
+    path = tmp_path / "deck.html"
+    path.write_text(page_html, encoding="utf-8")
+    page = browser.new_page()
+    page.goto(path.as_uri() + "#3")
+    assert active_slide(page) == "slide-3"
+    page.close()
+
+
+def test_guess_first_shows_the_question_then_reveals_the_answer(browser, tmp_path):
+    slides, page_html = exported_deck(guess_first=True)
+    path = tmp_path / "deck.html"
+    path.write_text(page_html, encoding="utf-8")
+    page, outside, errors = open_offline(browser, path)
+    number = deck.claim_slide_index(slides, "C1.1")
+    page.evaluate(f"window.deck.show({number})")
+    slide = f"#slide-{number}"
+    assert page.is_visible(f"{slide} .question")
+    assert not page.is_visible(f"{slide} .verdict")
+    page.keyboard.press("ArrowRight")  # the first "next" reveals, it does not move on
+    assert active_slide(page) == f"slide-{number}"
+    assert page.is_visible(f"{slide} .verdict")
+    page.wait_for_selector(f"{slide} .figure .main-svg")
+    # A claim without a question is shown whole at once.
+    plain = deck.claim_slide_index(slides, "C1.2")
+    page.keyboard.press("ArrowRight")
+    assert active_slide(page) == f"slide-{plain}" and page.is_visible(f"#slide-{plain} .verdict")
+    assert outside == [] and errors == []
+    page.close()
+
+
+# --- PNG export ----------------------------------------------------------------------------------------------
+
+
+def test_png_export_without_a_browser_says_what_to_do_instead(tmp_path):
+    with pytest.raises(PngExportUnavailable, match="camera button"):
+        deck.export_png(military_figure(), browser_path=str(tmp_path / "no-such-browser"))
+
+
+def test_png_export_draws_the_chart_with_the_system_chromium():
+    if CHROMIUM is None and not IN_CI:
+        pytest.skip("No chromium on PATH (apt-get install chromium); PNG export runs in CI")
+    png = deck.export_png(military_figure(), width=800, height=450)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # Width and height sit in the IHDR chunk, big-endian, right after the signature and chunk header.
+    assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 450

@@ -1,0 +1,139 @@
+"""The Seminar mode page under Streamlit's AppTest: it runs on the shipped data and codebook, steps through the
+slides with its buttons, opens the slide and deck a link asks for, and answers bad links with a clear message.
+
+Expectations come from the shipped codebook (data/codebook/claims.yaml, read here with plain yaml) and from
+src.deck's own deck-building rules, never from typed-in values.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "pages" / "presentation.py")
+CLAIMS = yaml.safe_load((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))["claims"]
+CLAIM_IDS = [c["id"] for c in CLAIMS]
+THEME_OF = {c["id"]: c["theme"] for c in CLAIMS}
+TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def no_sleep():
+    """Overrides the suite's sleep recorder here: AppTest polls its script thread with time.sleep, and a sleep that
+    returns at once would spin and starve that thread. Nothing on this page retries a download."""
+    return []
+
+
+def run_page(**params) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.caption, *at.info, *at.warning, *at.error])
+
+
+def slide_counter(at: AppTest) -> str:
+    return next(str(m.value) for m in at.markdown if "Slide " in str(m.value) and " of " in str(m.value))
+
+
+def expected_slide_count(claim_ids) -> int:
+    """Title slide + one slide per theme touched + one per claim (src/deck.py's rule)."""
+    return 1 + len({THEME_OF[c] for c in claim_ids}) + len(claim_ids)
+
+
+def test_the_page_runs_and_shows_the_title_slide_of_the_whole_study():
+    at = run_page()
+    assert not at.exception
+    assert at.error == []
+    assert f"Slide 1 of {expected_slide_count(CLAIM_IDS)}" in slide_counter(at)
+    assert any("deck-title" in str(m.value) for m in at.markdown)
+    assert at.multiselect(key="deck").value == CLAIM_IDS
+    assert at.button(key="previous").disabled
+    assert not at.button(key="next").disabled
+
+
+def test_next_and_previous_change_the_slide():
+    at = run_page()
+    at.button(key="next").click().run()
+    assert not at.exception
+    assert "Slide 2 of" in slide_counter(at)
+    assert any("deck-kicker" in str(m.value) for m in at.markdown)  # slide 2 is the first theme slide
+    at.button(key="next").click().run()
+    assert "Slide 3 of" in slide_counter(at)
+    first_claim = CLAIM_IDS[0]
+    assert any(f"{first_claim}:" in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
+    at.button(key="previous").click().run()
+    assert "Slide 2 of" in slide_counter(at)
+
+
+def test_a_link_opens_that_slide_of_that_deck():
+    deck = [CLAIM_IDS[-1], CLAIM_IDS[0]]
+    at = run_page(slide="3", deck=",".join(deck))
+    assert not at.exception and at.error == []
+    assert at.multiselect(key="deck").value == deck
+    assert f"Slide 3 of {expected_slide_count(deck)}" in slide_counter(at)
+    # Slide 3 is the first chosen claim (after the title and its theme slide).
+    assert any(f"{deck[0]}:" in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
+
+
+def test_the_link_shown_on_the_page_reproduces_the_view():
+    deck = [CLAIM_IDS[1], CLAIM_IDS[0]]
+    at = run_page(slide="2", deck=",".join(deck), focus="IND", guess="1")
+    link = next(str(c.value) for c in at.caption if "Link to this slide" in str(c.value))
+    query = link.split("presentation?", 1)[1].rstrip("`")
+    params = dict(part.split("=", 1) for part in query.split("&"))
+    assert params == {"slide": "2", "deck": ",".join(deck), "focus": "IND", "guess": "1"}
+    again = run_page(**params)
+    assert slide_counter(again) == slide_counter(at)
+    assert again.multiselect(key="deck").value == deck
+    assert again.selectbox(key="focus").value == "IND"
+
+
+@pytest.mark.parametrize("raw", ["abc", "0"])
+def test_a_bad_slide_number_gives_a_clear_message(raw):
+    at = run_page(slide=raw)
+    assert not at.exception
+    assert any(f"slide={raw}" in str(w.value) for w in at.warning)
+    assert "Slide 1 of" in slide_counter(at)
+
+
+def test_a_slide_past_the_end_shows_the_last_slide_with_a_message():
+    at = run_page(slide="999", deck=CLAIM_IDS[0])
+    assert not at.exception
+    total = expected_slide_count([CLAIM_IDS[0]])
+    assert any("no slide 999" in str(w.value) for w in at.warning)
+    assert f"Slide {total} of {total}" in slide_counter(at)
+
+
+def test_an_unknown_claim_in_the_link_is_named_and_left_out():
+    at = run_page(deck=f"NO.SUCH,{CLAIM_IDS[0]}")
+    assert not at.exception
+    assert any("NO.SUCH" in str(e.value) for e in at.error)
+    assert at.multiselect(key="deck").value == [CLAIM_IDS[0]]
+
+
+def test_guess_first_asks_the_question_then_reveals_the_verdict():
+    with_question = next(c for c in CLAIMS if c.get("question"))
+    at = run_page(deck=with_question["id"], slide="3", guess="1")
+    assert not at.exception
+    assert at.toggle(key="guess-toggle").value is True
+    assert any(html.escape(with_question["question"]) in str(m.value) for m in at.markdown)
+    assert not any('class="deck-verdict"' in str(m.value) for m in at.markdown)
+    reveal = next(b for b in at.button if "Reveal" in str(b.label))
+    reveal.click().run()
+    assert any('class="deck-verdict"' in str(m.value) for m in at.markdown)
+
+
+def test_presentation_view_hides_the_sidebar():
+    at = run_page(present="1")
+    assert not at.exception
+    assert at.toggle(key="present-toggle").value is True
+    assert any('data-testid="stSidebar"' in str(m.value) and "display: none" in str(m.value) for m in at.markdown)
