@@ -6,11 +6,9 @@ Run with `.venv/bin/python -m streamlit run app.py`. Each page file keeps its de
 
 import streamlit as st
 
-st.set_page_config(
-    page_title="Human security in Pakistan: claims and data",
-    page_icon=":material/shield:",
-    layout="wide",
-)
+# An emoji favicon is drawn locally; without it Streamlit uses the current page's Material icon as the
+# favicon and fetches that from Google's font CDN (the app must work offline; tests/test_browser.py checks).
+st.set_page_config(page_title="Human security in Pakistan: claims and data", page_icon="🛡️", layout="wide")
 
 PAGES = {
     "Study": [

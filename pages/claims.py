@@ -7,29 +7,36 @@ reproduces a verdict exactly; `?claim=C2.3` shows one claim, `?theme=C2` the cla
 import streamlit as st
 
 from src import ui
-from src.charts.claims import claim_chart
+from src.charts.claims import (
+    chart_indicators,
+    claim_benchmarks,
+    claim_chart,
+    claim_notes,
+    evidence_table,
+    period_timeline_figure,
+)
 
 st.title("Claims checked against the data")
 
 codebook = ui.get_codebook()
 theme_id, claim_id = ui.theme_and_claim_pickers(codebook)
-settings = ui.study_settings(with_benchmarks=True)
-verdicts = ui.get_verdicts(settings)
+choice = ui.study_settings(with_benchmarks=True)
+verdicts = ui.get_verdicts(choice)
 store = ui.get_store()
 indicators = ui.get_indicators()
 sources = ui.get_sources()
-events = ui.chart_events(settings.focus)
+events = ui.chart_events(choice.focus)
+with_data = ui.choices()["indicators"]
+ui.share_link({**ui.shared_query(choice), "theme": theme_id, "claim": claim_id})
 
 if claim_id:
     shown = [codebook.claims[claim_id]]
-elif theme_id:
-    shown = [c for c in codebook.claims.values() if c.theme == theme_id]
 else:
-    shown = list(codebook.claims.values())
+    shown = [c for c in codebook.claims.values() if not theme_id or c.theme == theme_id]
 
 st.caption(
-    f"{len(shown)} claim(s); {ui.country_label(settings.focus)} compared with {settings.peer_label}, "
-    f"{settings.years[0]}-{settings.years[1]}. A verdict describes the numbers; it does not say why they are so."
+    f"{len(shown)} claim(s). {ui.country_label(choice.focus)} compared with {choice.peer_label}; verdicts use "
+    f"{choice.window[0]}-{choice.window[1]}. A verdict describes the numbers; it does not say why they are so."
 )
 
 for claim in shown:
@@ -37,41 +44,47 @@ for claim in shown:
     theme = codebook.themes[claim.theme]
     with st.container(border=True):
         st.subheader(f"{claim.id}: {claim.paraphrase}", anchor=claim.id.replace(".", "-"))
-        st.caption(f"Theme {theme.id}, {theme.label} ({theme.kind}). Paper section: {claim.section}.")
+        st.caption(f"Theme {theme.id}: {theme.label} ({theme.kind}). Paper section: {claim.section}.")
         ui.verdict_badge(verdict.status)
-        st.markdown(verdict.sentence)
-        robustness = ui.get_robustness(claim.id, settings)
+        st.markdown(f"**{verdict.headline}.** {verdict.sentence}")
+        robustness = ui.robustness_summary(claim.id, choice, verdict.label)
         if robustness:
             st.info(robustness, icon=":material/tune:")
-        for note in ui.claim_notes(claim, verdict):
+        for note in claim_notes(claim, verdict):
             st.caption(note)
-        drawn = ui.chart_indicators(claim, verdict)
+        drawn = chart_indicators(claim, verdict, with_data)
         if drawn:
-            countries = [settings.focus, *settings.peers, *settings.aggregates]
-            series = store.series(drawn, countries, settings.years)
+            countries = [choice.focus, *choice.peers, *choice.aggregates]
             fig = claim_chart(
-                series,
+                store.series(drawn, countries, choice.chart_years),
                 claim_id=claim.id,
                 indicator_ids=drawn,
                 indicators=indicators,
-                focus=settings.focus,
-                peers=settings.peers,
-                years=settings.years,
+                focus=choice.focus,
+                peers=choice.peers,
+                years=choice.chart_years,
                 names=ui.country_names(),
-                aggregates=settings.aggregates,
-                peer_label=settings.peer_label,
-                benchmarks=ui.chart_benchmarks(settings, drawn),
+                aggregates=choice.aggregates,
+                peer_label=choice.peer_label,
+                benchmarks=claim_benchmarks(codebook.benchmarks, indicators, drawn, choice.settings.benchmarks),
                 events=events,
                 sources=sources,
+                window=choice.window,
             )
             ui.show_figure(fig, key=f"chart-{claim.id}")
         else:
-            ui.show_event_timeline(claim, verdict, settings)
-        evidence = ui.evidence_table(verdict)
-        with st.expander(f"Evidence behind {claim.id}: {len(evidence)} value(s), each with its year and file"):
-            st.dataframe(evidence, hide_index=True, width="stretch")
-            ui.download_csv(evidence, f"evidence-{claim.id}-{settings.focus}.csv", key=f"csv-{claim.id}")
-        ui.sources_list(evidence, events if not drawn else None)
+            for part in (p for p in verdict.parts if p.rule == "share_of_years" and len(p.evidence)):
+                kind = str(part.params.get("kind", "events"))
+                fig = period_timeline_figure(
+                    part.evidence, what=kind.replace("_", " "), since=int(part.params.get("since", 1947)),
+                    until=choice.window[1], country=ui.country_names().get(choice.focus, choice.focus),
+                )
+                ui.show_figure(fig, key=f"chart-{claim.id}-{kind}")
+        table = evidence_table(verdict.evidence)
+        with st.expander(f"Evidence behind {claim.id}: {len(table)} value(s), each with its year, source and file"):
+            st.dataframe(table, hide_index=True, width="stretch")
+            ui.download_csv(verdict.evidence, f"evidence-{claim.id}-{choice.focus}.csv", key=f"csv-{claim.id}")
+        ui.sources_list(verdict.evidence, events)
 
 if not claim_id:
     st.header("Claims the indicators cannot settle")
@@ -82,5 +95,5 @@ if not claim_id:
         with st.container(border=True):
             st.markdown(f"**{unsettled.id}: {unsettled.paraphrase}**")
             st.caption(f"Theme {unsettled.theme}. Paper section: {unsettled.section}.")
-            st.markdown(f"Why it cannot be settled: {unsettled.why}")
+            st.markdown(f"Why the data cannot settle it: {unsettled.why}")
             st.markdown("Nearest context: " + ", ".join(ui.indicator_label(i) for i in unsettled.context))

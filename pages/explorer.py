@@ -14,7 +14,7 @@ st.title("Explorer")
 st.markdown(
     "Pick an indicator, countries and years. Each point keeps its own year: a gap in a line is a year the "
     "source has no value for, and the bar chart shows each country's latest year in brackets. "
-    "Copy the address bar to share exactly this view."
+    "To share exactly this view, copy 'Link to this view' from the sidebar."
 )
 
 store = ui.get_store()
@@ -80,6 +80,13 @@ else:
     drawn = pd.concat([x_rows.merge(drawn_keys), y_rows.merge(drawn_keys)], ignore_index=True)
 
 ui.show_figure(fig)
+ui.share_link(
+    {
+        "indicator": indicator_id, "countries": ",".join(countries), "start": start, "end": end, "chart": kind,
+        **({"indicator2": second_id} if kind == "scatter" else {}),
+        **{name: "true" for name in ("log", "logx", "relative") if st.session_state.get(name)},
+    }
+)
 st.markdown(f"**{indicator.short_name}**: {indicator.definition}")
 if indicator.note:
     st.caption(indicator.note)

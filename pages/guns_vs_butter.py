@@ -6,7 +6,6 @@ import streamlit as st
 
 from src import ui
 from src.charts import evidence
-from src.events import events_for
 
 # basis (as shown and as written into the URL) -> (unit, concepts of the military, health and education series,
 # interest concept or None)
@@ -49,8 +48,7 @@ if missing:
         "World Bank series. The chart shows what there is."
     )
 countries = list(dict.fromkeys([focus, *peers.members]))
-all_events = ui.get_events()
-events = events_for(all_events, focus) if all_events is not None else None
+events = ui.chart_events(focus)
 parts = [store.series(i, countries, (start, end)) if i else store.values.iloc[0:0] for i in series_ids]
 table = evidence.guns_vs_butter_table(*parts)
 interest_id = ui.concept_indicator(interest_concept) if interest_concept else None
@@ -63,6 +61,10 @@ fig = evidence.guns_vs_butter_figure(
     events=events, source_rows=used, sources=sources,
 )
 ui.show_figure(fig)
+ui.share_link(
+    {"focus": focus, "peers": peers.group_id, "start": start, "end": end, "basis": basis,
+     **({"custom": ",".join(peers.members)} if peers.group_id == ui.CUSTOM_GROUP else {})}
+)
 
 series_names = ", ".join(f"{indicators[i].short_name} [{i}]" for i in series_ids if i)
 st.caption(f"Series used: {series_names}.")

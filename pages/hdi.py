@@ -24,8 +24,9 @@ if HDI not in ui.choices()["indicators"]:
     st.warning("The data store has no HDI values (the UNDP file could not be read); see the Sources page.")
     st.stop()
 
-hdi_years = store.series(HDI)["year"]
-undp_groups = [a for a in ui.choices()["aggregates"] if a in set(store.series(HDI)["iso3"])]
+all_hdi = store.series(HDI)
+hdi_years, with_hdi = all_hdi["year"], set(all_hdi["iso3"])
+undp_groups = [a for a in ui.choices()["aggregates"] if a in with_hdi]
 
 with st.sidebar:
     focus = ui.focus_country_picker()
@@ -33,10 +34,12 @@ with st.sidebar:
     start, end = ui.year_range(
         bounds=(int(hdi_years.min()), int(hdi_years.max())), default=(int(hdi_years.min()), int(hdi_years.max()))
     )
-    # Default groups: the four published HDI tiers and the focus country's UNDP region, as UNDP publishes them.
-    region = store.countries.set_index("iso3")["undp_region"].get(focus)
+    # Default groups, as UNDP publishes them: the focus country's own HDI tier and its UNDP region.
+    about = store.countries.set_index("iso3")
+    tier, region = about["hdi_tier"].get(focus), about["undp_region"].get(focus)
     default_groups = [
-        a for a in undp_groups if "human development" in names.get(a, "").lower() or a.split(".")[-1] == region
+        a for a in undp_groups
+        if names.get(a, "").lower() == f"{tier} human development".lower() or a.split(".")[-1] == region
     ]
     groups = ui.countries_picker(key="groups", label="Published groups", options=undp_groups, default=default_groups)
 
@@ -68,6 +71,10 @@ fig = evidence.hdi_figure(
     names=names, years=(start, end), sources=sources,
 )
 ui.show_figure(fig)
+ui.share_link(
+    {"focus": focus, "peers": peers.group_id, "start": start, "end": end, "groups": ",".join(groups),
+     **({"custom": ",".join(peers.members)} if peers.group_id == ui.CUSTOM_GROUP else {})}
+)
 
 table = store.series([HDI, OFFICIAL_RANK, COMPUTED_RANK], countries, (start, end))
 with st.expander("Table of the values drawn"):

@@ -7,7 +7,7 @@ The landing page: two plain paragraphs on the study, the six themes as cards wit
 import streamlit as st
 
 from src import ui
-from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, verdict_counts
+from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, source_freshness, verdict_counts
 
 st.title("Human security in Pakistan: what the experts said, and what the data show")
 
@@ -29,31 +29,32 @@ the numbers look the way the experts describe; it never says why.
 """
 )
 
-settings = ui.study_settings(with_benchmarks=False)
+choice = ui.study_settings(with_benchmarks=False)
 codebook = ui.get_codebook()
-verdicts = ui.get_verdicts(settings)
+verdicts = ui.get_verdicts(choice)
+ui.share_link(ui.shared_query(choice))
 counts = verdict_counts(verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme")
 
 st.header("The six themes")
 st.caption(
-    f"Verdict counts compare {ui.country_label(settings.focus)} with {settings.peer_label}, "
-    f"{settings.years[0]}-{settings.years[1]}. Change the comparison in the sidebar."
+    f"Verdict counts compare {ui.country_label(choice.focus)} with {choice.peer_label}, "
+    f"{choice.window[0]}-{choice.window[1]}. Change the comparison in the sidebar; links keep it."
 )
 themes = list(codebook.themes.values())
-for row_start in range(0, len(themes), 3):
-    for column, theme in zip(st.columns(3), themes[row_start : row_start + 3]):
+# Two cards a row keep each claim's link readable on a laptop and a projector.
+for row_start in range(0, len(themes), 2):
+    for column, theme in zip(st.columns(2), themes[row_start : row_start + 2]):
         with column.container(border=True):
             ui.theme_kind_badge(theme.kind)
             st.subheader(theme.label, anchor=False)
             st.write(theme.summary)
             if theme.id in counts.index:
                 ui.verdict_count_badges(counts.loc[theme.id])
-            claims = [c for c in codebook.claims.values() if c.theme == theme.id]
-            for claim in claims:
-                verdict = verdicts.get(claim.id)
-                ui.claim_link(claim, verdict, settings)
+            for claim in codebook.claims_for(theme.id):
+                ui.claim_link(claim, verdicts.get(claim.id), choice)
             ui.page_link_or_url(
-                "pages/themes.py", "Open this theme", {"theme": theme.id}, icon=":material/account_tree:"
+                "pages/themes.py", "Open this theme", {"theme": theme.id, **ui.shared_query(choice)},
+                icon=":material/account_tree:",
             )
 
 st.header("Verdicts at a glance")
@@ -65,7 +66,7 @@ st.caption(
 )
 
 st.header("Where the data come from")
-freshness = ui.source_freshness()
+freshness = source_freshness(ui.get_snapshot_files(), ui.get_sources())
 st.dataframe(freshness, hide_index=True, width="stretch")
 st.caption(
     "Each raw file is kept byte for byte as published, with a sidecar recording its checksum and when it was taken. "

@@ -10,6 +10,7 @@ import html
 import streamlit as st
 
 from src import deck, ui
+from src.events import events_for
 
 PRESENT_PARAM = "present"
 DECK_KEY = deck.DECK_PARAM
@@ -17,15 +18,16 @@ DECK_KEY = deck.DECK_PARAM
 # Our own CSS, nothing fetched: large type for the back of a seminar room.
 SLIDE_CSS = """
 <style>
-.deck-kicker { font-size: 1.2rem; text-transform: uppercase; letter-spacing: .05em; color: #555; margin: 0; }
-.deck-title { font-size: 3rem; line-height: 1.15; font-weight: 700; margin: 6vh 0 1.5rem; }
-.deck-heading { font-size: 2.3rem; line-height: 1.2; font-weight: 700; margin: .2rem 0 .6rem; }
-.deck-text { font-size: 1.55rem; line-height: 1.4; max-width: 72rem; }
-.deck-question { font-size: 2rem; font-weight: 600; color: #0b4f7a; margin: .8rem 0; }
-.deck-verdict { font-size: 1.55rem; line-height: 1.35; margin: .6rem 0; }
+.deck-kicker { font-size: 1.2rem !important; text-transform: uppercase; letter-spacing: .05em; color: #555; }
+.deck-title { font-size: 3rem !important; line-height: 1.15; font-weight: 700; margin: 5vh 0 1.5rem; }
+.deck-heading { font-size: 2.3rem !important; line-height: 1.2; font-weight: 700; margin: .2rem 0 .6rem; }
+.deck-text { font-size: 1.55rem !important; line-height: 1.4; max-width: 72rem; }
+.deck-question { font-size: 2rem !important; line-height: 1.25; font-weight: 600; color: #0b4f7a; margin: .8rem 0; }
+.deck-verdict { font-size: 1.55rem !important; line-height: 1.35; margin: .6rem 0; }
 .deck-badge { display: inline-block; color: #fff; border-radius: .4rem; padding: .05rem .6rem; margin-right: .6rem;
   font-weight: 700; }
-.deck-small { font-size: 1.05rem; color: #444; }
+.deck-small { font-size: 1.1rem !important; color: #444; }
+.deck-counter { text-align: center; font-size: 1.3rem !important; margin: 0; }
 </style>
 """
 # Presentation view: the sidebar, the header and the toolbar out of the way, the slide using the whole width.
@@ -36,6 +38,28 @@ div[data-testid="stToolbar"], div[data-testid="stDecoration"] { display: none !i
 div[data-testid="stMainBlockContainer"], .block-container { padding-top: 1rem !important; max-width: 100% !important; }
 </style>
 """
+
+
+def reveal_key(slide: deck.Slide) -> str:
+    return f"revealed-{slide.claim_id}"
+
+
+def waits_for_reveal(slide: deck.Slide, guess_first: bool) -> bool:
+    """In guess-first mode a claim slide with a question hides its answer until the presenter reveals it."""
+    asks = guess_first and slide.kind == "claim" and bool(slide.question)
+    return asks and not st.session_state.get(reveal_key(slide))
+
+
+def reveal(slide: deck.Slide) -> None:
+    st.session_state[reveal_key(slide)] = True
+
+
+def step_forward(slide: deck.Slide, number: int, guess_first: bool) -> None:
+    """Next: reveal the answer first when the slide is still asking its question (as the HTML deck does)."""
+    if waits_for_reveal(slide, guess_first):
+        reveal(slide)
+    else:
+        go_to(number + 1)
 
 
 def go_to(number: int) -> None:
@@ -54,44 +78,34 @@ def sync_flag(widget_key: str, param: str) -> None:
         st.query_params.pop(param, None)
 
 
-def seed_deck(options: list[str]) -> None:
-    """Accept `?deck=A,B` as well as `?deck=A&deck=B`; report unknown claim ids and keep the known ones in order."""
-    wanted = deck.state_from_params({DECK_KEY: st.query_params.get_all(DECK_KEY)})[0].claim_ids
-    if not wanted:
-        return
-    unknown = [c for c in wanted if c not in options]
-    if unknown:
-        st.error(str(deck.UnknownClaimError(unknown, options)) + " They are left out of the deck.",
-                 icon=":material/link_off:")
-    if DECK_KEY not in st.session_state:
-        st.session_state[DECK_KEY] = [c for c in wanted if c in options]
+def block(css_class: str, text: str, *, prefix: str = "") -> None:
+    """A piece of slide text in our large type (escaped: codebook text is never read as HTML)."""
+    st.markdown(f'<div class="{css_class}">{prefix}{html.escape(text)}</div>', unsafe_allow_html=True)
 
 
 def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
     if slide.kind == "title":
-        st.markdown(f'<p class="deck-title">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+        block("deck-title", slide.title)
         if slide.text:
-            st.markdown(f'<p class="deck-text">{html.escape(slide.text)}</p>', unsafe_allow_html=True)
-        st.markdown(f'<p class="deck-text deck-small">{html.escape(slide.settings_line)}</p>', unsafe_allow_html=True)
+            block("deck-text", slide.text)
+        block("deck-text deck-small", slide.settings_line)
         return
     if slide.kind == "theme":
-        st.markdown('<p class="deck-kicker">Theme</p>', unsafe_allow_html=True)
-        st.markdown(f'<p class="deck-title">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+        block("deck-kicker", "Theme")
+        block("deck-title", slide.title)
         if slide.text:
-            st.markdown(f'<p class="deck-text">{html.escape(slide.text)}</p>', unsafe_allow_html=True)
+            block("deck-text", slide.text)
         return
-    st.markdown(f'<p class="deck-heading">{html.escape(slide.title)}</p>', unsafe_allow_html=True)
+    block("deck-heading", slide.title)
     if slide.question:
-        st.markdown(f'<p class="deck-question">{html.escape(slide.question)}</p>', unsafe_allow_html=True)
-    reveal_key = f"revealed-{slide.claim_id}"
-    if guess_first and slide.question and not st.session_state.get(reveal_key):
+        block("deck-question", slide.question)
+    if waits_for_reveal(slide, guess_first):
         st.button("Reveal the number and the verdict", key=f"reveal-{number}", type="primary",
-                  icon=":material/visibility:", on_click=lambda: st.session_state.update({reveal_key: True}))
+                  icon=":material/visibility:", on_click=reveal, args=(slide,), shortcut="Down")
         return
     if slide.figure is not None:
         ui.show_figure(slide.figure, key=f"slide-figure-{number}")
-    st.markdown(f'<p class="deck-verdict">{deck.badge_html(slide.status, "deck-badge")}{html.escape(slide.sentence)}</p>',
-                unsafe_allow_html=True)
+    block("deck-verdict", slide.sentence, prefix=deck.badge_html(slide.status, "deck-badge"))
     if slide.figure is None and slide.source_line:
         st.caption(slide.source_line)
     st.caption(slide.settings_line)
@@ -107,17 +121,18 @@ for problem in problems:
 codebook = ui.get_codebook()
 store = ui.get_store()
 claim_options = deck.default_claim_ids(codebook)
-claims = deck.codebook_claims(codebook)
+claims = codebook.claims
 
 with st.sidebar:
     st.header("Build the deck")
-    seed_deck(claim_options)
+    # Claim ids are the options' labels, so the URL holds `deck=C2.3&deck=C1.1` (Streamlit writes labels).
+    ui._seed_list(DECK_KEY, claim_options, f"Use claim ids such as {', '.join(claim_options[:3])}.")
     chosen = st.multiselect(
         "Claims, in the order you pick them", claim_options,
-        default=None if DECK_KEY in st.session_state else claim_options,
-        format_func=lambda c: f"{c}: {deck.claim_text(claims[c])}", key=DECK_KEY, bind="query-params",
+        default=None if DECK_KEY in st.session_state else claim_options, key=DECK_KEY, bind="query-params",
         help="The deck shows a theme slide, then its chosen claims. Remove claims and add them again to reorder.",
     )
+    st.caption("  \n".join(f"{n}. {c}: {claims[c].paraphrase}" for n, c in enumerate(chosen, start=1)))
     focus = ui.focus_country_picker()
     peers = ui.peer_group_picker(focus)
     guess_first = st.toggle(
@@ -133,14 +148,16 @@ if not chosen:
 custom_peers = peers.members if peers.group_id == deck.CUSTOM_GROUP else ()
 settings = ui.load_or_stop(deck.make_settings, focus, peers.group_id, custom_peers, what="the claim checker")
 names = ui.country_names()
+all_events = ui.get_events()
 chart = deck.claim_chart_builder(
     store, indicators=ui.get_indicators(), sources=ui.get_sources(), names=names, focus=focus,
-    peers=peers.members, peer_label=peers.label, years=deck.settings_years(settings, store), events=ui.get_events(),
+    peers=peers.members, peer_label=peers.label, years=settings.window,
+    benchmarks=codebook.benchmarks, events=None if all_events is None else events_for(all_events, focus),
 )
 summary = ("Eight experts on adding human security to Pakistan's security policy (Sharif & Ullah, 2026), "
            "and what public data say about their claims.")
 # Charts are drawn only for the slide on screen; the HTML export draws them all when it is downloaded.
-slides = deck.build_deck(codebook, store, settings, chosen, summary=summary, peer_label=peers.label)
+slides = deck.build_deck(codebook, store, settings, chosen, summary=summary, names=names)
 number, problem = deck.clamp_slide(state.slide, len(slides))
 if problem:
     st.warning(problem, icon=":material/link_off:")
@@ -152,6 +169,12 @@ presenting = st.toggle(
 )
 if presenting:
     st.markdown(PRESENT_CSS, unsafe_allow_html=True)
+else:
+    st.caption(
+        "Seminar mode: one theme or claim per slide, for a projector. Build the deck in the sidebar, switch on "
+        "the presentation view to hide it, step with Previous / Next (or the arrow keys), and take the deck offline "
+        "as one HTML file below."
+    )
 
 slide = slides[number - 1]
 if slide.kind == "claim":
@@ -160,11 +183,12 @@ show_slide(slide, number, guess_first)
 
 left, middle, right = st.columns([1, 2, 1], vertical_alignment="center")
 left.button("Previous", key="previous", icon=":material/arrow_back:", disabled=number <= 1,
-            on_click=go_to, args=(number - 1,), width="stretch")
-middle.markdown(f"<p style='text-align:center;font-size:1.3rem;margin:0'>Slide {number} of {len(slides)}</p>",
+            on_click=go_to, args=(number - 1,), width="stretch", shortcut="Left")
+middle.markdown(f'<div class="deck-counter">Slide {number} of {len(slides)}</div>',
                 unsafe_allow_html=True)
-right.button("Next", key="next", icon=":material/arrow_forward:", disabled=number >= len(slides),
-             on_click=go_to, args=(number + 1,), width="stretch")
+right.button("Next", key="next", icon=":material/arrow_forward:",
+             disabled=number >= len(slides) and not waits_for_reveal(slide, guess_first),
+             on_click=step_forward, args=(slide, number, guess_first), width="stretch", shortcut="Right")
 
 # --- exports ------------------------------------------------------------------------------------------------
 with st.expander("Take the deck offline", icon=":material/download:", expanded=not presenting):

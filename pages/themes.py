@@ -7,7 +7,7 @@ theme filter lives in the URL (`?theme=C2`) so a link opens the same theme.
 import streamlit as st
 
 from src import ui
-from src.charts.claims import coding_chain_figure, coding_chain_rows
+from src.charts.claims import codes_table, coding_chain_figure, coding_chain_rows, theme_indicators
 
 st.title("Themes: from interview keywords to findings")
 st.markdown(
@@ -18,6 +18,7 @@ st.markdown(
 
 codebook = ui.get_codebook()
 theme_id = ui.theme_picker(codebook)
+ui.share_link({"theme": theme_id})
 codes = [c for c in codebook.codes.values() if not theme_id or c.theme == theme_id]
 themes = [t for t in codebook.themes.values() if not theme_id or t.id == theme_id]
 
@@ -33,13 +34,14 @@ for theme in themes:
         if theme.folded:
             st.caption("Also folded into this theme: " + ", ".join(theme.folded) + ".")
         st.subheader("Codes", anchor=False)
-        st.dataframe(ui.codes_table(codes, theme.id), hide_index=True, width="stretch")
+        st.dataframe(codes_table(codes, theme.id), hide_index=True, width="stretch")
         st.subheader("Claims", anchor=False)
-        for claim in (c for c in codebook.claims.values() if c.theme == theme.id):
+        for claim in codebook.claims_for(theme.id):
             ui.page_link_or_url(
                 "pages/claims.py", f"{claim.id}: {claim.paraphrase}", {"claim": claim.id}, icon=":material/fact_check:"
             )
         for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
             st.markdown(f"- {unsettled.id}: {unsettled.paraphrase} *(cannot be settled with indicators)*")
         st.subheader("Indicators", anchor=False)
-        st.dataframe(ui.theme_indicator_table(codebook, theme.id), hide_index=True, width="stretch")
+        table = theme_indicators(codebook.claims.values(), theme.id, ui.get_indicators(), ui.choices()["indicators"])
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -13,11 +13,11 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from src.charts.claims import VERDICT_COLOURS, VERDICT_LABELS
+from src.charts.claims import VERDICT_COLOURS, VERDICT_LABELS, Benchmark, claim_chart
 
 SLIDE_KINDS = ("title", "theme", "claim")
 DECK_TITLE = "Human security in Pakistan: the experts' claims beside the data"
@@ -68,7 +68,7 @@ class PngExportUnavailable(RuntimeError):
 class Slide:
     """One slide: a title slide, a theme slide or a claim slide.
 
-    `text` is the study summary (title), the theme's description (theme) or the claim's paraphrase (claim);
+    `text` is the study summary (title), the theme's summary (theme) or the claim's paraphrase (claim);
     `question` is the guess-first question (claims; "" when the codebook gives none); `settings_line` says which
     comparison produced the verdict; `verdict` is the claim checker's Verdict (None on other slides).
     """
@@ -91,53 +91,20 @@ class Slide:
             raise ValueError(f"slide kind {self.kind!r} is not one of {SLIDE_KINDS}")
 
 
-# --- reading the codebook (dataclasses or mappings) ----------------------------------------------------------
-
-
-def _get(entry, name: str, default=None):
-    if isinstance(entry, Mapping):
-        return entry.get(name, default)
-    return getattr(entry, name, default)
-
-
-def _as_list(entries) -> list:
-    """Codebook collections may be an id -> entry mapping or a sequence of entries."""
-    if entries is None:
-        return []
-    return list(entries.values()) if isinstance(entries, Mapping) else list(entries)
-
-
-def codebook_claims(codebook) -> dict[str, object]:
-    """Claim id -> claim, in the codebook's order (testable claims only: those with a `theme`)."""
-    return {str(_get(c, "id")): c for c in _as_list(_get(codebook, "claims"))}
-
-
-def codebook_themes(codebook) -> dict[str, object]:
-    return {str(_get(t, "id")): t for t in _as_list(_get(codebook, "themes"))}
-
-
-def theme_title(theme, theme_id: str) -> str:
-    label = _get(theme, "label") or _get(theme, "name") or _get(theme, "title") or theme_id
-    kind = _get(theme, "kind")
-    return f"{theme_id}: {label}" + (f" ({kind})" if kind else "")
-
-
-def claim_text(claim) -> str:
-    return str(_get(claim, "paraphrase") or _get(claim, "text") or _get(claim, "label") or "")
+# --- choosing the claims ------------------------------------------------------------------------------------
 
 
 def default_claim_ids(codebook) -> list[str]:
-    """The default deck: every claim of the codebook, in its order."""
-    return list(codebook_claims(codebook))
+    """The default deck: every claim of the codebook (src.codebook.Codebook), in its order."""
+    return list(codebook.claims)
 
 
 def check_claim_ids(codebook, claim_ids: Iterable[str]) -> list[str]:
     """The claim ids in the given order without repeats; raises UnknownClaimError listing any the codebook lacks."""
-    known = codebook_claims(codebook)
     wanted = list(dict.fromkeys(str(c) for c in claim_ids))
-    unknown = [c for c in wanted if c not in known]
+    unknown = [c for c in wanted if c not in codebook.claims]
     if unknown:
-        raise UnknownClaimError(unknown, list(known))
+        raise UnknownClaimError(unknown, list(codebook.claims))
     return wanted
 
 
@@ -153,17 +120,9 @@ def _default_evaluate(claim, store, settings):
     return evaluate(claim, store, settings)
 
 
-def settings_line(settings, peer_label: str = "") -> str:
-    """A plain sentence of the comparison behind the verdicts (focus, peers, window)."""
-    parts = [f"Focus country: {_get(settings, 'focus', DEFAULT_FOCUS)}"]
-    group = _get(settings, "peer_group", DEFAULT_PEERS)
-    custom = list(_get(settings, "custom_peers", ()) or ())
-    peers = ", ".join(custom) if group == CUSTOM_GROUP and custom else peer_label or group
-    parts.append(f"compared with: {peers}")
-    window = _get(settings, "window")
-    if window:
-        parts.append(f"window: {window[0]}-{window[1]}" if isinstance(window, Sequence) else f"window: {window}")
-    return "; ".join(parts) + "."
+def settings_line(settings, names: Mapping[str, str] | None = None) -> str:
+    """The comparison behind the verdicts in words (src.evaluate.Settings.describe: focus, peers, years)."""
+    return f"Compared: {settings.describe(names)}."
 
 
 def build_deck(
@@ -176,7 +135,7 @@ def build_deck(
     chart: ChartBuilder | None = None,
     title: str = DECK_TITLE,
     summary: str = "",
-    peer_label: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> list[Slide]:
     """The slides: a title slide, then for each theme (in the order its first chosen claim comes) a theme slide
     followed by its chosen claims in the chosen order.
@@ -191,7 +150,7 @@ def build_deck(
             Drawing is the slow part: the page builds the deck without charts and draws the slide on screen
             with draw_slide(); the HTML export draws them all.
         title, summary: the title slide's heading and text.
-        peer_label: the peer group's name for the comparison line (defaults to its id).
+        names: ISO3 -> display name, for the comparison line under each slide.
 
     Returns:
         The slides, title slide first.
@@ -200,49 +159,36 @@ def build_deck(
         UnknownClaimError: a claim id is not in the codebook (the message lists them).
     """
     evaluate = evaluate or _default_evaluate
-    claims = codebook_claims(codebook)
-    themes = codebook_themes(codebook)
-    chosen = check_claim_ids(codebook, claim_ids or list(claims))
-    comparison = settings_line(settings, peer_label)
+    chosen = check_claim_ids(codebook, claim_ids or list(codebook.claims))
+    comparison = settings_line(settings, names)
     slides = [Slide("title", title, text=summary, settings_line=comparison)]
     by_theme: dict[str, list[str]] = {}
     for claim_id in chosen:
-        by_theme.setdefault(str(_get(claims[claim_id], "theme") or ""), []).append(claim_id)
+        by_theme.setdefault(codebook.claims[claim_id].theme, []).append(claim_id)
     for theme_id, theme_claims in by_theme.items():
-        theme = themes.get(theme_id)
-        slides.append(
-            Slide(
-                "theme",
-                theme_title(theme, theme_id) if theme is not None else theme_id or "Other claims",
-                text=str(_get(theme, "description") or _get(theme, "summary") or "") if theme is not None else "",
-                theme_id=theme_id,
-            )
-        )
-        slides.extend(_claim_slide(claims[c], c, theme_id, store, settings, evaluate, comparison) for c in theme_claims)
+        theme = codebook.themes[theme_id]
+        title_text = f"{theme.id}: {theme.label} ({theme.kind})"
+        slides.append(Slide("theme", title_text, text=theme.summary, theme_id=theme_id))
+        slides.extend(_claim_slide(codebook.claims[c], store, settings, evaluate, comparison) for c in theme_claims)
     return draw_slides(slides, codebook, chart) if chart is not None else slides
 
 
-def _claim_slide(claim, claim_id, theme_id, store, settings, evaluate, comparison) -> Slide:
+def _claim_slide(claim, store, settings, evaluate, comparison) -> Slide:
     """One claim's slide; a claim that cannot be evaluated still gets a slide that says why (nothing is lost)."""
     base = Slide(
         "claim",
-        f"{claim_id}: {claim_text(claim)}",
-        text=claim_text(claim),
-        question=str(_get(claim, "question") or ""),
-        claim_id=claim_id,
-        theme_id=theme_id,
+        f"{claim.id}: {claim.paraphrase}",
+        text=claim.paraphrase,
+        question=claim.question or "",
+        claim_id=claim.id,
+        theme_id=claim.theme,
         settings_line=comparison,
     )
     try:
         verdict = evaluate(claim, store, settings)
     except (ValueError, KeyError, LookupError) as exc:
         return replace(base, sentence=f"This claim could not be checked with the current settings: {exc}")
-    return replace(
-        base,
-        sentence=str(_get(verdict, "sentence") or ""),
-        status=str(_get(verdict, "status") or ""),
-        verdict=verdict,
-    )
+    return replace(base, sentence=verdict.sentence, status=verdict.status, verdict=verdict)
 
 
 def draw_slide(slide: Slide, claim, chart: ChartBuilder) -> Slide:
@@ -254,14 +200,12 @@ def draw_slide(slide: Slide, claim, chart: ChartBuilder) -> Slide:
     except (ValueError, KeyError, LookupError) as exc:
         return replace(slide, source_line=f"The chart could not be drawn: {exc}")
     meta = figure.layout.meta if figure is not None and isinstance(figure.layout.meta, dict) else {}
-    source = str(meta.get("source_line") or _get(slide.verdict, "source_line") or "")
-    return replace(slide, figure=figure, source_line=source)
+    return replace(slide, figure=figure, source_line=str(meta.get("source_line") or ""))
 
 
 def draw_slides(slides: Sequence[Slide], codebook, chart: ChartBuilder) -> list[Slide]:
     """Every claim slide with its chart (draw_slide); the other slides as they are."""
-    claims = codebook_claims(codebook)
-    return [draw_slide(s, claims[s.claim_id], chart) if s.kind == "claim" else s for s in slides]
+    return [draw_slide(s, codebook.claims[s.claim_id], chart) if s.kind == "claim" else s for s in slides]
 
 
 def claim_slide_index(slides: Sequence[Slide], claim_id: str) -> int | None:
@@ -279,13 +223,27 @@ def make_settings(focus: str, peer_group: str, custom_peers: Sequence[str] = ())
     return Settings(focus=focus, peer_group=peer_group, custom_peers=tuple(custom_peers))
 
 
-def settings_years(settings, store) -> tuple[int, int]:
-    """The years a claim chart spans: the settings' window when it has one, else the store's whole range."""
-    window = _get(settings, "window")
-    if isinstance(window, Sequence) and len(window) == 2 and all(window):
-        return int(window[0]), int(window[1])
-    years = store.values["year"]
-    return int(years.min()), int(years.max())
+def chart_indicators(claim, verdict, indicators: Mapping) -> list[str]:
+    """The series a claim's chart draws: those its verdict used (claim order first), else the claim's own list.
+
+    A verdict may use a fallback or refreshed series instead of the first listed, and the chart must show the
+    numbers the verdict rests on. Pseudo-indicators such as `event:military_rule` are not drawn.
+    """
+    evidence = getattr(verdict, "evidence", None)
+    used = list(dict.fromkeys(evidence["indicator"])) if evidence is not None and len(evidence) else []
+    listed = list(claim.indicators)
+    ordered = [i for i in listed if i in used] + [i for i in used if i not in listed] if used else listed
+    return [i for i in ordered if i in indicators]
+
+
+def chart_benchmarks(indicator_ids: Sequence[str], indicators: Mapping, benchmarks: Mapping) -> list[Benchmark]:
+    """The codebook's benchmarks (e.g. education 4-6 % of GDP) placed on each drawn series of the same concept."""
+    return [
+        Benchmark(indicator=i, low=bench.low, high=bench.high, label=bench.label, source=bench.source)
+        for i in indicator_ids
+        for bench in benchmarks.values()
+        if indicators[i].concept and bench.concept == indicators[i].concept
+    ]
 
 
 def claim_chart_builder(
@@ -299,22 +257,22 @@ def claim_chart_builder(
     peer_label: str,
     years: tuple[int, int],
     aggregates: Sequence[str] = (),
+    benchmarks: Mapping | None = None,
     events=None,
 ) -> ChartBuilder:
-    """A `chart` for build_deck: each claim's indicators for the focus country against its peers (claim_chart).
+    """A `chart` for build_deck: the claim's series for the focus country against its peers (src.charts.claims).
 
-    A claim with no indicator (e.g. years of military rule) gets no chart; its verdict sentence carries it.
+    A claim with no series (e.g. years of military rule) gets no chart; its verdict sentence carries it.
     """
-    from src.charts.claims import claim_chart
 
     def build(claim, verdict) -> go.Figure | None:
-        indicator_ids = [i for i in (_get(claim, "indicators") or ()) if i in indicators]
+        indicator_ids = chart_indicators(claim, verdict, indicators)
         if not indicator_ids:
             return None
         places = list(dict.fromkeys([focus, *peers, *aggregates]))
         return claim_chart(
             store.series(indicator_ids, places, years),
-            claim_id=str(_get(claim, "id")),
+            claim_id=claim.id,
             indicator_ids=indicator_ids,
             indicators=indicators,
             focus=focus,
@@ -323,7 +281,7 @@ def claim_chart_builder(
             names=names,
             aggregates=aggregates,
             peer_label=peer_label,
-            benchmarks=_get(claim, "benchmarks") or (),
+            benchmarks=chart_benchmarks(indicator_ids, indicators, benchmarks or {}),
             events=events,
             sources=sources,
         )
@@ -342,7 +300,7 @@ class DeckState:
     slide: int = 1
     focus: str = DEFAULT_FOCUS
     peers: str = DEFAULT_PEERS
-    custom: tuple[str, ...] = field(default=())
+    custom: tuple[str, ...] = ()
     guess: bool = False
 
 
@@ -432,7 +390,7 @@ def clamp_slide(number: int, total: int) -> tuple[int, str | None]:
 _CSS = """
 html, body { margin: 0; height: 100%; background: #fff; color: #111;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-.slide { display: none; box-sizing: border-box; min-height: 100vh; padding: 2.5vh 4vw 9vh; }
+.slide { display: none; box-sizing: border-box; min-height: 100vh; padding: 2.5vh 4vw 12vh; }
 .slide.active { display: block; }
 .slide h1 { font-size: 3.2rem; line-height: 1.15; margin: 18vh 0 2rem; }
 .slide h2 { font-size: 2.2rem; line-height: 1.2; margin: 0 0 1rem; }
@@ -441,7 +399,7 @@ html, body { margin: 0; height: 100%; background: #fff; color: #111;
 .text, .settings { font-size: 1.6rem; line-height: 1.4; max-width: 70rem; }
 .settings { color: #444; font-size: 1.3rem; }
 .question { font-size: 2rem; font-weight: 600; color: #0b4f7a; margin: 1rem 0; }
-.figure { width: 100%; height: 62vh; }
+.figure { width: 100%; min-height: 60vh; }
 .verdict { font-size: 1.6rem; line-height: 1.35; margin: .8rem 0; }
 .badge { display: inline-block; color: #fff; border-radius: .4rem; padding: .1rem .6rem; margin-right: .6rem;
   font-weight: 700; }
@@ -472,7 +430,10 @@ _JS = """
     if (drawn[holder.id]) { Plotly.Plots.resize(holder); return; }
     var spec = JSON.parse(document.getElementById(holder.id + '-spec').textContent);
     var layout = spec.figure.layout || {};
-    layout.height = undefined; layout.width = undefined; layout.autosize = true;
+    // At least 60% of the screen; a chart with several panels keeps its own (taller) height and the slide scrolls.
+    var height = Math.max(layout.height || 0, Math.round(window.innerHeight * 0.6));
+    holder.style.height = height + 'px';
+    layout.height = height; layout.width = undefined; layout.autosize = true;
     Plotly.newPlot(holder, spec.figure.data || [], layout, spec.config);
     drawn[holder.id] = true;
   }
@@ -551,13 +512,21 @@ def _slide_html(number: int, slide: Slide, guess_first: bool) -> str:
             parts.append(f'<div class="figure" id="{div_id}"></div>')
             parts.append(f'<script type="application/json" id="{div_id}-spec">{_script_json(spec)}</script>')
         parts.append(f'<p class="verdict">{badge_html(slide.status)}{esc(slide.sentence)}</p>')
-        if slide.source_line:
+        # A chart from src.charts carries its source line inside it; other slides show it as text.
+        if slide.source_line and not _figure_cites(slide.figure, slide.source_line):
             parts.append(f'<p class="source">{esc(slide.source_line)}</p>')
         if slide.settings_line:
             parts.append(f'<p class="source">{esc(slide.settings_line)}</p>')
         parts.append("</div>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _figure_cites(figure: go.Figure | None, line: str) -> bool:
+    meta = figure.layout.meta if figure is not None and isinstance(figure.layout.meta, dict) else {}
+    return bool(meta.get("source_line")) and meta.get("source_line") == line and any(
+        a.name == "source" for a in figure.layout.annotations
+    )
 
 
 def export_html(slides: Sequence[Slide], *, title: str = DECK_TITLE, guess_first: bool = False) -> str:
@@ -606,9 +575,11 @@ def find_browser() -> str | None:
 
 
 def export_png(
-    fig: go.Figure, *, width: int = 1600, height: int = 900, scale: float = 1, browser_path: str | None = None
+    fig: go.Figure, *, width: int = 1600, height: int | None = None, scale: float = 1, browser_path: str | None = None
 ) -> bytes:
     """The figure as PNG bytes, drawn by kaleido in the system Chromium (no MathJax, nothing fetched).
+
+    `height` defaults to the figure's own (a chart with several panels is taller), else 900 pixels.
 
     Raises:
         PngExportUnavailable: no browser found, or kaleido failed; the message says to use the chart's camera button.
@@ -625,7 +596,7 @@ def export_png(
         # mathjax=False: kaleido would otherwise load MathJax from a CDN.
         return kaleido.calc_fig_sync(
             fig,
-            opts={"format": "png", "width": width, "height": height, "scale": scale},
+            opts={"format": "png", "width": width, "height": height or fig.layout.height or 900, "scale": scale},
             kopts={"path": path, "mathjax": False},
         )
     except Exception as exc:  # kaleido raises many kinds (browser crash, timeout); all mean "no PNG this way"

@@ -17,7 +17,7 @@ import pandas as pd
 from src.catalogue import indicators as indicator_catalogue
 from src.codebook import Benchmark, Claim, Codebook
 from src.codebook import codebook as shipped_codebook
-from src.events import load_events
+from src.events import events as shipped_events
 from src.peers import CUSTOM, group_label, members, peer_groups
 from src.rules import RULES_BY_KEY, EvidenceData, RuleContext, RuleResult, evidence_of
 
@@ -46,6 +46,13 @@ class Settings:
     custom_peers: tuple[str, ...] = ()
     window: tuple[int, int] = DEFAULT_WINDOW
     benchmarks: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self):
+        # Normalise lists from widgets or URLs to tuples, so settings stay hashable and compare equal.
+        object.__setattr__(self, "focus", str(self.focus).upper())
+        object.__setattr__(self, "custom_peers", tuple(str(c).upper() for c in self.custom_peers))
+        object.__setattr__(self, "window", (int(self.window[0]), int(self.window[1])))
+        object.__setattr__(self, "benchmarks", tuple((str(k), float(v)) for k, v in self.benchmarks))
 
     def benchmark_value(self, benchmark_id: str) -> float | None:
         return next((float(v) for k, v in self.benchmarks if k == benchmark_id), None)
@@ -92,6 +99,12 @@ class Verdict:
 class _StoreCache:
     data: EvidenceData
     members: dict = field(default_factory=dict)
+    # (rule, params, focus, peers, window, benchmarks, proxies, events) -> RuleResult: robustness variants share
+    # most checks (a largest_share test does not depend on the peer group), so each runs once per store.
+    results: dict = field(default_factory=dict)
+
+
+MAX_CACHED_RESULTS = 20_000
 
 
 _CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -114,7 +127,8 @@ def peer_list(store, settings: Settings, cache: _StoreCache | None = None) -> tu
     key = (settings.peer_group, settings.focus, tuple(settings.custom_peers))
     if cache is not None and key in cache.members:
         return cache.members[key]
-    found = tuple(m for m in members(settings.peer_group, store, settings.focus, settings.custom_peers) if m != settings.focus)
+    group = members(settings.peer_group, store, settings.focus, settings.custom_peers)
+    found = tuple(m for m in group if m != settings.focus)
     if cache is not None:
         cache.members[key] = found
     return found
@@ -173,10 +187,11 @@ def evaluate(
 
     Returns:
         A Verdict; missing data gives status 'insufficient_data' with `missing` saying what, never an exception.
+        Its evidence frames are shared with a per-store cache: treat them as read-only.
     """
     catalogue = indicator_catalogue() if catalogue is None else catalogue
     codebook = shipped_codebook() if codebook is None else codebook
-    events = load_events() if events is None else events
+    events = shipped_events() if events is None else events
     cache = _cache(store, catalogue)
     peers = peer_list(store, settings, cache)
     peer_label = group_label(settings.peer_group)
@@ -192,7 +207,14 @@ def evaluate(
     )
     parts = []
     for test in claim.tests:
-        result = RULES_BY_KEY[test.rule].check(test.params, context)
+        key = (test.rule, repr(sorted(test.params.items())), settings.focus, peers, context.window,
+               settings.benchmarks, repr(sorted(claim.proxies.items())), id(events))
+        result = cache.results.get(key)
+        if result is None:
+            result = RULES_BY_KEY[test.rule].check(test.params, context)
+            if len(cache.results) >= MAX_CACHED_RESULTS:
+                cache.results.clear()
+            cache.results[key] = result
         parts.append(replace(result, context=test.context))
     status = combine(parts, claim.combine)
     counted = [p for p in parts if not p.context]
@@ -229,7 +251,8 @@ def evaluate_all(codebook: Codebook, store, settings: Settings = Settings(), **k
 
 def _band_benchmarks(claim: Claim, codebook: Codebook) -> list[Benchmark]:
     ids = [t.params["benchmark"] for t in claim.tests if t.rule == "benchmark"]
-    return [codebook.benchmarks[i] for i in dict.fromkeys(ids) if codebook.benchmarks[i].low != codebook.benchmarks[i].high]
+    used = [codebook.benchmarks[i] for i in dict.fromkeys(ids)]
+    return [b for b in used if b.low != b.high]
 
 
 def robustness_variants(claim: Claim, settings: Settings, codebook: Codebook | None = None) -> list[Settings]:

@@ -7,6 +7,7 @@ must cite its source. This module validates the file and names the line at fault
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -84,3 +85,9 @@ def events_for(events: pd.DataFrame, iso3: str, kind: str | None = None) -> pd.D
     if kind is not None:
         mask &= events["kind"] == kind
     return events[mask]
+
+
+@lru_cache(maxsize=1)
+def events() -> pd.DataFrame:
+    """The shipped events table, read once per process (treat as read-only)."""
+    return load_events()

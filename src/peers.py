@@ -100,7 +100,7 @@ def peer_groups() -> dict[str, PeerGroup]:
 
 def group_label(group_id: str, groups: dict[str, PeerGroup] | None = None) -> str:
     if group_id == CUSTOM:
-        return "your chosen countries"
+        return "Chosen countries"
     groups = peer_groups() if groups is None else groups
     return groups[group_id].label if group_id in groups else group_id
 
@@ -116,7 +116,9 @@ def _similar_hdi(group: PeerGroup, store, focus: str) -> list[str]:
     values = store.values
     hdi = values[(values["indicator"] == group.indicator)]
     countries = _countries(store)
-    aggregates = set(countries.loc[countries["is_aggregate"].astype(bool), "iso3"]) if "is_aggregate" in countries else set()
+    aggregates = set()
+    if "is_aggregate" in countries:
+        aggregates = set(countries.loc[countries["is_aggregate"].fillna(False).astype(bool), "iso3"])
     hdi = hdi[~hdi["iso3"].isin(aggregates)]
     own = hdi[hdi["iso3"] == focus]
     if not own.empty:

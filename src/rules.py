@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from src.schema import TIDY_COLUMNS
@@ -25,13 +26,45 @@ EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
 # ---------------------------------------------------------------------------------------------------------------
 
 
+class _IndicatorRows:
+    """One indicator's rows sorted by country and year, with each country's row span, for fast look-ups.
+
+    Boolean masks over a wide frame cost ~1 ms each; robustness runs do thousands, so positions are found with
+    numpy on the year column and rows are taken once per call.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.sort_values(["iso3", "year"], kind="stable").reset_index(drop=True)
+        self.years = self.frame["year"].to_numpy()
+        codes = self.frame["iso3"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], dtype=int)
+        stops = np.r_[starts[1:], len(codes)] if len(codes) else np.array([], dtype=int)
+        self.spans = {codes[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
+
+    def positions(self, iso3s, years, latest_only: bool) -> list[int]:
+        found: list[int] = []
+        for iso3 in self.spans if iso3s is None else iso3s:
+            span = self.spans.get(iso3)
+            if span is None:
+                continue
+            low, high = span
+            if years is not None:
+                chunk = self.years[low:high]
+                low, high = low + int(np.searchsorted(chunk, years[0], "left")), low + int(
+                    np.searchsorted(chunk, years[1], "right"))
+            if high > low:
+                found.extend([high - 1] if latest_only else range(low, high))
+        return found
+
+
 class EvidenceData:
     """The store's values grouped by indicator (sliced once, reused by every rule) plus names and aggregates."""
 
     def __init__(self, store, catalogue: Mapping):
         values = store.values
         self.catalogue = catalogue
-        self._by_indicator = {key: rows for key, rows in values.groupby("indicator", sort=False)}
+        self._by_indicator = {key: _IndicatorRows(rows) for key, rows in values.groupby("indicator", sort=False)}
+        self._empty = pd.DataFrame(columns=list(TIDY_COLUMNS))
         countries = getattr(store, "countries", None)
         names: dict[str, str] = {}
         self.aggregates: set[str] = set()
@@ -48,22 +81,25 @@ class EvidenceData:
     def name(self, iso3: str) -> str:
         return self.names.get(iso3, iso3)
 
+    def has(self, indicator: str) -> bool:
+        """True when the store holds any row of `indicator` (false for refresh-only series not yet downloaded)."""
+        return indicator in self._by_indicator
+
     def rows(self, indicator: str, iso3s=None, years: tuple[int, int] | None = None) -> pd.DataFrame:
-        rows = self._by_indicator.get(indicator)
-        if rows is None:
-            return pd.DataFrame(columns=list(TIDY_COLUMNS))
-        if iso3s is not None:
-            rows = rows[rows["iso3"].isin(list(iso3s))]
-        if years is not None:
-            rows = rows[(rows["year"] >= years[0]) & (rows["year"] <= years[1])]
-        return rows
+        """Tidy rows of one indicator, optionally for some countries and an inclusive year range."""
+        series = self._by_indicator.get(indicator)
+        if series is None:
+            return self._empty
+        if iso3s is None and years is None:
+            return series.frame
+        return series.frame.iloc[series.positions(iso3s, years, latest_only=False)]
 
     def latest(self, indicator: str, iso3s, years: tuple[int, int]) -> pd.DataFrame:
         """One row per country: its own latest value within `years` (countries without one are absent)."""
-        rows = self.rows(indicator, iso3s, years)
-        if rows.empty:
-            return rows
-        return rows.sort_values(["iso3", "year"]).groupby("iso3", sort=True).tail(1)
+        series = self._by_indicator.get(indicator)
+        if series is None:
+            return self._empty
+        return series.frame.iloc[series.positions(iso3s, years, latest_only=True)]
 
     def countries_only(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Drop published aggregates (regions, income groups, world) so they never count as peers."""
@@ -168,7 +204,9 @@ def indicator_phrase(indicator_id: str, catalogue: Mapping) -> str:
     if " " not in name and entry is not None:
         # One word ('Military') reads badly in a sentence: use the full name up to its first comma instead.
         name = re.sub(r"\s*\([^)]*\)", "", entry.name.split(",")[0]).strip() or name
-    if len(name) > 1 and not name[:2].isupper():
+    words = name.split()
+    # Lower-case a common noun ('Tax revenue'), not a proper name ('Human Development Index') or acronym ('HDI').
+    if len(name) > 1 and not name[:2].isupper() and not any(w[:1].isupper() for w in words[1:]):
         name = name[0].lower() + name[1:]
     return name
 
@@ -247,10 +285,11 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
                 notes.append(f"The preferred series {_named(skipped, catalogue)} {why}; using "
                              f"{_named([indicator_id], catalogue)} instead.")
             if indicator_id in ctx.proxies:
-                notes.append(f"{indicator_phrase(indicator_id, catalogue).capitalize()} is a {ctx.proxies[indicator_id]}.")
+                label = indicator_phrase(indicator_id, catalogue)
+                notes.append(f"{label[0].upper() + label[1:]} is a {ctx.proxies[indicator_id]}.")
             return indicator_id, tuple(notes), ""
         entry = catalogue.get(indicator_id)
-        if entry is not None and not getattr(entry, "in_snapshot", True) and ctx.data.rows(indicator_id).empty:
+        if entry is not None and not getattr(entry, "in_snapshot", True) and not ctx.data.has(indicator_id):
             refresh_only.append(indicator_id)
         skipped.append(indicator_id)
     notes = ()
@@ -286,7 +325,10 @@ def years_note(focus_year: int, peer_years) -> str:
     return "" if len(years) == 1 else f" Years differ across countries ({year_span(years)}); each uses its latest."
 
 
-DIRECTION_WORDS = {"above": "above", "below": "below"}
+def enough_peers(params: Mapping, wanted: int) -> int:
+    """Peers needed for a fair median: `min_peers` (default 3), or all of a smaller group, and never zero."""
+    return max(1, min(int(params.get("min_peers") or 3), wanted))
+
 
 
 def compare(value: float, reference: float, direction: str) -> bool:
@@ -334,12 +376,12 @@ def check_peer_median(params: Mapping, ctx: RuleContext) -> RuleResult:
         evidence = evidence_of(focus_rows, with_role(published, "aggregate"))
         return RuleResult(key, holds, sentence, evidence, notes=notes, params=dict(params))
     peers = peer_latest(indicator_id, ctx, years)
-    wanted = len([p for p in ctx.peers if p != ctx.focus])
-    min_peers = int(params.get("min_peers") or 3)
-    if len(peers) < min_peers:
+    wanted = len([p for p in ctx.peers if p != ctx.focus and p not in ctx.data.aggregates])
+    needed = enough_peers(params, wanted)
+    if len(peers) < needed:
         what = (
-            f"only {len(peers)} of the {wanted} {ctx.peer_label} peers have a value of {phrase} in "
-            f"{year_span(years)} (at least {min_peers} needed for a median)"
+            f"only {len(peers)} of the {wanted} peers ({ctx.peer_label}) have a value of {phrase} in "
+            f"{year_span(years)}; at least {needed} are needed for a median"
         )
         return missing_result(key, params, what, notes, evidence_of(focus_rows, with_role(peers, "peer")))
     median = float(peers["value"].median())
@@ -458,11 +500,12 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
         ratios.append(found[1] / found[2])
         peer_years.append(found[0])
         peer_rows.extend(with_role(u, "peer") for u in found[3])
-    min_peers = int(params.get("min_peers") or 3)
-    if len(ratios) < min_peers:
+    wanted = len([p for p in ctx.peers if p != ctx.focus and p not in ctx.data.aggregates])
+    needed = enough_peers(params, wanted)
+    if len(ratios) < needed:
         what = (
-            f"only {len(ratios)} {ctx.peer_label} peers have both {main_phrase} and {others_phrase} in one year of "
-            f"{year_span(years)} (at least {min_peers} needed)"
+            f"only {len(ratios)} of the {wanted} peers ({ctx.peer_label}) have both {main_phrase} and "
+            f"{others_phrase} in one year of {year_span(years)}; at least {needed} are needed"
         )
         return missing_result(key, params, what, notes, focus_rows)
     median = float(pd.Series(ratios).median())
@@ -472,7 +515,8 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
         f"(computed), {side_of(ratio, median)} the {ctx.peer_label} median ratio of {median:.2f} "
         f"(computed over {len(ratios)} countries)." + years_note(year, peer_years)
     )
-    return RuleResult(key, holds, sentence, evidence_of(focus_rows, *peer_rows), notes=tuple(notes), params=dict(params))
+    evidence = evidence_of(focus_rows, *peer_rows)
+    return RuleResult(key, holds, sentence, evidence, notes=tuple(notes), params=dict(params))
 
 
 def check_trend(params: Mapping, ctx: RuleContext) -> RuleResult:
@@ -557,7 +601,7 @@ def check_largest_share(params: Mapping, ctx: RuleContext) -> RuleResult:
         value = format_value(row["value"], unit_of(indicator_id, catalogue))
         return f"{indicator_phrase(indicator_id, catalogue)} ({value} in {row['year']})"
 
-    rest = "; ".join(said(i, rows.iloc[0]) for i, rows in others)
+    rest = " and ".join(said(i, rows.iloc[0]) for i, rows in others)
     largest = "larger than" if holds else "not larger than all of"
     sentence = f"{possessive(ctx.focus_name)} {said(main_id, main)} is {largest} {rest}."
     all_years = {int(rows.iloc[0]["year"]) for _, rows in chosen}
@@ -576,7 +620,8 @@ def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
     mine = events[(events["kind"] == kind) & events["countries"].map(lambda c: ctx.focus in str(c).split())]
     label = kind.replace("_", " ")
     if mine.empty:
-        what = f"data/catalogue/events.csv lists no {label} periods for {ctx.focus_name}, so the share cannot be counted"
+        what = (f"data/catalogue/events.csv lists no {label} periods for {ctx.focus_name}, "
+                "so the share cannot be counted")
         return missing_result(key, params, what)
     spans, total_years = [], 0
     for event in mine.sort_values("start_year").to_dict("records"):
@@ -606,7 +651,7 @@ def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
                 "unit": "years",
                 "source": event["source"],
                 "code": event["label"],
-                "file": "../catalogue/events.csv",
+                "file": "data/catalogue/events.csv",
                 "note": f"{start}-{end}",
                 "computed": True,
                 "role": "focus",
@@ -636,9 +681,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         key="benchmark",
         title="Compare with a benchmark",
-        human="{focus}'s latest {indicator} is {direction} the benchmark value (the user may move it within its range).",
-        params={"indicator": SLOT, "benchmark": Param("str"), "direction": Param("choice", choices=("above", "below", "within")),
-                "recent_years": RECENT},
+        human="{focus}'s latest {indicator} is {direction} the benchmark value "
+        "(the user may move it within its range).",
+        params={"indicator": SLOT, "benchmark": Param("str"),
+                "direction": Param("choice", choices=("above", "below", "within")), "recent_years": RECENT},
         check=check_benchmark,
     ),
     Rule(
@@ -680,12 +726,20 @@ RULES: tuple[Rule, ...] = (
     Rule(
         key="share_of_years",
         title="Share of years with an event",
-        human="The years of {kind} events for {focus} since {since}, divided by the years since then, fall in low-high.",
+        human="The years of {kind} events for {focus} since {since}, divided by the years since then, "
+        "fall in low-high.",
         params={"kind": Param("str"), "since": Param("int"), "low": Param("number"), "high": Param("number")},
         check=check_share_of_years,
     ),
 )
 RULES_BY_KEY: dict[str, Rule] = {rule.key: rule for rule in RULES}
+
+
+def _is_slot(value) -> bool:
+    """An indicator slot: one id, or a non-empty list of ids (preferred first)."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
 def param_problems(rule: Rule, params: Mapping) -> list[str]:
@@ -697,9 +751,9 @@ def param_problems(rule: Rule, params: Mapping) -> list[str]:
                 problems.append(f"missing parameter {name!r}")
             continue
         value = params[name]
-        if spec.kind == "slot" and not (isinstance(value, str) or (isinstance(value, list) and value and all(isinstance(v, str) for v in value))):
+        if spec.kind == "slot" and not _is_slot(value):
             problems.append(f"{name!r} must be an indicator id or a list of ids")
-        elif spec.kind == "slots" and not (isinstance(value, list) and value and all(isinstance(v, (str, list)) for v in value)):
+        elif spec.kind == "slots" and not (isinstance(value, list) and value and all(_is_slot(v) for v in value)):
             problems.append(f"{name!r} must be a list of indicator ids (or of lists of ids)")
         elif spec.kind == "choice" and value not in spec.choices:
             problems.append(f"{name!r} is {value!r}; use one of {list(spec.choices)}")

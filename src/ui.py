@@ -58,6 +58,24 @@ PLOTLY_CONFIG = {
 DATA_ERRORS = (ValueError, KeyError, OSError, SnapshotError)
 
 
+def _leave_legacy_pages_mode() -> None:
+    """Make app.py lay out every page, even when a shared link is the first request a fresh server gets.
+
+    Streamlit treats an app with a `pages/` folder beside its entry point as an old-style multipage app until
+    app.py first calls st.navigation; until then a deep link (`/explorer?...`) would run that page alone, without
+    app.py's page config and grouped menu. Every page imports this module, so the first such run switches the
+    flag (Streamlit's own, also set by st.navigation) and reruns through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_pages_mode()
+
+
 # --- loading -------------------------------------------------------------------------------------------------
 
 
@@ -234,8 +252,15 @@ def country_names() -> dict[str, str]:
     return choices()["names"]
 
 
+def country_labeller() -> Callable[[str], str]:
+    """A fast `iso3 -> "Name (ISO3)"` for widgets' format_func (called once per option, so it looks up once)."""
+    names = country_names()
+    return lambda iso3: f"{names.get(iso3, iso3)} ({iso3})"
+
+
 def country_label(iso3: str) -> str:
-    return f"{country_names().get(iso3, iso3)} ({iso3})"
+    """'Pakistan (PAK)'."""
+    return country_labeller()(iso3)
 
 
 # --- URL parameters ------------------------------------------------------------------------------------------
@@ -249,27 +274,57 @@ def url_param_error(name: str, value: str, allowed_hint: str) -> None:
     )
 
 
-def _seed_single(key: str, options: Sequence, hint: str, label: Callable = str) -> None:
-    """Let a bound select box read our URL form before it renders.
+# A link can name a widget's value by id (`?focus=IND`), but Streamlit reads a bound parameter only in the
+# label form it writes itself (`?focus=India+(IND)`) and drops anything else from the URL. So the value goes
+# into session state before the widget renders. Streamlit writes a value set that way into the URL only on a
+# later run, so with `sync_url` it is kept as pending and set again on the reader's next interaction (unless
+# they changed that very widget); `share_link` gives a link in id form meanwhile. A message about an unknown
+# value is repeated once on that next run, since Streamlit has dropped the value from the URL by then.
+_PENDING = "_link_value_{}"
+_REPORTED = "_link_error_{}"
 
-    Streamlit writes a bound widget's displayed label into the URL (`?focus=India+(IND)`); our links use ids
-    (`?focus=IND`, any letter case). An id is put into session state for the widget; an unknown value gets
-    `url_param_error` (Streamlit would drop it silently).
-    """
+
+def _report(key: str, value: str, hint: str) -> None:
+    url_param_error(key, value, hint)
+    st.session_state[_REPORTED.format(key)] = (value, hint)
+
+
+def _before_widget(key: str) -> None:
+    """Set again a value a link gave by id on the previous run (so Streamlit writes it into the URL), unless the
+    reader changed it since, and repeat that run's message about the link."""
+    pending = st.session_state.pop(_PENDING.format(key), None)
+    if pending is not None and st.session_state.get(key) == pending:
+        st.session_state[key] = pending
+    reported = st.session_state.pop(_REPORTED.format(key), None)
+    if reported and st.query_params.get(key) is None:
+        url_param_error(key, *reported)
+
+
+def _take(key: str, value, sync_url: bool) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+        if sync_url:
+            st.session_state[_PENDING.format(key)] = value
+
+
+def _seed_single(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = False) -> None:
+    """Read a single-value URL parameter before its bound widget does: a known value named by id (any letter
+    case) goes to the widget; an unknown value gets `url_param_error` (Streamlit would drop it silently)."""
+    _before_widget(key)
     raw = st.query_params.get(key)
     if raw is None or raw == "" or raw in {label(o) for o in options}:
         return
     for candidate in (raw, raw.strip().upper(), raw.strip().lower()):
         if candidate in options:
-            if key not in st.session_state:
-                st.session_state[key] = candidate
+            _take(key, candidate, sync_url)
             return
-    url_param_error(key, raw, hint)
+    _report(key, raw, hint)
 
 
-def _seed_list(key: str, options: Sequence, hint: str, label: Callable = str) -> None:
+def _seed_list(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = False) -> None:
     """Like `_seed_single` for a multi-select: accepts `?key=A,B`, `?key=A&key=B` and Streamlit's label form;
     reports unknown entries and keeps the known ones."""
+    _before_widget(key)
     raw = st.query_params.get_all(key)
     labels = {label(o) for o in options}
     if not raw or all(value in labels for value in raw):
@@ -283,9 +338,8 @@ def _seed_list(key: str, options: Sequence, hint: str, label: Callable = str) ->
             found = by_label.get(part) or upper.get(part.upper())
             (wanted if found else unknown).append(found or part)
     if unknown:
-        url_param_error(key, ",".join(unknown), hint)
-    if key not in st.session_state:
-        st.session_state[key] = list(dict.fromkeys(wanted))
+        _report(key, ",".join(unknown), hint)
+    _take(key, list(dict.fromkeys(wanted)), sync_url)
 
 
 COUNTRY_HINT = "Use three-letter ISO codes such as PAK, IND or BGD (published aggregates: SAS, LMC, WLD)."
@@ -298,10 +352,11 @@ def focus_country_picker(*, container=None, key: str = FOCUS_PARAM, label: str =
     """A country select box bound to `?focus=` (default PAK). Returns the ISO3 code."""
     container = container or st.sidebar
     options = choices()["countries"]
-    _seed_single(key, options, COUNTRY_HINT, country_label)
+    labeller = country_labeller()
+    _seed_single(key, options, COUNTRY_HINT, labeller, sync_url=True)
     index = options.index(DEFAULT_FOCUS) if DEFAULT_FOCUS in options else 0
     return container.selectbox(
-        label, options, index=index, format_func=country_label, key=key, bind="query-params",
+        label, options, index=index, format_func=labeller, key=key, bind="query-params",
         help="The country the charts put in front. Any country with data can be the focus.",
     )
 
@@ -339,7 +394,7 @@ def peer_group_picker(
         groups = {}
     options = [*groups, CUSTOM_GROUP]
     labels = {**{g: _group_label(g, groups[g]) for g in groups}, CUSTOM_GROUP: "Custom: pick countries"}
-    _seed_single(key, options, f"Use one of: {', '.join(options)}.", labels.get)
+    _seed_single(key, options, f"Use one of: {', '.join(options)}.", labels.get, sync_url=True)
     index = options.index(DEFAULT_PEER_GROUP) if DEFAULT_PEER_GROUP in options else 0
     group_id = container.selectbox(
         "Compare with", options, index=index, format_func=labels.get, key=key, bind="query-params",
@@ -376,11 +431,10 @@ def countries_picker(
     if options is None:
         options = choices()["countries"] + (choices()["aggregates"] if include_aggregates else [])
     options = list(options)
-    _seed_list(key, options, COUNTRY_HINT, country_label)
+    labeller = country_labeller()
+    _seed_list(key, options, COUNTRY_HINT, labeller, sync_url=True)
     kwargs = {} if key in st.session_state else {"default": [c for c in default if c in options]}
-    return container.multiselect(
-        label, options, format_func=country_label, key=key, bind="query-params", **kwargs
-    )
+    return container.multiselect(label, options, format_func=labeller, key=key, bind="query-params", **kwargs)
 
 
 def year_range(
@@ -410,11 +464,20 @@ def year_range(
     return int(start), int(end)
 
 
+def indicator_labeller() -> Callable[[str], str]:
+    """A fast `id -> "Short name [source]"` for widgets' format_func."""
+    catalogue = get_indicators()
+
+    def label(indicator_id: str) -> str:
+        indicator = catalogue.get(indicator_id)
+        return f"{indicator.short_name} [{indicator.source}]" if indicator else indicator_id
+
+    return label
+
+
 def indicator_label(indicator_id: str) -> str:
-    indicator = get_indicators().get(indicator_id)
-    if indicator is None:
-        return indicator_id
-    return f"{indicator.short_name} [{indicator.source}]"
+    """'Military spending (% of GDP) [wdi]'."""
+    return indicator_labeller()(indicator_id)
 
 
 def indicator_picker(
@@ -429,11 +492,23 @@ def indicator_picker(
     container = container or st.sidebar
     with_data = choices()["indicators"]
     options = list(options) if options is not None else [i for i in get_indicators() if i in with_data]
-    _seed_single(key, options, "Pick one from the list; the Sources page lists every indicator id.", indicator_label)
+    labeller = indicator_labeller()
+    hint = "Pick one from the list; the Sources page lists every indicator id."
+    _seed_single(key, options, hint, labeller, sync_url=True)
     index = options.index(default) if default in options else 0
-    return container.selectbox(
-        label, options, index=index, format_func=indicator_label, key=key, bind="query-params"
-    )
+    return container.selectbox(label, options, index=index, format_func=labeller, key=key, bind="query-params")
+
+
+def share_link(params: dict, *, container=None) -> None:
+    """'Link to this view': the page's address with `params` in id form, to copy (the address bar may show
+    Streamlit's label form, or nothing for a value a link gave, until the next interaction)."""
+    from urllib.parse import urlencode
+
+    container = container or st.sidebar
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "", [])}, safe=",")
+    base = st.context.url or ""
+    container.caption("Link to this view")
+    container.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
 # --- output --------------------------------------------------------------------------------------------------
@@ -463,3 +538,274 @@ def download_csv(frame: pd.DataFrame, filename: str, *, label: str = "Download t
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+# --- study pages helpers ---
+# Shared by the Overview, Claims and Themes pages: the claim-checker settings in the sidebar, cached verdicts,
+# theme/claim pickers bound to the URL, verdict badges and links between pages.
+
+BENCHMARK_PARAM_PREFIX = "bm_"
+DEFAULT_STUDY_START = 1990
+VERDICT_BADGE_COLOURS = {
+    "supported": "green",
+    "partly_supported": "orange",
+    "not_supported": "red",
+    "insufficient_data": "gray",
+}
+VERDICT_ICONS = {
+    "supported": ":material/check_circle:",
+    "partly_supported": ":material/contrast:",
+    "not_supported": ":material/cancel:",
+    "insufficient_data": ":material/help:",
+}
+
+
+@dataclass(frozen=True)
+class StudyChoice:
+    """The claim checker's settings (src.evaluate.Settings) plus what charts need: peers, labels, aggregates."""
+
+    settings: object
+    peers: tuple[str, ...]
+    peer_label: str
+    aggregates: tuple[str, ...]
+    chart_years: tuple[int, int]
+
+    @property
+    def focus(self) -> str:
+        return self.settings.focus
+
+    @property
+    def window(self) -> tuple[int, int]:
+        return self.settings.window
+
+
+def study_settings(*, with_benchmarks: bool) -> StudyChoice:
+    """Sidebar settings of the claim checker, bound to the URL: focus, peers (custom), start/end, benchmarks."""
+    from src.evaluate import DEFAULT_WINDOW, Settings
+
+    st.sidebar.header("Compare")
+    focus = focus_country_picker()
+    peers = peer_group_picker(focus)
+    data_years = choices_years()
+    st.sidebar.caption("Years the verdicts look at (each country's latest value in them is used):")
+    window = year_range(bounds=data_years, default=(max(DEFAULT_WINDOW[0], data_years[0]), min(DEFAULT_WINDOW[1],
+                                                                                                 data_years[1])))
+    overrides = benchmark_overrides() if with_benchmarks else ()
+    settings = Settings(
+        focus=focus,
+        peer_group=peers.group_id,
+        custom_peers=peers.members if peers.group_id == CUSTOM_GROUP else (),
+        window=window,
+        benchmarks=overrides,
+    )
+    aggregates = tuple(dict.fromkeys([*peers.aggregates, *(("WLD",) if "WLD" in choices()["aggregates"] else ())]))
+    others = tuple(m for m in peers.members if m != focus)
+    chart_years = (min(DEFAULT_STUDY_START, window[0]), window[1])
+    return StudyChoice(settings, others, peers.label, aggregates, chart_years)
+
+
+@st.cache_resource(max_entries=2)
+def _data_years(fingerprint: str, catalogue_key: str) -> tuple[int, int]:
+    years = _store(fingerprint, catalogue_key).values["year"]
+    return int(years.min()), int(years.max())
+
+
+def choices_years() -> tuple[int, int]:
+    """First and last year with any value in the store."""
+    get_store()
+    return _data_years(*_store_key())
+
+
+def benchmark_overrides() -> tuple[tuple[str, float], ...]:
+    """Number boxes (bound to `?bm_<id>=`) to test a claim against another benchmark value; empty = shipped one."""
+    codebook = get_codebook()
+    chosen = []
+    with st.sidebar.expander("Benchmarks", icon=":material/flag:"):
+        st.caption("Leave empty to use the shipped benchmark (a band's low end for 'below' tests).")
+        for bench_id, bench in codebook.benchmarks.items():
+            key = BENCHMARK_PARAM_PREFIX + bench_id
+            raw = st.query_params.get(key)
+            if raw not in (None, "") and not _is_number(raw):
+                url_param_error(key, raw, "Use a number, e.g. 15.")
+            band = f"{bench.low:g}-{bench.high:g}" if bench.low != bench.high else f"{bench.low:g}"
+            value = st.number_input(
+                f"{bench.label} [{band} {bench.unit}]", value=None, step=0.5, key=key, bind="query-params",
+                help=bench.source,
+            )
+            if value is not None:
+                chosen.append((bench_id, float(value)))
+    return tuple(chosen)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@st.cache_resource(max_entries=16, show_spinner="Checking the claims...")
+def _verdicts(store_key: tuple[str, str], codebook_key: str, settings) -> dict:
+    from src.evaluate import evaluate_all
+
+    return evaluate_all(_codebook(codebook_key, store_key[0]), _store(*store_key), settings)
+
+
+def _codebook_key() -> str:
+    return _files_key(CODEBOOK_DIR) + _files_key(CATALOGUE_DIR)
+
+
+def get_verdicts(choice: StudyChoice) -> dict:
+    """Claim id -> src.evaluate.Verdict for every checkable claim under the chosen settings (cached)."""
+    get_codebook()
+    return load_or_stop(_verdicts, _store_key(), _codebook_key(), choice.settings, what="the claim verdicts")
+
+
+@st.cache_resource(max_entries=64)
+def _robustness(store_key: tuple[str, str], codebook_key: str, claim_id: str, settings):
+    from src.evaluate import robustness
+
+    codebook = _codebook(codebook_key, store_key[0])
+    return robustness(codebook.claims[claim_id], _store(*store_key), settings, codebook=codebook)[:2]
+
+
+def robustness_summary(claim_id: str, choice: StudyChoice, status_label: str) -> str:
+    """'Same verdict under 16 of 20 reasonable settings (...)', or '' when it cannot be computed."""
+    try:
+        holds, total = _robustness(_store_key(), _codebook_key(), claim_id, choice.settings)
+    except DATA_ERRORS as exc:
+        return f"Robustness could not be checked: {exc}"
+    if not total:
+        return ""
+    return (
+        f"Robustness: the verdict stays '{status_label}' under {holds} of {total} reasonable settings "
+        "(every peer group, 5-, 10- and 15-year windows ending in the same year, and each end of any benchmark band)."
+    )
+
+
+def chart_events(focus: str) -> pd.DataFrame | None:
+    """The events of the focus country worth marking on claim charts (everything but IMF programmes, which would
+    cover most recent years), or None when the events file cannot be read."""
+    events = get_events()
+    if events is None:
+        return None
+    from src.events import events_for
+
+    mine = events_for(events, focus)
+    return mine[mine["kind"] != "imf_programme"]
+
+
+def _id_picker(key: str, options: Sequence[str], labels: Mapping, label: str, hint: str, container) -> str:
+    """A select box over ids with an empty 'all' first choice, bound to `?<key>=`; '' means no filter."""
+    all_options = ["", *options]
+    shown = {"": "All", **labels}
+    _seed_single(key, all_options, hint, lambda o: shown[o], sync_url=True)
+    return container.selectbox(label, all_options, format_func=shown.get, key=key, bind="query-params")
+
+
+def theme_picker(codebook, *, container=None) -> str:
+    """Theme filter bound to `?theme=` ('' = all themes)."""
+    labels = {t.id: f"{t.id}: {t.label}" for t in codebook.themes.values()}
+    return _id_picker(THEME_PARAM, list(codebook.themes), labels, "Theme", "Use a theme id such as A1 or C2.",
+                      container or st.sidebar)
+
+
+def theme_and_claim_pickers(codebook, *, container=None) -> tuple[str, str]:
+    """Theme filter (`?theme=`) and single-claim view (`?claim=`); the claim list follows the theme filter."""
+    container = container or st.sidebar
+    container.header("Claims")
+    theme_id = theme_picker(codebook, container=container)
+    claims = [c for c in codebook.claims.values() if not theme_id or c.theme == theme_id]
+    raw = st.query_params.get(CLAIM_PARAM)
+    if raw and raw in codebook.claims and raw not in {c.id for c in claims}:
+        # A claim link wins over a theme filter that would hide it.
+        claims = list(codebook.claims.values())
+    labels = {c.id: f"{c.id}: {c.paraphrase}" for c in claims}
+    claim_id = _id_picker(CLAIM_PARAM, [c.id for c in claims], labels, "Claim",
+                          f"Use a claim id such as {next(iter(codebook.claims), 'C2.3')}.", container)
+    return theme_id, claim_id
+
+
+def verdict_badge(status: str, *, container=None) -> None:
+    from src.charts.claims import VERDICT_LABELS
+
+    (container or st).badge(VERDICT_LABELS.get(status, status), icon=VERDICT_ICONS.get(status),
+                            color=VERDICT_BADGE_COLOURS.get(status, "gray"))
+
+
+def verdict_count_badges(counts: Mapping) -> None:
+    """One badge per verdict with its count, in one line."""
+    from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES
+
+    parts = [
+        f":{VERDICT_BADGE_COLOURS[s]}-badge[{VERDICT_ICONS[s]} {VERDICT_LABELS[s]}: {int(counts[s])}]"
+        for s in VERDICT_STATUSES
+        if int(counts[s])
+    ]
+    st.markdown(" ".join(parts) or "No checkable claims")
+
+
+def theme_kind_badge(kind: str) -> None:
+    st.badge(kind.capitalize(), color="blue" if kind == "advantage" else "violet")
+
+
+def page_link_or_url(page: str, label: str, query: Mapping[str, str], *, icon: str | None = None, container=None):
+    """A link to another page with URL parameters.
+
+    Under app.py's navigation this is st.page_link; when a page runs on its own (tests, `streamlit run
+    pages/x.py`) the page is not registered, so it falls back to a plain relative link to the same URL.
+    """
+    from urllib.parse import urlencode
+
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    container = container or st
+    try:
+        container.page_link(page, label=label, icon=icon, query_params=dict(query))
+    except StreamlitPageNotFoundError:
+        target = Path(page).stem + (f"?{urlencode(query)}" if query else "")
+        container.markdown(f"[{label}]({target})")
+
+
+def shared_query(choice: StudyChoice) -> dict[str, str]:
+    """The comparison as URL parameters, so a link to another page keeps it."""
+    query = {}
+    if choice.focus != DEFAULT_FOCUS:
+        query[FOCUS_PARAM] = choice.focus
+    if choice.settings.peer_group != DEFAULT_PEER_GROUP:
+        query[PEERS_PARAM] = choice.settings.peer_group
+    if choice.settings.custom_peers:
+        query[CUSTOM_PARAM] = ",".join(choice.settings.custom_peers)
+    from src.evaluate import DEFAULT_WINDOW
+
+    if tuple(choice.window) != tuple(DEFAULT_WINDOW):
+        query[START_PARAM], query[END_PARAM] = str(choice.window[0]), str(choice.window[1])
+    for bench_id, value in choice.settings.benchmarks:
+        query[BENCHMARK_PARAM_PREFIX + bench_id] = f"{value:g}"
+    return query
+
+
+def claim_link(claim, verdict, choice: StudyChoice) -> None:
+    """'C2.3: The state collects little tax. (Supported)' linking to that claim with the same comparison."""
+    from src.charts.claims import VERDICT_LABELS
+
+    status = VERDICT_LABELS.get(getattr(verdict, "status", ""), "not evaluated")
+    page_link_or_url(
+        "pages/claims.py",
+        f"{claim.id}: {claim.paraphrase} ({status})",
+        {CLAIM_PARAM: claim.id, **shared_query(choice)},
+        icon=VERDICT_ICONS.get(getattr(verdict, "status", ""), ":material/fact_check:"),
+    )
+
+
+def sources_list(rows: pd.DataFrame, events: pd.DataFrame | None = None) -> None:
+    """The citations behind a card's numbers and its marked events (each event with its own source), as a list."""
+    sources = get_sources()
+    ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []
+    lines = [f"- {getattr(sources.get(s), 'citation', s)}" for s in ids]
+    if events is not None and len(events):
+        pairs = zip(events["label"], events["source"])
+        lines += [f"- {label}: {source}" for label, source in pairs if source not in ids]
+    if lines:
+        st.markdown("**Sources**\n" + "\n".join(lines))

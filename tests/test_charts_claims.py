@@ -16,9 +16,18 @@ from src.catalogue import sources as source_catalogue
 from src.charts.claims import (
     Benchmark,
     as_benchmark,
+    chart_indicators,
+    claim_benchmarks,
     claim_chart,
+    claim_notes,
+    codes_table,
     coding_chain_figure,
+    coding_chain_rows,
+    evidence_table,
     peer_median,
+    period_timeline_figure,
+    source_freshness,
+    theme_indicators,
     verdict_counts,
 )
 
@@ -48,16 +57,8 @@ def military() -> pd.DataFrame:
     )
 
 
-EVENTS = pd.DataFrame(
-    # Shaped like data/catalogue/events.csv rows; the dates are the periods named in docs (claims.md).
-    [
-        {"label": "Military rule (Musharraf)", "kind": "military_rule", "start": "1999-10-12", "end": "2008-08-18",
-         "source": "test"},
-        {"label": "2010 floods", "kind": "disaster", "start": "2010-07-01", "end": "", "source": "test"},
-        {"label": "Military rule (Ayub Khan)", "kind": "military_rule", "start": "1958", "end": "1971",
-         "source": "test"},
-    ]
-)
+# The shipped events table, read independently (start_year, end_year, label, kind, countries, source).
+EVENTS = pd.read_csv(ROOT / "data/catalogue/events.csv", dtype={"end_year": "Int64"})
 
 
 def build(military, **overrides):
@@ -134,15 +135,19 @@ def test_source_annotation_cites_the_publisher(military):
     assert source_notes[0].text.startswith("Source: World Bank (2026). World Development Indicators")
 
 
-def test_military_rule_is_shaded_and_other_events_are_lines(military):
+def test_periods_are_shaded_single_year_events_are_lines_and_older_ones_left_out(military):
     fig = build(military)
-    shapes = {s.name: s for s in fig.layout.shapes}
-    musharraf = shapes["event: Military rule (Musharraf)"]
-    assert (musharraf.type, musharraf.x0, musharraf.x1) == ("rect", 1998.5, 2008.5)
-    flood = shapes["event: 2010 floods"]
-    assert (flood.type, flood.x0, flood.x1) == ("line", 2010, 2010)
-    # Ayub Khan's rule ended before 1990, so it is not drawn.
-    assert "event: Military rule (Ayub Khan)" not in shapes
+    for event in EVENTS.to_dict("records"):
+        # Events of the same year share one mark, named after all of them.
+        drawn = [(s.type, s.x0) for s in fig.layout.shapes if s.name.startswith("event:") and event["label"] in s.name]
+        end = event["start_year"] if pd.isna(event["end_year"]) else event["end_year"]
+        if end < YEARS[0]:
+            assert drawn == []
+        elif end > event["start_year"]:
+            assert ("rect", max(event["start_year"], YEARS[0]) - 0.5) in drawn
+        else:
+            assert ("line", event["start_year"]) in drawn
+    assert any(e < YEARS[0] for e in EVENTS["end_year"].dropna())  # the table has an event before the window
 
 
 def test_benchmark_line_and_band(military):
@@ -162,13 +167,15 @@ def test_benchmark_without_value_is_refused():
 def test_indicator_without_rows_gets_an_empty_panel_that_says_so(military):
     fig = build(military, indicator_ids=["wdi_mil_gdp", "wdi_tax_gdp"])
     assert {a.name for a in fig.layout.annotations} >= {"no-data", "source"}
-    assert "Tax revenue" in fig.layout.title.text
+    panel_titles = [a.text for a in fig.layout.annotations]
+    assert "Tax revenue (% of GDP)" in panel_titles and "Military spending (% of GDP)" in panel_titles
 
 
 def test_peer_median_counts_only_peers_with_data(military):
     median = peer_median(military, ["IND", "AFG"]).set_index("year")
     # Afghanistan has no values before the 2000s in WDI; those years are the median of India alone.
-    india_only = set(military.loc[military["iso3"] == "IND", "year"]) - set(military.loc[military["iso3"] == "AFG", "year"])
+    years_of = {iso3: set(military.loc[military["iso3"] == iso3, "year"]) for iso3 in ("IND", "AFG")}
+    india_only = years_of["IND"] - years_of["AFG"]
     assert india_only
     assert (median.loc[sorted(india_only), "n"] == 1).all()
 
@@ -188,23 +195,137 @@ def test_verdict_counts_tally_by_theme():
 
 
 def test_coding_chain_links_each_stage_in_order():
-    chain = pd.DataFrame(
-        # The worked examples of the paper's method section.
-        [
-            {"keyword": "expanded security", "code": "from territorial to human",
-             "initial_theme": "expansion of concept of security", "theme": "A1"},
-            {"keyword": "focus on human needs", "code": "from territorial to human",
-             "initial_theme": "expansion of concept of security", "theme": "A1"},
-            {"keyword": "soft power gain", "code": "recognition at international level", "initial_theme": "",
-             "theme": "A3"},
-        ]
-    )
-    fig = coding_chain_figure(chain, theme_labels={"A1": "Broadening the scope of security"})
+    import yaml
+
+    codes = yaml.safe_load((ROOT / "data/codebook/codes.yaml").read_text(encoding="utf-8"))
+    themes = yaml.safe_load((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
+    fig = coding_chain_figure(coding_chain_rows(codes), theme_labels={t["id"]: t["label"] for t in themes})
     sankey = fig.data[0]
     labels = list(sankey.node.label)
-    assert "Broadening the scope of security" in labels and "A3" in labels
-    assert dict(zip(labels, sankey.node.customdata))["from territorial to human"] == "Code"
+    stage_of = dict(zip(labels, sankey.node.customdata))
     links = {(labels[s], labels[t]): v for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value)}
-    assert links[("from territorial to human", "expansion of concept of security")] == 2
-    assert links[("recognition at international level", "A3")] == 1
+    theme_label = {t["id"]: t["label"] for t in themes}
+    for code in codes:
+        assert stage_of[code["label"]] in ("Code", "Keyword")
+        target = code["initial_theme"] or theme_label[code["theme"]]
+        assert links[(code["label"], target)] >= len(code["keywords"])
+        for keyword in code["keywords"]:
+            assert (keyword, code["label"]) in links
+    assert {stage_of[label] for label in theme_label.values()} == {"Final theme"}
     assert "keywords" in fig.layout.title.text
+
+
+# --- helpers the study pages use ---------------------------------------------------------------------------------
+
+CODEBOOK_DIR = ROOT / "data/codebook"
+
+
+def shipped_yaml(path: Path):
+    import yaml
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_chart_draws_what_the_verdict_used_in_declared_order():
+    claim = SimpleNamespace(indicators=("wdi_mil_gdp", "sipri_mil_gdp"), context=("wdi_inflation",))
+    verdict = SimpleNamespace(evidence=pd.DataFrame({"indicator": ["wdi_inflation", "wdi_mil_gdp", "wdi_mil_gdp"]}))
+    available = {"wdi_mil_gdp", "sipri_mil_gdp", "wdi_inflation"}
+    assert chart_indicators(claim, verdict, available) == ["wdi_mil_gdp", "wdi_inflation"]
+    # No evidence (e.g. insufficient data): the first declared series that has data.
+    empty = SimpleNamespace(evidence=pd.DataFrame({"indicator": []}))
+    assert chart_indicators(claim, empty, {"sipri_mil_gdp"}) == ["sipri_mil_gdp"]
+
+
+def test_benchmarks_match_drawn_indicators_by_concept():
+    from src.codebook import load_codebook
+
+    shipped = {b["id"]: b for b in shipped_yaml(ROOT / "data/catalogue/benchmarks.yaml")}
+    found = claim_benchmarks(load_codebook().benchmarks, indicator_catalogue(), ["owid_edu_gdp", "wdi_mil_gdp"])
+    assert [(b.indicator, b.low, b.high) for b in found] == [
+        ("owid_edu_gdp", shipped["edu_gdp"]["low"], shipped["edu_gdp"]["high"])
+    ]
+    (chosen,) = claim_benchmarks(load_codebook().benchmarks, indicator_catalogue(), ["owid_edu_gdp"],
+                                 [("edu_gdp", 5.5)])
+    assert (chosen.low, chosen.high) == (5.5, 5.5) and "your value" in chosen.label
+
+
+def test_evidence_table_lists_focus_first_with_year_source_file_and_code(military):
+    evidence = military[military["iso3"].isin(["IND", "PAK"])].tail(4).assign(
+        role=lambda rows: rows["iso3"].map({"PAK": "focus", "IND": "peer"})
+    )
+    table = evidence_table(evidence)
+    assert table["Role"].iloc[0] == "focus"
+    assert {"Year", "source", "File (data/snapshots/)", "Publisher's code"} <= set(table.columns)
+    assert sorted(table["Year"]) == sorted(evidence["year"])
+
+
+def test_claim_notes_say_what_is_missing_and_what_to_keep_in_mind():
+    claims = {c["id"]: c for c in shipped_yaml(CODEBOOK_DIR / "claims.yaml")["claims"]}
+    debt = SimpleNamespace(**claims["C2.2"])
+    notes = claim_notes(debt, SimpleNamespace(missing=("interest payments",), notes=()))
+    assert notes[0] == "Could not be checked: interest payments"
+    assert any("gm_debt_service_exports is a proxy" in n for n in notes)
+    tax = SimpleNamespace(**claims["C2.3"])
+    assert claim_notes(tax, SimpleNamespace(missing=(), notes=())) == [f"Keep in mind: {claims['C2.3']['caveat']}"]
+
+
+def test_period_timeline_draws_the_counted_periods():
+    import csv
+
+    with (ROOT / "data/catalogue/events.csv").open(encoding="utf-8") as handle:
+        rule = [r for r in csv.DictReader(handle) if r["kind"] == "military_rule"]
+    # Shaped as the share_of_years rule's evidence: year = start, value = years counted, code = label.
+    evidence = pd.DataFrame(
+        {
+            "year": [int(r["start_year"]) for r in rule],
+            "value": [float(int(r["end_year"]) - int(r["start_year"])) for r in rule],
+            "code": [r["label"] for r in rule],
+            "source": [r["source"] for r in rule],
+            "note": "",
+            "computed": True,
+        }
+    )
+    fig = period_timeline_figure(evidence, what="military rule", since=1947, until=2025, country="Pakistan")
+    (bars,) = fig.data
+    assert list(bars.base) == [int(r["start_year"]) for r in rule]
+    assert list(bars.x) == list(evidence["value"])
+    assert "military rule" in fig.layout.title.text and "1947-2025" in fig.layout.title.text
+    assert rule[0]["source"] in fig.layout.meta["source_line"]
+
+
+def test_source_freshness_has_one_row_per_source_from_the_sidecars():
+    sources = source_catalogue()
+    files = []
+    for meta in (ROOT / "data/snapshots").rglob("*.meta.yaml"):
+        sidecar = shipped_yaml(meta)
+        files.append(
+            {
+                "folder": meta.relative_to(ROOT / "data/snapshots").parts[0],
+                "taken": str(sidecar["outs"].get("date_accessed", "")),
+                "source_last_updated": str(sidecar["origin"].get("source_last_updated", "")),
+                "problem": "",
+            }
+        )
+    files = pd.DataFrame(files)
+    table = source_freshness(files, sources).set_index("Source")
+    assert len(table) == len(sources)
+    wdi = sources["wdi"]
+    assert table.loc[f"{wdi.producer}: {wdi.title}", "Files"] == (files["folder"] == "wdi").sum()
+    empty = sources["wb_api"]
+    assert table.loc[f"{empty.producer}: {empty.title}", "Our copy taken"].startswith("not in the snapshot")
+
+
+def test_codebook_tables_follow_the_shipped_codes_and_claims():
+    from src.codebook import load_codebook
+
+    codebook = load_codebook()
+    shipped_codes = shipped_yaml(CODEBOOK_DIR / "codes.yaml")
+    rows = coding_chain_rows(codebook.codes.values())
+    assert len(rows) == sum(len(c["keywords"]) for c in shipped_codes)
+    table = codes_table(codebook.codes.values(), "A1")
+    assert list(table["Code"]) == [c["label"] for c in shipped_codes if c["theme"] == "A1"]
+    shipped_claims = [c for c in shipped_yaml(CODEBOOK_DIR / "claims.yaml")["claims"] if c["theme"] == "C3"]
+    indicators = theme_indicators(codebook.claims.values(), "C3", indicator_catalogue(), {"wgi_pv_pct"})
+    expected = {i for c in shipped_claims for i in [*c["indicators"], *c.get("preferred", []), *c.get("context", [])]}
+    assert set(indicators["id"]) == expected
+    assert indicators.set_index("id").loc["wgi_pv_pct", "In the shipped data"]

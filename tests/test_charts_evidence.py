@@ -130,6 +130,18 @@ def test_benchmark_events_and_log_scale_are_drawn_and_labelled(military):
     assert "Events: A; B." in source_annotation(fig)
 
 
+def test_events_in_the_same_year_share_one_line_and_label(military):
+    events = pd.DataFrame(
+        {"start_year": [2022, 2022, 1958], "end_year": [2022, 2022, 1971], "label": ["floods", "policy", "rule"],
+         "source": ["A", "B", "C"]}
+    )
+    fig = evidence.time_series_figure(military[military["iso3"] == "PAK"], focus="PAK", years=(1990, 2024),
+                                      events=events)
+    event_shapes = [s.name for s in fig.layout.shapes if s.name.startswith("event: ")]
+    assert event_shapes == ["event: floods; policy"], "the 1958-1971 period lies outside the window"
+    assert "Events: A; B." in source_annotation(fig)
+
+
 def test_relative_change_is_from_each_countrys_own_base_year_and_labelled_computed(military):
     rows = military[military["iso3"].isin(["PAK", "IND"])]
     change = evidence.relative_change(rows, 2005)

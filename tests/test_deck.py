@@ -1,13 +1,14 @@
 """Seminar decks (src/deck.py): the deck holds the chosen claims, its state survives the URL, and the exported HTML
 file is self-contained and steps through its slides in a real headless Chromium with the network blocked.
 
-Stand-ins: `stand_in_codebook()` has the shape of src.codebook's codebook (ids and theme links only, no data), and
-`stand_in_evaluate` returns a verdict-shaped object whose sentence names the claim; the chart used in the export
-tests is drawn from the shipped WDI military-spending file, read here with plain pandas.
+The shipped codebook is used throughout. Where a test is about the deck rather than the verdicts,
+`stand_in_evaluate` returns a verdict-shaped object whose sentence names the claim, and the chart is drawn from the
+shipped WDI military-spending file, read here with plain pandas.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -20,7 +21,11 @@ import plotly.graph_objects as go
 import pytest
 
 from src import deck
+from src.catalogue import load_indicators, load_sources
+from src.codebook import load_codebook
 from src.deck import DeckState, PngExportUnavailable, Slide, UnknownClaimError
+from src.evaluate import Settings
+from src.store import load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 WDI_MILITARY = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -28,19 +33,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def stand_in_codebook():
-    """Two themes, four claims: the codebook's shape (ids, theme links, a guess-first question) and nothing else."""
-    themes = [
-        SimpleNamespace(id="C1", label="Traditional security thinking", kind="constraint", description=""),
-        SimpleNamespace(id="C2", label="Financial constraints", kind="constraint", description=""),
-    ]
-    claims = [
-        SimpleNamespace(id="C1.1", theme="C1", paraphrase="claim one", question="What share goes to defence?"),
-        SimpleNamespace(id="C1.2", theme="C1", paraphrase="claim two", question=""),
-        SimpleNamespace(id="C2.1", theme="C2", paraphrase="claim three", question="How much for schools?"),
-        SimpleNamespace(id="C2.3", theme="C2", paraphrase="claim four", question=""),
-    ]
-    return SimpleNamespace(themes=themes, claims=claims)
+CODEBOOK = load_codebook()
 
 
 def stand_in_evaluate(claim, store, settings):
@@ -51,7 +44,7 @@ def failing_evaluate(claim, store, settings):
     raise KeyError(f"no data for {claim.id}")
 
 
-SETTINGS = SimpleNamespace(focus="PAK", peer_group="south_asia", custom_peers=(), window=(2000, 2023))
+SETTINGS = Settings(focus="PAK", peer_group="south_asia", window=(2000, 2023))
 
 
 def military_figure() -> go.Figure:
@@ -60,7 +53,9 @@ def military_figure() -> go.Figure:
     row = wide[wide["Country Code"] == "PAK"].iloc[0]
     years = [c for c in wide.columns if c.isdigit() and pd.notna(row[c])]
     fig = go.Figure(go.Scatter(x=[int(y) for y in years], y=[row[y] for y in years], name="Pakistan"))
-    fig.update_layout(title="Military expenditure (% of GDP), Pakistan", meta={"source_line": "Source: World Bank WDI."})
+    fig.update_layout(
+        title="Military expenditure (% of GDP), Pakistan", meta={"source_line": "Source: World Bank WDI."}
+    )
     return fig
 
 
@@ -69,32 +64,33 @@ def military_figure() -> go.Figure:
 
 def test_deck_holds_every_selected_claim_grouped_by_theme_in_the_chosen_order():
     chosen = ["C2.3", "C1.2", "C2.1"]
-    slides = deck.build_deck(stand_in_codebook(), None, SETTINGS, chosen, evaluate=stand_in_evaluate)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, chosen, evaluate=stand_in_evaluate)
     assert [s.kind for s in slides] == ["title", "theme", "claim", "claim", "theme", "claim"]
     assert [s.claim_id for s in slides if s.kind == "claim"] == ["C2.3", "C2.1", "C1.2"]
     assert [s.theme_id for s in slides if s.kind == "theme"] == ["C2", "C1"]
     third = slides[3]
     assert third.sentence == "verdict sentence of C2.1"
-    assert third.question == "How much for schools?"
+    assert third.question == CODEBOOK.claims["C2.1"].question and third.question
     assert third.status == "insufficient_data"
-    assert "PAK" in slides[0].settings_line and "2000-2023" in slides[0].settings_line
+    assert slides[1].text == CODEBOOK.themes["C2"].summary and CODEBOOK.themes["C2"].label in slides[1].title
+    assert slides[0].settings_line == f"Compared: {SETTINGS.describe()}."
+    assert all(s.settings_line == slides[0].settings_line for s in slides if s.kind == "claim")
 
 
 def test_no_claim_ids_means_every_claim_of_the_codebook():
-    codebook = stand_in_codebook()
-    slides = deck.build_deck(codebook, None, SETTINGS, None, evaluate=stand_in_evaluate)
-    assert [s.claim_id for s in slides if s.kind == "claim"] == deck.default_claim_ids(codebook)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, None, evaluate=stand_in_evaluate)
+    assert sorted(s.claim_id for s in slides if s.kind == "claim") == sorted(CODEBOOK.claims)
 
 
 def test_unknown_claim_ids_are_listed_in_a_clear_error():
     with pytest.raises(UnknownClaimError) as error:
-        deck.build_deck(stand_in_codebook(), None, SETTINGS, ["C1.1", "X9", "Z1"], evaluate=stand_in_evaluate)
+        deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1", "X9", "Z1"], evaluate=stand_in_evaluate)
     assert error.value.unknown == ["X9", "Z1"]
     assert "X9, Z1" in str(error.value) and "C2.3" in str(error.value)
 
 
 def test_a_claim_that_cannot_be_checked_still_gets_a_slide_saying_why():
-    slides = deck.build_deck(stand_in_codebook(), None, SETTINGS, ["C1.1"], evaluate=failing_evaluate)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=failing_evaluate)
     assert slides[-1].claim_id == "C1.1"
     assert "could not be checked" in slides[-1].sentence and "no data for C1.1" in slides[-1].sentence
 
@@ -102,7 +98,7 @@ def test_a_claim_that_cannot_be_checked_still_gets_a_slide_saying_why():
 def test_the_chart_and_its_source_line_reach_the_slide():
     figure = military_figure()
     slides = deck.build_deck(
-        stand_in_codebook(), None, SETTINGS, ["C1.1"], evaluate=stand_in_evaluate, chart=lambda c, v: figure
+        CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=stand_in_evaluate, chart=lambda c, v: figure
     )
     assert slides[-1].figure is figure
     assert slides[-1].source_line == "Source: World Bank WDI."
@@ -110,22 +106,78 @@ def test_the_chart_and_its_source_line_reach_the_slide():
     assert deck.claim_slide_index(slides, "C2.1") is None
 
 
-def test_the_default_study_deck_holds_every_claim():
-    """The real codebook, store and claim checker: every claim of the default study gets exactly one slide."""
-    codebook_module = pytest.importorskip("src.codebook", reason="src/codebook.py has not landed yet")
-    evaluate_module = pytest.importorskip("src.evaluate", reason="src/evaluate.py has not landed yet")
-    from src.store import load_store
+@pytest.fixture(scope="module")
+def study():
+    """The shipped codebook, store and catalogue, with the claim checker's default settings."""
+    sources = load_sources()
+    return SimpleNamespace(
+        codebook=load_codebook(),
+        store=load_store(),
+        settings=Settings(),
+        sources=sources,
+        indicators=load_indicators(sources=sources),
+    )
 
-    codebook = codebook_module.load_codebook()
-    claim_ids = deck.default_claim_ids(codebook)
-    slides = deck.build_deck(codebook, load_store(), evaluate_module.Settings(), None)
+
+def test_the_default_study_deck_holds_every_claim(study):
+    """The real codebook, store and claim checker: every claim of the default study gets exactly one slide."""
+    claim_ids = deck.default_claim_ids(study.codebook)
+    slides = deck.build_deck(study.codebook, study.store, study.settings, None)
     shown = [s.claim_id for s in slides if s.kind == "claim"]
-    assert claim_ids and sorted(shown) == sorted(claim_ids)
-    assert all(s.sentence and s.status for s in slides if s.kind == "claim")
+    assert claim_ids == list(study.codebook.claims)
+    assert sorted(shown) == sorted(claim_ids) and len(shown) == len(set(shown))
+    assert all(s.sentence and s.status and s.verdict.claim_id == s.claim_id for s in slides if s.kind == "claim")
+    themes_in_order = list(dict.fromkeys(c.theme for c in study.codebook.claims.values()))
+    assert [s.theme_id for s in slides if s.kind == "theme"] == themes_in_order
     # Every theme slide comes right before the first of its claims.
     for number, slide in enumerate(slides[:-1]):
         if slide.kind == "theme":
             assert slides[number + 1].theme_id == slide.theme_id
+
+
+def study_chart(study, peers):
+    return deck.claim_chart_builder(
+        study.store, indicators=study.indicators, sources=study.sources, names={}, focus=study.settings.focus,
+        peers=peers, peer_label="the chosen peers", years=study.settings.window,
+        benchmarks=study.codebook.benchmarks,
+    )
+
+
+def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(study):
+    """C2.1 (health and education spending): the chart shows the focus country's values from the store."""
+    claim = study.codebook.claims["C2.1"]
+    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C2.1"])
+    assert slides[-1].figure is None  # built without a chart: the page draws only the slide on screen
+    drawn = deck.draw_slide(slides[-1], claim, study_chart(study, ["IND", "BGD"]))
+    used = set(slides[-1].verdict.evidence["indicator"])
+    expected = [i for i in claim.indicators if i in used]
+    assert deck.chart_indicators(claim, slides[-1].verdict, study.indicators)[: len(expected)] == expected
+    focus_traces = [t for t in drawn.figure.data if t.legendgroup == study.settings.focus]
+    assert focus_traces
+    first = study.store.series(expected[0], [study.settings.focus], study.settings.window)
+    drawn_values = [v for v in focus_traces[0].y if v is not None and v == v]
+    assert drawn_values == first["value"].tolist()
+    assert drawn.source_line == drawn.figure.layout.meta["source_line"] and drawn.source_line.startswith("Source:")
+    # The education benchmark (a codebook entry) is drawn on the education-as-%-of-GDP panel.
+    benchmarks = deck.chart_benchmarks(expected, study.indicators, study.codebook.benchmarks)
+    assert any(b.label == study.codebook.benchmarks["edu_gdp"].label for b in benchmarks)
+
+
+def test_a_claim_without_a_series_gets_no_chart_but_keeps_its_verdict(study):
+    """C1.3 (years of military rule) rests on the events table, not on a series."""
+    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C1.3"], chart=study_chart(study, []))
+    assert slides[-1].figure is None and slides[-1].sentence
+
+
+def test_the_exported_study_deck_is_self_contained(study):
+    chosen = ["C2.3", "C1.2"]
+    slides = deck.build_deck(study.codebook, study.store, study.settings, chosen, chart=study_chart(study, ["IND"]))
+    page = deck.export_html(slides, guess_first=True)
+    parser = ExternalReferences()
+    parser.feed(page)
+    assert parser.loaded == []
+    assert page.count('class="figure"') == 2
+    assert page.count('class="slide claim guessing"') == sum(bool(study.codebook.claims[c].question) for c in chosen)
 
 
 # --- URL state -----------------------------------------------------------------------------------------------
@@ -200,9 +252,15 @@ class ExternalReferences(HTMLParser):
             self.styles.append(data)
 
 
+def without_question(codebook, claim_id: str):
+    """The codebook with one claim's guess-first question blanked, as a researcher may leave it."""
+    claims = {**codebook.claims, claim_id: dataclasses.replace(codebook.claims[claim_id], question="")}
+    return dataclasses.replace(codebook, claims=claims)
+
+
 def exported_deck(guess_first: bool = False) -> tuple[list[Slide], str]:
     slides = deck.build_deck(
-        stand_in_codebook(),
+        without_question(CODEBOOK, "C1.2"),
         None,
         SETTINGS,
         ["C1.1", "C1.2", "C2.1"],
@@ -342,3 +400,6 @@ def test_png_export_draws_the_chart_with_the_system_chromium():
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # Width and height sit in the IHDR chunk, big-endian, right after the signature and chunk header.
     assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 450
+    # Without a height the chart keeps its own (a chart with several panels is taller than the default).
+    tall = military_figure().update_layout(height=1000)
+    assert int.from_bytes(deck.export_png(tall, width=600)[20:24], "big") == 1000

@@ -132,8 +132,38 @@ def test_guess_first_asks_the_question_then_reveals_the_verdict():
     assert any('class="deck-verdict"' in str(m.value) for m in at.markdown)
 
 
+def test_in_guess_first_mode_next_reveals_before_it_moves_on():
+    with_question = next(c for c in CLAIMS if c.get("question"))
+    at = run_page(deck=with_question["id"], slide="3", guess="1")
+    at.button(key="next").click().run()
+    assert "Slide 3 of" in slide_counter(at)
+    assert any('class="deck-verdict"' in str(m.value) for m in at.markdown)
+    assert at.button(key="next").disabled  # revealed, and the last slide of this one-claim deck
+
+
 def test_presentation_view_hides_the_sidebar():
     at = run_page(present="1")
     assert not at.exception
     assert at.toggle(key="present-toggle").value is True
     assert any('data-testid="stSidebar"' in str(m.value) and "display: none" in str(m.value) for m in at.markdown)
+
+
+def first_claim_slide() -> str:
+    """Slide number of the first claim in the default deck: after the title and its theme slide."""
+    return "3"
+
+
+def test_a_claim_slide_offers_the_offline_deck_and_its_chart_as_png():
+    at = run_page(slide=first_claim_slide())
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == ["Download the deck (HTML, works offline)", "Download this chart (PNG)"]
+
+
+def test_without_a_browser_the_page_says_to_use_the_camera_button(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium or chrome to be found
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    at = run_page(slide=first_claim_slide())
+    assert not at.exception
+    assert [d.proto.label for d in at.get("download_button")] == ["Download the deck (HTML, works offline)"]
+    assert any("camera button" in str(i.value) for i in at.info)
+

@@ -126,6 +126,14 @@ def test_explorer_opens_the_view_a_link_asks_for():
     bar = figures(at)[0]["data"][0]
     year = wdi_latest_year("SP.DYN.LE00.IN", "PAK")
     assert f"({min(year, 2020)})" in bar["text"][bar["y"].index("Pakistan")]
+    share = " ".join(code.value for code in at.code)
+    assert "?indicator=wdi_life_expectancy&countries=PAK,IND&start=2000&end=2020&chart=bar" in share
+    # The next run keeps the linked view; a reader's own change then wins over the link.
+    at.run()
+    assert at.multiselect(key="countries").value == ["PAK", "IND"]
+    at.multiselect(key="countries").set_value(["BGD"]).run()
+    assert at.multiselect(key="countries").value == ["BGD"]
+    assert figures(at)[0]["data"][0]["y"] == ["Bangladesh"]
 
 
 def test_explorer_says_clearly_when_a_link_names_an_unknown_country_or_indicator():

@@ -78,6 +78,10 @@ def by_code(catalogue, source: str) -> dict:
     return {i.code: i for i in catalogue.values() if i.source == source}
 
 
+def sipri_aliases() -> dict[str, str]:
+    return pd.read_csv(SIPRI_ALIASES).set_index("publisher_name")["iso3"].to_dict()
+
+
 def raw_sheet(path: Path, sheet: str) -> pd.DataFrame:
     return pd.read_excel(path, sheet_name=sheet, header=None, engine="calamine", dtype=object)
 
@@ -253,7 +257,7 @@ def sipri_raw(catalogue) -> dict[str, pd.DataFrame]:
 
 
 def test_sipri_values_of_pakistan_and_peers_match_the_workbook(sipri_values, sipri_raw, catalogue):
-    aliases = pd.read_csv(SIPRI_ALIASES).set_index("publisher_name")["iso3"].to_dict()
+    aliases = sipri_aliases()
     compared = 0
     for sheet, body in sipri_raw.items():
         indicator = by_code(catalogue, "sipri")[sheet]
@@ -310,10 +314,33 @@ def test_sipri_unknown_text_names_sheet_row_and_value(catalogue):
     row = first_row_with(table, "Pakistan", column=0)
     table.iloc[row, -1] = "n.a."
     with pytest.raises(ParseError, match=rf"sheet 'Share of GDP' column \d{{4}}: row {row + 1} holds 'n.a.'"):
-        sipri_milex.parse_sheet(
-            table, catalogue["sipri_mil_gdp"], pd.read_csv(SIPRI_ALIASES).set_index("publisher_name")["iso3"].to_dict(),
-            origin=f"{SIPRI_FILE} sheet '{sheet}'", file="sipri/x.xlsx",
-        )
+        origin = f"{SIPRI_FILE} sheet '{sheet}'"
+        sipri_milex.parse_sheet(table, catalogue["sipri_mil_gdp"], sipri_aliases(), origin=origin, file="sipri/x.xlsx")
+
+
+def test_sipri_reporting_year_column_is_added_to_that_countrys_note(catalogue):
+    # The shipped sheet leaves "Reporting year" empty for every country; fill one cell with a test label to
+    # check it reaches that country's note and only that country's.
+    sheet = "Share of Govt. spending"
+    table = raw_sheet(SIPRI_FILE, sheet)
+    header = first_row_with(table, "Country", column=0)
+    column = list(table.iloc[header]).index("Reporting year")
+    table.iloc[first_row_with(table, "Pakistan", column=0), column] = "test label"
+    tidy = sipri_milex.parse_sheet(
+        table, catalogue["sipri_mil_gov_share"], sipri_aliases(), origin=sheet, file="sipri/x.xlsx"
+    )
+    labelled = tidy[tidy["note"].str.endswith("Pakistan: reporting year test label.")]
+    assert len(labelled) > 0 and set(labelled["iso3"]) == {"PAK"}
+    assert set(tidy.loc[tidy["iso3"] != "PAK", "note"]) == {catalogue["sipri_mil_gov_share"].note}
+
+
+def test_sipri_values_without_a_country_name_are_a_clear_error(catalogue):
+    table = raw_sheet(SIPRI_FILE, "Current US$")
+    row = first_row_with(table, "Pakistan", column=0)
+    table.iloc[row, 0] = None
+    with pytest.raises(ParseError, match=rf"Current US\$: row {row + 1} has values but no country name"):
+        indicator = catalogue["sipri_mil_current_usd"]
+        sipri_milex.parse_sheet(table, indicator, sipri_aliases(), origin="Current US$", file="sipri/x.xlsx")
 
 
 def test_sipri_without_a_country_header_row_is_a_clear_error(catalogue):

@@ -95,6 +95,14 @@ def test_peer_median_ignores_values_outside_the_window(data, raw):
     assert "without a value" in result.sentence
 
 
+def test_small_custom_group_needs_all_its_members(data, raw):
+    """A two-country group is compared when both have a value; the median is then over both."""
+    result = RULES_BY_KEY["peer_median"].check({"indicator": "wdi_mil_gdp", "direction": "above"},
+                                               make_context(data, peers=("BBB", "CCC")))
+    median = latest_in(raw, "wdi_mil_gdp", ["BBB", "CCC"])["value"].median()
+    assert result.holds == (latest_in(raw, "wdi_mil_gdp", ["AAA"])["value"].iloc[0] > median)
+
+
 def test_peer_median_against_published_aggregate(data, raw):
     params = {"indicator": "wdi_mil_gdp", "direction": "above", "reference": "WLD"}
     result = RULES_BY_KEY["peer_median"].check(params, make_context(data))
@@ -111,7 +119,8 @@ def test_peer_median_against_published_aggregate(data, raw):
         ({"indicator": "wdi_mil_gdp", "direction": "above"}, "ZZZ", PEERS, "no value"),
         ({"indicator": "wgi_pv_pct", "direction": "below"}, "AAA", PEERS, "at least 3"),
         ({"indicator": "wdi_mil_gdp", "direction": "above", "reference": "SAS"}, "AAA", PEERS, "no published"),
-        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", (), "at least 3"),
+        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", (), "at least 1"),
+        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", ("BBB", "EEE"), "at least 2"),
     ],
 )
 def test_peer_median_missing_data_is_a_result(data, params, focus, peers, missing_word):
@@ -157,7 +166,8 @@ def test_refresh_only_series_without_fallback_names_the_refresh_command(data):
 )
 def test_benchmark(data, raw, indicator, low, high, threshold, direction):
     context = make_context(data, benchmarks={"bm": benchmark(low, high, threshold)})
-    result = RULES_BY_KEY["benchmark"].check({"indicator": indicator, "benchmark": "bm", "direction": direction}, context)
+    params = {"indicator": indicator, "benchmark": "bm", "direction": direction}
+    result = RULES_BY_KEY["benchmark"].check(params, context)
     own = latest_in(raw, indicator, ["AAA"]).iloc[0]
     if direction == "within":
         expected = low <= own.value <= high
@@ -335,3 +345,10 @@ def test_param_problems(key, params, problem):
 def test_indicator_ids_in_lists_every_alternative():
     params = {"indicator": ["a", "b"], "other": [["c", "d"], "e"], "direction": "above"}
     assert indicator_ids_in(RULES_BY_KEY["other_indicator"], params) == ["a", "b", "c", "d", "e"]
+
+
+def test_readme_claims_section_lists_every_rule_with_its_sentence():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section: claims -->")[1].split("<!-- /section: claims -->")[0]
+    for rule in RULES:
+        assert f"`{rule.key}`" in section and rule.human in section, rule.key

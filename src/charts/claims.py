@@ -105,6 +105,7 @@ def claim_chart(
     benchmarks: Iterable = (),
     events=None,
     sources: Mapping | None = None,
+    window: tuple[int, int] | None = None,
 ) -> go.Figure:
     """One claim's evidence: the focus country against its peers over time, one panel per indicator.
 
@@ -122,6 +123,7 @@ def claim_chart(
         benchmarks: Benchmark objects or codebook entries; drawn on their indicator's panel as a line or a band.
         events: an events table (label, start, end) as src.charts.common.add_events takes it; periods shaded.
         sources: source catalogue (id -> Source) for the citation under the chart.
+        window: the years the verdict looks at, outlined so a reader sees which part of the chart it rests on.
 
     Returns:
         The figure; `layout.meta` holds {"claim": claim_id, "source_line": ...} for the page caption.
@@ -149,18 +151,30 @@ def claim_chart(
         if bench.indicator in indicator_ids:
             add_benchmark(fig, bench.low, bench.high, bench.label, row=indicator_ids.index(bench.indicator) + 1, col=1)
     add_events(fig, events, years)
+    if window is not None:
+        fig.add_vrect(
+            x0=max(window[0], years[0]) - 0.5, x1=min(window[1], years[1]) + 0.5, fillcolor="rgba(0,0,0,0)",
+            line={"color": FOCUS_COLOUR, "width": 1, "dash": "dot"}, name="verdict window",
+            annotation_text="Years the verdict uses", annotation_position="bottom left", annotation_font_size=11,
+        )
     computed_note = (
         f"The median of {peer_label} is computed by us each year from the peers with data that year."
         if not shown[shown["iso3"].isin(peers)].empty
         else ""
     )
-    what = " and ".join(getattr(indicators.get(i), "short_name", i) for i in indicator_ids) or "no indicator"
+    comparison = f"{display_name(focus, names)} against {peer_label}, {years[0]}-{years[1]}"
+    # Several panels name their indicators in the panel titles; the main title stays short enough to show whole.
+    what = "evidence" if several else (getattr(indicators.get(indicator_ids[0]), "short_name", indicator_ids[0])
+                                       if indicator_ids else "no indicator")
     fig = finish(
         fig,
-        title=f"{claim_id}: {what}, {display_name(focus, names)} against {peer_label}, {years[0]}-{years[1]}",
+        title=f"{claim_id}: {what}, {comparison}",
         source_text=source_line(shown, sources, computed_note=computed_note),
         height=420 + 280 * max(len(indicator_ids) - 1, 0),
     )
+    # The legend goes to the right: below the plot it would collide with the source line on tall figures.
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
+                      margin={"r": 260})
     if not several and panel_titles:
         fig.update_yaxes(title_text=panel_titles[0])
     # A fixed range keeps an empty panel from squeezing the shared axis, and shows where the window ends.
@@ -322,6 +336,13 @@ def coding_chain_figure(chain: pd.DataFrame, *, theme_labels: Mapping[str, str] 
             },
         )
     )
+    # Column headings; plotly places a Sankey's columns evenly by link depth.
+    depth = len({k for k in kinds}) - 1
+    for position, stage in enumerate(s for s in stage_names.values() if s in kinds):
+        x = position / depth if depth else 0
+        anchor = "left" if x == 0 else ("right" if x == 1 else "center")
+        fig.add_annotation(text=f"<b>{stage}s</b>", x=x, y=1.06, xref="paper", yref="paper", xanchor=anchor,
+                           showarrow=False, name=f"stage: {stage}")
     fig.update_layout(
         title={"text": "How the paper coded the interviews: keywords -> codes -> initial themes -> final themes"},
         height=max(420, 28 * sum(k == "Keyword" for k in kinds)),
@@ -329,3 +350,214 @@ def coding_chain_figure(chain: pd.DataFrame, *, theme_labels: Mapping[str, str] 
         meta={"stages": [stage_names[s] for s in stages]},
     )
     return fig
+
+
+def chart_indicators(claim, verdict, available: Iterable[str], max_panels: int = 4) -> list[str]:
+    """The indicators a claim's chart draws: those its verdict actually used, else its declared ones with data.
+
+    Args:
+        claim: a codebook Claim (`indicators`, `context`).
+        verdict: its Verdict (`evidence` with an `indicator` column) or None.
+        available: indicator ids with at least one value in the store.
+        max_panels: more panels than this make the chart unreadable; the evidence table still lists all.
+    """
+    available = set(available)
+    evidence = getattr(verdict, "evidence", None)
+    used = list(dict.fromkeys(evidence["indicator"])) if evidence is not None and len(evidence) else []
+    declared = [i for i in [*claim.indicators, *getattr(claim, "context", ())] if i in available]
+    order = {indicator: position for position, indicator in enumerate(declared)}
+    chosen = sorted((i for i in used if i in available), key=lambda i: order.get(i, len(order))) or declared[:1]
+    return chosen[:max_panels]
+
+
+def claim_benchmarks(benchmarks: Mapping, indicators: Mapping, drawn: Sequence[str], overrides=()) -> list[Benchmark]:
+    """The codebook's benchmarks that apply to the drawn indicators (matched by concept), ready to draw.
+
+    Args:
+        benchmarks: benchmark id -> codebook Benchmark (concept, low, high, label, source).
+        indicators: the indicator catalogue, to find each drawn indicator's concept.
+        drawn: the chart's indicator ids.
+        overrides: (benchmark id, value) pairs the user chose; drawn as a line at that value.
+    """
+    chosen = dict(overrides)
+    found = []
+    for indicator_id in drawn:
+        concept = getattr(indicators.get(indicator_id), "concept", None)
+        for bench_id, bench in benchmarks.items():
+            if concept is None or getattr(bench, "concept", None) != concept:
+                continue
+            low, high, label = float(bench.low), float(bench.high), str(bench.label)
+            if bench_id in chosen:
+                low = high = float(chosen[bench_id])
+                label = f"{label} (your value: {low:g})"
+            found.append(Benchmark(indicator_id, low, high, label, str(getattr(bench, "source", ""))))
+    return found
+
+
+EVIDENCE_TABLE_COLUMNS = {
+    "role": "Role",
+    "country": "Country",
+    "iso3": "ISO3",
+    "indicator": "Indicator",
+    "year": "Year",
+    "value": "Value",
+    "unit": "Unit",
+    "computed": "Computed by us",
+    "source": "source",
+    "code": "Publisher's code",
+    "file": "File (data/snapshots/)",
+    "note": "Note",
+}
+
+
+def evidence_table(evidence: pd.DataFrame) -> pd.DataFrame:
+    """A verdict's evidence rows for reading: focus first, each value with its own year, source, file and code.
+
+    The `source` column keeps its id so a CSV download can add the citation and licence beside it.
+    """
+    present = [c for c in EVIDENCE_TABLE_COLUMNS if c in evidence.columns]
+    order = {"focus": 0, "peer": 1, "aggregate": 2}
+    table = evidence[present].copy()
+    if "role" in table:
+        table = table.assign(_order=table["role"].map(order).fillna(3)).sort_values(["_order", "indicator", "iso3"])
+        table = table.drop(columns="_order")
+    return table.rename(columns=EVIDENCE_TABLE_COLUMNS).reset_index(drop=True)
+
+
+def claim_notes(claim, verdict) -> list[str]:
+    """What a reader must know beside the verdict: missing series, proxies, refresh notes, caveat, gaps."""
+    notes = []
+    if getattr(verdict, "missing", ()):
+        notes.append("Could not be checked: " + "; ".join(verdict.missing))
+    notes.extend(getattr(verdict, "notes", ()))
+    for indicator_id, label in (getattr(claim, "proxies", None) or {}).items():
+        notes.append(f"{indicator_id} is a {label}")
+    if getattr(claim, "caveat", ""):
+        notes.append(f"Keep in mind: {claim.caveat}")
+    if getattr(claim, "gaps", ""):
+        notes.append(f"Not covered by the data: {claim.gaps}")
+    return notes
+
+
+def source_freshness(files: pd.DataFrame, sources: Mapping) -> pd.DataFrame:
+    """One row per source: publisher, edition, when the publisher last updated it, when our copy was taken.
+
+    Args:
+        files: one row per snapshot file (folder, source, taken, source_last_updated, problem), as
+            src.ui.get_snapshot_files() returns it from the sidecars.
+        sources: source id -> Source (producer, title, edition).
+    """
+    rows = []
+    for source_id, source in sources.items():
+        mine = files[files["folder"] == getattr(source, "folder", source_id)] if len(files) else files
+        problems = [p for p in mine.get("problem", pd.Series(dtype=str)).fillna("") if p]
+        taken = sorted(t for t in mine.get("taken", pd.Series(dtype=str)).fillna("") if t)
+        updated = sorted({u for u in mine.get("source_last_updated", pd.Series(dtype=str)).fillna("") if u})
+        rows.append(
+            {
+                "Source": f"{source.producer}: {source.title}",
+                "Edition": source.edition,
+                "Publisher last updated": ", ".join(updated) or source.last_updated,
+                "Our copy taken": (taken[-1] if taken else "not in the snapshot (refresh brings it)"),
+                "Files": len(mine),
+                "Problems": "; ".join(problems) or "none",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, until: int, country: str) -> go.Figure:
+    """The periods a share-of-years verdict counted (e.g. military rule), as bars on a timeline.
+
+    Drawn from the verdict's own evidence rows (year = start, value = years counted, code = the event's label,
+    source = its citation), so the chart shows exactly what the verdict counted and never recounts.
+    """
+    periods = evidence.sort_values("year")
+    starts = periods["year"].astype(int).tolist()
+    lengths = periods["value"].astype(float).tolist()
+    labels = [f"{label}: {start}-{start + int(length)}" for label, start, length in
+              zip(periods["code"].astype(str), starts, lengths)]
+    fig = go.Figure(
+        go.Bar(
+            x=lengths,
+            base=starts,
+            y=labels,
+            orientation="h",
+            text=labels,
+            textposition="none",
+            marker={"color": "#7F7F7F"},
+            hovertemplate="%{text} (%{x:.0f} years)<extra></extra>",
+            showlegend=False,
+            name=what,
+        )
+    )
+    if periods.empty:
+        no_data_note(fig, f"No {what} periods recorded for {country}")
+    fig = finish(
+        fig,
+        title=f"{country}: periods of {what} counted by the verdict, {since}-{until}",
+        source_text=source_line(periods, None, computed_note="Years counted from data/catalogue/events.csv."),
+        y_title=None,
+        x_title="Year",
+        height=160 + 40 * len(starts),
+    )
+    fig.update_xaxes(range=[since, until])
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+CODE_ORIGIN_LABELS = {
+    "paper": "the paper's worked example",
+    "paper_first_pass": "the paper's first-pass code (theme assigned by us)",
+    "derived": "derived by us from the theme's section",
+}
+
+
+def codes_table(codes: Iterable, theme_id: str) -> pd.DataFrame:
+    """A theme's codes for reading: code, its keywords, the initial theme, and where the code comes from."""
+    rows = [
+        {
+            "Code": code.label,
+            "Keywords": ", ".join(code.keywords),
+            "Initial theme": code.initial_theme or "(not named in the paper)",
+            "From": CODE_ORIGIN_LABELS.get(code.origin, code.origin),
+        }
+        for code in codes
+        if code.theme == theme_id
+    ]
+    return pd.DataFrame(rows, columns=["Code", "Keywords", "Initial theme", "From"])
+
+
+def theme_indicators(claims: Iterable, theme_id: str, catalogue: Mapping, with_data: Iterable[str]) -> pd.DataFrame:
+    """Every indicator a theme's claims use (tested, preferred or context), with its source and whether the
+    shipped data has values for it (refresh-only series do not until `python -m src.refresh` runs)."""
+    with_data = set(with_data)
+    rows: dict[str, dict] = {}
+    for claim in claims:
+        if claim.theme != theme_id:
+            continue
+        declared = [
+            *[(i, "tested") for i in claim.indicators],
+            *[(i, "preferred (refresh)") for i in getattr(claim, "preferred", ())],
+            *[(i, "context") for i in getattr(claim, "context", ())],
+        ]
+        for indicator_id, use in declared:
+            indicator = catalogue.get(indicator_id)
+            row = rows.setdefault(
+                indicator_id,
+                {
+                    "Indicator": getattr(indicator, "name", indicator_id),
+                    "id": indicator_id,
+                    "Unit": getattr(indicator, "unit", ""),
+                    "Source": getattr(indicator, "source", ""),
+                    "Claims": [],
+                    "Use": use,
+                    "In the shipped data": indicator_id in with_data,
+                },
+            )
+            if claim.id not in row["Claims"]:
+                row["Claims"].append(claim.id)
+    table = pd.DataFrame(list(rows.values()), columns=["Indicator", "id", "Unit", "Source", "Claims", "Use",
+                                                       "In the shipped data"])
+    table["Claims"] = table["Claims"].map(", ".join)
+    return table

@@ -145,7 +145,7 @@ def finish(
 ) -> go.Figure:
     """Title, readable fonts, legend below, and the source line as an annotation under the plot."""
     footer_lines = wrap(source_text).count("<br>") + 1
-    bottom = 110 + 18 * footer_lines
+    bottom = 80 + 17 * footer_lines
     fig.update_layout(
         title={"text": title, "font": {"size": 20}, "x": 0, "xanchor": "left"},
         font=FONT,
@@ -153,7 +153,8 @@ def finish(
         height=height + bottom,
         margin={"l": 70, "r": 30, "t": 80, "b": bottom},
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0, "xanchor": "left"},
+        # Legend on the right: it never collides with the axis title or the source line under the plot.
+        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left"},
         meta={"source_line": source_text},
     )
     # Figures with subplots title their own axes.
@@ -167,7 +168,7 @@ def finish(
         yref="paper",
         x=0,
         y=0,
-        yshift=-(bottom - 18 * footer_lines - 10),
+        yshift=-(bottom - 17 * footer_lines - 10),
         showarrow=False,
         align="left",
         xanchor="left",
@@ -202,7 +203,7 @@ def event_rows(events: pd.DataFrame | Iterable | None, years: tuple[int, int]) -
         records = [(r.get(start_col), r.get(end_col), r.get("label", "")) for r in events.to_dict("records")]
     else:
         records = [tuple(e) for e in events]
-    spans = []
+    spans: list[tuple[int, int, str]] = []
     for start, end, label in records:
         if pd.isna(start) or str(start).strip() == "":
             continue
@@ -210,16 +211,26 @@ def event_rows(events: pd.DataFrame | Iterable | None, years: tuple[int, int]) -
         end = start if end is None or pd.isna(end) or str(end).strip() == "" else int(str(end).strip()[:4])
         if end < years[0] or start > years[1]:
             continue
-        spans.append((max(start, years[0]), min(end, years[1]), str(label)))
+        start, end = max(start, years[0]), min(end, years[1])
+        same_year = next((i for i, s in enumerate(spans) if start == end == s[0] == s[1]), None)
+        if same_year is None:
+            spans.append((start, end, str(label)))
+        else:  # one line, one label for events in the same single year
+            spans[same_year] = (start, end, f"{spans[same_year][2]}; {label}")
     return spans
 
 
 def event_source_note(events, years: tuple[int, int]) -> str:
     """'Events: <their sources>.' for the events drawn, so shaded periods are cited like the data."""
-    if not isinstance(events, pd.DataFrame) or "source" not in events or not event_rows(events, years):
+    if not isinstance(events, pd.DataFrame) or "source" not in events:
         return ""
-    drawn = {label for _, _, label in event_rows(events, years)}
-    cited = sorted({str(s) for s, lab in zip(events["source"], events["label"]) if lab in drawn and str(s).strip()})
+    cited = sorted(
+        {
+            str(row["source"]).strip()
+            for _, row in events.iterrows()
+            if event_rows(events.loc[[_]], years) and str(row["source"]).strip()
+        }
+    )
     return f" Events: {'; '.join(cited)}." if cited else ""
 
 
@@ -233,9 +244,11 @@ def add_events(fig: go.Figure, events, years: tuple[int, int]) -> None:
                 annotation_font_size=11,
             )
         else:
+            # Written along the line, so neighbouring single-year events do not print over each other.
             fig.add_vline(
                 x=start, line={"color": "#888888", "dash": "dot", "width": 1}, name=f"event: {label}",
-                annotation_text=label, annotation_position="top right", annotation_font_size=11,
+                annotation_text=label, annotation_position="bottom left", annotation_textangle=-90,
+                annotation_font_size=11, annotation_font_color="#555555",
             )
 
 

@@ -420,7 +420,8 @@ def hdi_figure(
         fig.add_trace(
             line_trace(
                 rows, name=display_name(iso3, names) + (PUBLISHED_SUFFIX if is_tier else ""), unit="",
-                colour=colour_for(iso3, position, focus, tiers), years=span,
+                # Published groups get their own colours too (dotted), so several stay apart.
+                colour=colour_for(iso3, position, focus), years=span,
                 width=4 if iso3 == focus else 1.5, dash="dot" if is_tier else "solid",
             ),
             row=1, col=1,

@@ -1,0 +1,166 @@
+"""End to end: the real server in a real browser (Debian's chromium, headless, driven by playwright).
+
+Starts `streamlit run app.py` on a free port, opens every page, and checks that the page ran (a title), that
+its charts rendered (plotly's SVG in the DOM), that no error box or traceback shows, and that the page asked
+nothing of any host but our own server (works offline: no CDN, no map tiles). Screenshots go to
+artifacts/screenshots/. Without /usr/bin/chromium the test skips locally and fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# url path -> does the page draw at least one plotly chart with the shipped data?
+PAGES = {
+    "": False,  # overview (default page)
+    "claims": True,
+    "themes": True,
+    "guns_vs_butter": True,
+    "hdi": True,
+    "explorer": True,
+    "presentation": False,
+    "interviews": False,
+    "sources": False,
+}
+ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+if not CHROMIUM.exists():
+    if IN_CI:
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium before the tests", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); browser tests skipped", allow_module_level=True)
+
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real app on a free local port; always stopped afterwards."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def open_page(browser, base: str, path: str, *, wants_chart: bool):
+    """Open a page, wait until the script has finished, and return (page, outside requests)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    outside: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(base) else outside.append(request.url))
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=90_000)
+    # Some pages (seminar mode) draw their own headings, so wait for any element, not for an h1.
+    page.wait_for_function(
+        "() => (document.querySelector('[data-testid=\"stMain\"]')?.innerText || '').trim().length > 0",
+        timeout=90_000,
+        polling=250,
+    )
+    if wants_chart:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90_000)
+    # The status widget shows while the script runs; wait until it is gone so the page is complete.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000, polling=250
+    )
+    page.wait_for_timeout(500)
+    return page, outside
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_in_a_real_browser_without_errors(server, browser, path):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page, outside = open_page(browser, server, path, wants_chart=PAGES[path])
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}.png"), full_page=True)
+        boxes = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]
+        assert not boxes, f"error shown on /{path}: {boxes}"
+        if PAGES[path]:
+            assert page.query_selector_all(".js-plotly-plot .main-svg"), f"no chart rendered on /{path}"
+        assert not outside, f"/{path} asked other hosts: {outside[:5]}"
+    finally:
+        page.close()
+
+
+def test_a_shared_link_reproduces_the_view(server, browser):
+    page, outside = open_page(
+        browser, server, "explorer?indicator=wdi_inflation&countries=PAK,IND&start=2000&end=2020", wants_chart=True
+    )
+    try:
+        page.screenshot(path=str(SCREENSHOTS / "explorer_shared_link.png"), full_page=True)
+        title = page.query_selector(".js-plotly-plot .gtitle").text_content()
+        assert title.startswith("Inflation") and "2000-2020" in title
+        legend = " ".join(item.text_content() for item in page.query_selector_all(".js-plotly-plot .legendtext"))
+        assert "Pakistan" in legend and "India" in legend
+        assert not page.query_selector_all(ERROR_BOXES)
+        assert not outside
+    finally:
+        page.close()
+
+
+def test_an_unknown_country_in_a_link_shows_a_clear_message_not_a_traceback(server, browser):
+    page, _ = open_page(browser, server, "guns_vs_butter?focus=ATLANTIS", wants_chart=True)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / "guns_vs_butter_bad_link.png"), full_page=True)
+        messages = " ".join(box.inner_text() for box in page.query_selector_all('[data-testid="stAlertContentError"]'))
+        assert "focus=ATLANTIS" in messages
+        assert not page.query_selector_all('[data-testid="stException"]')
+    finally:
+        page.close()

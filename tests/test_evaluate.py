@@ -1,0 +1,359 @@
+"""Claim verdicts on the real store, checked against the shipped raw files read here independently with pandas.
+
+Every expectation (values, years, medians, percentiles, shares of years) is computed in this file from
+data/snapshots/ and data/catalogue/ with plain pandas/csv, never typed in and never taken from src/ parsers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from src.codebook import codebook as shipped_codebook
+from src.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all, robustness, robustness_variants
+from src.rules import REFRESH_COMMAND, RuleResult, format_value
+from src.store import load_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOTS = ROOT / "data" / "snapshots"
+CATALOGUE = ROOT / "data" / "catalogue"
+PEER_FILE = yaml.safe_load((CATALOGUE / "peer_groups.yaml").read_text(encoding="utf-8"))
+SOUTH_ASIA = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "south_asia")
+MUSLIM_POPULOUS = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "muslim_populous")
+WINDOWS = [(2015, 2025), (2020, 2025), (2005, 2015)]
+
+
+# --- independent readers of the shipped raw files -------------------------------------------------------------
+
+
+def wdi_folder(code: str) -> Path:
+    return next((SNAPSHOTS / "wdi").glob(f"API_{code}_DS2_*"))
+
+
+def wdi_long(code: str) -> pd.DataFrame:
+    folder = wdi_folder(code)
+    wide = pd.read_csv(folder / f"{folder.name}.csv", skiprows=4)
+    years = [c for c in wide.columns if c.isdigit()]
+    long = wide.melt(id_vars=["Country Code"], value_vars=years, var_name="year").dropna(subset=["value"])
+    return pd.DataFrame({"iso3": long["Country Code"], "year": long["year"].astype(int), "value": long["value"]})
+
+
+def wdi_updated(folder: Path) -> str:
+    for line in (folder / f"{folder.name}.csv").read_text(encoding="utf-8-sig").splitlines()[:4]:
+        if line.startswith('"Last Updated Date"'):
+            return line.split(",")[1].strip('"')
+    return ""
+
+
+def wdi_country_metadata() -> pd.DataFrame:
+    """Region/income group from the newest WDI release's Metadata_Country file (the World Bank reclassifies yearly)."""
+    folders = sorted((SNAPSHOTS / "wdi").glob("API_*"), key=wdi_updated)
+    return pd.read_csv(folders[-1] / f"Metadata_Country_{folders[-1].name}.csv")
+
+
+def wdi_aggregates() -> set[str]:
+    meta = wdi_country_metadata()
+    return set(meta.loc[meta["Region"].isna(), "Country Code"])
+
+
+def lower_middle_income() -> list[str]:
+    meta = wdi_country_metadata()
+    return sorted(meta.loc[meta["IncomeGroup"] == "Lower middle income", "Country Code"])
+
+
+def imf_tax() -> pd.DataFrame:
+    data = pd.read_excel(SNAPSHOTS / "imf_world" / "world-imf2026.xlsx", sheet_name="Data", engine="calamine")
+    data = data.dropna(subset=["TaxRev"])
+    return pd.DataFrame({"iso3": data["ISO3"], "year": data["year"].astype(int), "value": data["TaxRev"].astype(float)})
+
+
+def wgi(indicator: str, column: str) -> pd.DataFrame:
+    data = pd.read_csv(SNAPSHOTS / "wgi" / "wgidataset.csv", encoding="utf-8-sig", na_values=[".."])
+    data = data[(data["indicator"] == indicator)].dropna(subset=[column])
+    return pd.DataFrame({"iso3": data["code"], "year": data["year"].astype(int), "value": data[column].astype(float)})
+
+
+def undp_hdi() -> pd.DataFrame:
+    wide = pd.read_csv(SNAPSHOTS / "undp_hdr" / "HDR23-24_Composite_indices_complete_time_series.csv",
+                       encoding="utf-8-sig")
+    columns = [c for c in wide.columns if c.startswith("hdi_") and c[4:].isdigit()]
+    long = wide.melt(id_vars=["iso3"], value_vars=columns, var_name="year").dropna(subset=["value"])
+    long["year"] = long["year"].str[4:].astype(int)
+    return long[~long["iso3"].str.startswith("ZZ")]
+
+
+def latest(frame: pd.DataFrame, iso3s, window) -> pd.DataFrame:
+    rows = frame[frame["iso3"].isin(list(iso3s)) & frame["year"].between(*window)]
+    return rows.sort_values("year").groupby("iso3").tail(1)
+
+
+def expected_peer_median(frame, focus, peers, window, direction, exclude=()):
+    own = latest(frame, [focus], window)
+    others = latest(frame, [p for p in peers if p != focus and p not in exclude], window)
+    if own.empty or len(others) < 3:
+        return None, None
+    own_value, median = float(own["value"].iloc[0]), float(others["value"].median())
+    return (own_value > median if direction == "above" else own_value < median), (own, median)
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def store():
+    return load_store()
+
+
+@pytest.fixture(scope="module")
+def book():
+    return shipped_codebook()
+
+
+def part(book, store, claim_id, index, settings) -> RuleResult:
+    return evaluate(book.claims[claim_id], store, settings).parts[index]
+
+
+# --- claims x settings ----------------------------------------------------------------------------------------
+
+PEER_SETTINGS = [("south_asia", SOUTH_ASIA), ("muslim_populous", MUSLIM_POPULOUS), ("lmic", None)]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("group, listed", PEER_SETTINGS)
+def test_military_spending_vs_peer_median(store, book, group, listed, window):
+    """C1.2 part 1: WDI military spending % of GDP against the peer median (read from the WDI bulk CSV)."""
+    peers = listed if listed is not None else lower_middle_income()
+    expected, detail = expected_peer_median(wdi_long("MS.MIL.XPND.GD.ZS"), "PAK", peers, window, "above",
+                                            exclude=wdi_aggregates())
+    result = part(book, store, "C1.2", 0, Settings(peer_group=group, window=window))
+    assert result.holds == expected
+    if expected is not None:
+        own, median = detail
+        assert f"in {own['year'].iloc[0]}" in result.sentence
+        assert format_value(median, "% of GDP") in result.sentence
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+@pytest.mark.parametrize("claim_id, index, code", [("C1.2", 1, "MS.MIL.XPND.GD.ZS"), ("A2.2", 1, "SP.POP.GROW")])
+def test_against_the_published_world_aggregate(store, book, claim_id, index, code, window):
+    frame = wdi_long(code)
+    own, world = latest(frame, ["PAK"], window), latest(frame, ["WLD"], window)
+    result = part(book, store, claim_id, index, Settings(window=window))
+    assert result.holds == (float(own["value"].iloc[0]) > float(world["value"].iloc[0]))
+    assert f"({format_value(float(world['value'].iloc[0]), result.evidence['unit'].iloc[0])} in " \
+           f"{world['year'].iloc[0]})" in result.sentence
+
+
+@pytest.mark.parametrize("window", WINDOWS[:2])
+@pytest.mark.parametrize("focus", ["PAK", "IND", "BGD"])
+def test_tax_uses_imf_world_for_focus_and_peers(store, book, focus, window):
+    """C2.3: IMF WoRLD tax revenue against the South Asia median and the 15%-of-GDP benchmark."""
+    tax = imf_tax()
+    settings = Settings(focus=focus, window=window)
+    verdict = evaluate(book.claims["C2.3"], store, settings)
+    expected, _ = expected_peer_median(tax, focus, SOUTH_ASIA, window, "below")
+    assert verdict.parts[0].holds == expected
+    benchmark = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    threshold = next(b["value"] for b in benchmark if b["id"] == "tax_gdp")
+    own = latest(tax, [focus], window)
+    assert verdict.parts[1].holds == (float(own["value"].iloc[0]) < threshold)
+    assert set(verdict.evidence["indicator"]) == {"imf_tax_gdp"}
+
+
+@pytest.mark.parametrize("benchmark_value", [None, 8.0, 12.0])
+def test_user_benchmark_moves_the_verdict(store, book, benchmark_value):
+    settings = Settings(benchmarks=() if benchmark_value is None else (("tax_gdp", benchmark_value),))
+    result = part(book, store, "C2.3", 1, settings)
+    raw = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    shipped = next(b["value"] for b in raw if b["id"] == "tax_gdp")
+    threshold = benchmark_value if benchmark_value is not None else shipped
+    own = latest(imf_tax(), ["PAK"], settings.window)
+    assert result.holds == (float(own["value"].iloc[0]) < threshold)
+    assert format_value(threshold, "% of GDP") in result.sentence
+
+
+@pytest.mark.parametrize("focus", SOUTH_ASIA)
+def test_political_stability_percentile_as_published(store, book, focus):
+    """C3.1 part 1: WGI percentile rank (pctrank column of the WGI CSV) in the bottom third."""
+    own = latest(wgi("pv", "pctrank"), [focus], Settings().window)
+    result = part(book, store, "C3.1", 0, Settings(focus=focus))
+    band = book.claims["C3.1"].tests[0].params
+    if own.empty:
+        assert result.holds is None
+    else:
+        assert result.holds == (band["low"] <= float(own["value"].iloc[0]) <= band["high"])
+        assert str(own["year"].iloc[0]) in result.sentence
+
+
+@pytest.mark.parametrize("focus", ["PAK", "IND", "LKA", "NPL"])
+def test_hdi_percentile_computed_from_undp_values(store, book, focus):
+    """A3.1 part 1: share of other countries with a lower HDI in the focus's latest year."""
+    hdi = undp_hdi()
+    own = latest(hdi, [focus], Settings().window)
+    year, value = int(own["year"].iloc[0]), float(own["value"].iloc[0])
+    others = hdi[(hdi["year"] == year) & (hdi["iso3"] != focus)]
+    percentile = 100 * (others["value"] < value).sum() / len(others)
+    result = part(book, store, "A3.1", 0, Settings(focus=focus))
+    band = book.claims["A3.1"].tests[0].params
+    assert result.holds == (band["low"] <= percentile <= band["high"])
+    assert f"percentile {percentile:.1f}" in result.sentence
+
+
+@pytest.mark.parametrize("window", [(2015, 2025), (2015, 2000 + 60), (2015, 1990)])
+def test_military_rule_share_of_years(store, book, window):
+    """C1.3: years of military rule since 1947 from events.csv, divided by the years to the window's end."""
+    events = pd.read_csv(CATALOGUE / "events.csv")
+    rule = events[(events["kind"] == "military_rule") & events["countries"].str.contains("PAK")]
+    until = window[1]
+    params = book.claims["C1.3"].tests[0].params
+    since = params["since"]
+    years = sum(max(0, min(int(r.end_year), until) - max(int(r.start_year), since)) for r in rule.itertuples())
+    share = years / (until - since)
+    verdict = evaluate(book.claims["C1.3"], store, Settings(window=window))
+    assert verdict.parts[0].holds == (params["low"] <= share <= params["high"])
+    assert f"{years} of the {until - since} years" in verdict.sentence
+
+
+# --- every claim, every South Asian focus -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("focus", SOUTH_ASIA)
+def test_every_claim_evaluates_for_each_south_asian_country(store, book, focus):
+    verdicts = evaluate_all(book, store, Settings(focus=focus))
+    assert list(verdicts) == list(book.claims)
+    for claim_id, verdict in verdicts.items():
+        assert verdict.status in STATUSES, claim_id
+        assert verdict.sentence and verdict.settings.focus == focus
+        assert focus not in verdict.peers
+        if verdict.status == "insufficient_data":
+            assert verdict.missing, claim_id
+        if not verdict.evidence.empty:
+            assert {"year", "source", "file", "code", "role"} <= set(verdict.evidence.columns)
+            assert verdict.evidence["year"].notna().all()
+
+
+@pytest.mark.parametrize("group", [g["id"] for g in PEER_FILE["groups"]])
+def test_every_claim_evaluates_for_every_peer_group(store, book, group):
+    for verdict in evaluate_all(book, store, Settings(peer_group=group)).values():
+        assert verdict.status in STATUSES and verdict.peer_label
+        assert "PAK" not in verdict.peers
+
+
+def test_pakistan_verdicts_under_default_settings_have_evidence(store, book):
+    for claim_id, verdict in evaluate_all(book, store, Settings()).items():
+        if verdict.status != "insufficient_data":
+            assert not verdict.evidence[verdict.evidence["role"] == "focus"].empty, claim_id
+            # Each check's sentence names the focus value's own (latest) year.
+            for checked in verdict.parts:
+                focus_rows = checked.evidence[checked.evidence["role"] == "focus"]
+                if checked.holds is not None and not focus_rows.empty:
+                    assert str(focus_rows["year"].max()) in checked.sentence, (claim_id, checked.rule)
+
+
+def test_military_rule_is_insufficient_for_a_country_without_events(store, book):
+    events = pd.read_csv(CATALOGUE / "events.csv")
+    assert not events["countries"].str.contains("IND").any()
+    verdict = evaluate(book.claims["C1.3"], store, Settings(focus="IND"))
+    assert verdict.status == "insufficient_data"
+    assert "lists no military rule periods for India" in verdict.missing[0]
+
+
+# --- missing data ---------------------------------------------------------------------------------------------
+
+
+def test_settings_from_widgets_are_normalised():
+    settings = Settings(focus="pak", custom_peers=["ind"], window=[2010, 2020], benchmarks=[["tax_gdp", 12]])
+    assert settings == Settings(focus="PAK", custom_peers=("IND",), window=(2010, 2020), benchmarks=(("tax_gdp", 12.0),))
+    assert hash(settings) == hash(Settings(focus="PAK", custom_peers=("IND",), window=(2010, 2020),
+                                           benchmarks=(("tax_gdp", 12.0),)))
+
+
+def test_unknown_focus_gives_insufficient_data_not_an_exception(store, book):
+    for verdict in evaluate_all(book, store, Settings(focus="XXX")).values():
+        assert verdict.status == "insufficient_data" and verdict.missing
+
+
+def test_window_before_any_data_gives_insufficient_data(store, book):
+    verdict = evaluate(book.claims["C2.3"], store, Settings(window=(1900, 1920)))
+    assert verdict.status == "insufficient_data"
+    assert "1900-1920" in verdict.missing[0]
+
+
+def test_poverty_outside_the_recent_window_is_named_not_dropped(store, book):
+    """C2.4 tests the last five years; Pakistan's latest poverty value (Gapminder file) may be older."""
+    path = next((SNAPSHOTS / "gapminder_sg").glob("*extreme_poverty*.csv"))
+    poverty = pd.read_csv(path)
+    last = int(poverty.loc[poverty["geo"] == "pak", "time"].max())
+    settings = Settings()
+    verdict = evaluate(book.claims["C2.4"], store, settings)
+    if last < settings.window[1] - 4:
+        assert verdict.parts[2].holds is None
+        assert any("extreme poverty" in m for m in verdict.missing)
+        assert "could not be run" in verdict.headline
+        assert verdict.status != "supported"
+    else:
+        assert verdict.parts[2].holds is not None
+
+
+def test_debt_claim_says_its_preferred_series_needs_the_refresh_and_labels_the_proxy(store, book):
+    verdict = evaluate(book.claims["C2.2"], store, Settings())
+    assert (verdict.evidence["indicator"] == "wdi_interest_revenue").sum() == 0
+    notes = " ".join(verdict.notes)
+    assert REFRESH_COMMAND in notes and "wdi_interest_revenue" in notes
+    assert "proxy" in notes and "exports" in notes
+    assert set(verdict.evidence.loc[~verdict.evidence["indicator"].isna(), "indicator"]) == {"gm_debt_service_exports"}
+
+
+def test_years_differing_across_countries_are_said(store, book):
+    frame = wdi_long("MS.MIL.XPND.GD.ZS")
+    window = Settings().window
+    years = set(latest(frame, [p for p in SOUTH_ASIA], window)["year"])
+    result = part(book, store, "C1.2", 0, Settings())
+    assert ("Years differ" in result.sentence) == (len(years) > 1)
+
+
+# --- combining and robustness ---------------------------------------------------------------------------------
+
+
+def result(holds, context=False):
+    return RuleResult("peer_median", holds, "s", pd.DataFrame(), context=context)
+
+
+@pytest.mark.parametrize(
+    "holds, mode, status",
+    [
+        ([True, True], "all", "supported"),
+        ([True, False], "all", "partly_supported"),
+        ([False, False], "all", "not_supported"),
+        ([True, False], "any", "supported"),
+        ([True, True, False], "majority", "supported"),
+        ([True, False, False], "majority", "partly_supported"),
+        ([True, True, None], "all", "partly_supported"),
+        ([True, None, None], "all", "insufficient_data"),
+        ([None], "any", "insufficient_data"),
+    ],
+)
+def test_combine(holds, mode, status):
+    assert combine([result(h) for h in holds], mode) == status
+
+
+def test_context_parts_do_not_count():
+    assert combine([result(True), result(False, context=True)], "all") == "supported"
+
+
+def test_robustness_counts_variants_with_the_same_status(store, book):
+    claim = book.claims["C2.1"]
+    holds, total, results = robustness(claim, store, Settings())
+    base = evaluate(claim, store, Settings()).status
+    assert total == len(results) == len(robustness_variants(claim, Settings()))
+    assert holds == sum(status == base for _, status in results)
+    groups = {s.peer_group for s, _ in results}
+    assert groups == {g["id"] for g in PEER_FILE["groups"]}
+    # The education benchmark is a band: both of its ends are tried.
+    raw = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    band = next(b for b in raw if b["id"] == "edu_gdp")
+    tried = {dict(s.benchmarks).get("edu_gdp") for s, _ in results}
+    assert tried == {band["low"], band["high"]}
