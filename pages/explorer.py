@@ -12,9 +12,9 @@ CHART_KINDS = ("line", "bar", "scatter")
 
 st.title("Explorer")
 st.markdown(
-    "Pick an indicator, countries and years. Each point keeps its own year: a gap in a line is a year the "
-    "source has no value for, and the bar chart shows each country's latest year in brackets. "
-    "To share exactly this view, copy 'Link to this view' from the sidebar."
+    "Pick an indicator, countries and years; the first country you pick is drawn thick. Each point keeps its "
+    "own year: a gap in a line is a year the source has no value for, and the bar chart shows each country's "
+    "latest year in brackets. To share exactly this view, copy 'Link to this view' from the sidebar."
 )
 
 store = ui.get_store()

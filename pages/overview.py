@@ -52,6 +52,8 @@ for row_start in range(0, len(themes), 2):
                 ui.verdict_count_badges(counts.loc[theme.id])
             for claim in codebook.claims_for(theme.id):
                 ui.claim_link(claim, verdicts.get(claim.id), choice)
+            for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
+                st.caption(f"{unsettled.id}: {unsettled.paraphrase} (the indicators cannot settle this)")
             ui.page_link_or_url(
                 "pages/themes.py", "Open this theme", {"theme": theme.id, **ui.shared_query(choice)},
                 icon=":material/account_tree:",

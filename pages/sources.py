@@ -41,11 +41,12 @@ for source_id, source in sources.items():
     st.subheader(source.title, anchor=source_id)
     left, right = st.columns([3, 2])
     with left:
+        terms = f" ({source.redistribution})" if source.redistribution else ""
         st.markdown(
             f"**Publisher:** {source.producer}  \n"
             f"**Edition:** {source.edition}  \n"
             f"**Last updated by the publisher:** {source.last_updated}  \n"
-            f"**Licence:** [{source.licence}]({source.licence_url})" + (f" ({source.redistribution})" if source.redistribution else "") + "  \n"
+            f"**Licence:** [{source.licence}]({source.licence_url}){terms}  \n"
             f"**Where to get it:** {source.url_main}"
         )
         if source.notes:

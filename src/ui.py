@@ -8,10 +8,9 @@ times (catalogues, codebook), so a refresh or an edit shows up on the next rerun
 
 URL state: the pickers use Streamlit's `bind="query-params"` with the shared parameter names below, so a link
 reproduces the view. Links may use ids (`?focus=IND&peers=south_asia&indicator=wdi_mil_gdp`, lists as
-`?countries=PAK,IND` or `?countries=PAK&countries=IND`); when a reader changes a widget, Streamlit writes the
-widget's displayed label instead (`?focus=India+(IND)`), which works as well. Streamlit leaves a value out of the
-URL while it equals the widget's default. A value the dashboard does not know gets a clear `st.error` and is
-ignored.
+`?countries=PAK,IND` or `?countries=PAK&countries=IND`); Streamlit itself writes a widget's displayed label
+(`?focus=India+(IND)`), which works as well, and leaves out a value equal to the widget's default. A value the
+dashboard does not know gets a clear `st.error` and is ignored. `share_link` shows the view's link in id form.
 """
 
 from __future__ import annotations
@@ -307,7 +306,7 @@ def _take(key: str, value, sync_url: bool) -> None:
             st.session_state[_PENDING.format(key)] = value
 
 
-def _seed_single(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = False) -> None:
+def _seed_single(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = True) -> None:
     """Read a single-value URL parameter before its bound widget does: a known value named by id (any letter
     case) goes to the widget; an unknown value gets `url_param_error` (Streamlit would drop it silently)."""
     _before_widget(key)
@@ -321,7 +320,7 @@ def _seed_single(key: str, options: Sequence, hint: str, label: Callable = str, 
     _report(key, raw, hint)
 
 
-def _seed_list(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = False) -> None:
+def _seed_list(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = True) -> None:
     """Like `_seed_single` for a multi-select: accepts `?key=A,B`, `?key=A&key=B` and Streamlit's label form;
     reports unknown entries and keeps the known ones."""
     _before_widget(key)
@@ -447,7 +446,7 @@ def year_range(
     """First and last year, two number boxes bound to `?start=` and `?end=`. Returns (start, end), start <= end."""
     container = container or st.sidebar
     low, high = bounds
-    for key, fallback in zip(keys, default):
+    for key in keys:
         raw = st.query_params.get(key)
         if raw is not None and not (raw.strip().isdigit() and low <= int(raw) <= high):
             url_param_error(key, raw, f"Use a year from {low} to {high}.")
@@ -787,13 +786,16 @@ def shared_query(choice: StudyChoice) -> dict[str, str]:
 
 
 def claim_link(claim, verdict, choice: StudyChoice) -> None:
-    """'C2.3: The state collects little tax. (Supported)' linking to that claim with the same comparison."""
+    """'C2.3 (Supported): The state collects little tax.' linking to that claim with the same comparison.
+
+    The verdict comes before the paraphrase so a narrow card that cuts the label still shows it.
+    """
     from src.charts.claims import VERDICT_LABELS
 
     status = VERDICT_LABELS.get(getattr(verdict, "status", ""), "not evaluated")
     page_link_or_url(
         "pages/claims.py",
-        f"{claim.id}: {claim.paraphrase} ({status})",
+        f"{claim.id} ({status}): {claim.paraphrase}",
         {CLAIM_PARAM: claim.id, **shared_query(choice)},
         icon=VERDICT_ICONS.get(getattr(verdict, "status", ""), ":material/fact_check:"),
     )

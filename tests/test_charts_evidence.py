@@ -111,7 +111,7 @@ def test_time_series_draws_each_country_with_its_real_values_and_cites_the_sourc
     footer = source_annotation(fig)
     assert SOURCES["wdi"]["citation"].split(".")[0] in footer
     assert "No data in these years for: XKX" in footer
-    assert fig.layout.meta["source_line"].startswith("Source: " + SOURCES["wdi"]["citation"])
+    assert fig.layout.meta["source_line"].startswith("Source: " + SOURCES["wdi"]["citation"].rstrip(". "))
 
 
 def test_benchmark_events_and_log_scale_are_drawn_and_labelled(military):
@@ -193,7 +193,9 @@ def test_guns_vs_butter_table_and_figure_on_real_series():
     health_file = next(SNAPSHOTS.glob("gapminder_sg/*total_health_spending_percent_of_gdp*.csv"))
     health = pd.read_csv(health_file).rename(columns={"geo": "iso3", "time": "year"})
     health = health[health["iso3"] == "pak"].assign(iso3="PAK")
-    health = tidy(health.rename(columns={health.columns[-1]: "value"}), indicator="h", unit="% of GDP", source="gapminder_sg")
+    health = tidy(
+        health.rename(columns={health.columns[-1]: "value"}), indicator="h", unit="% of GDP", source="gapminder_sg"
+    )
     education = pd.read_csv(SNAPSHOTS / "owid/total-government-expenditure-on-education-gdp.csv")
     education = education[education["Code"] == "PAK"].rename(columns={"Code": "iso3", "Year": "year"})
     education = tidy(
@@ -266,6 +268,6 @@ def test_source_line_names_notes_and_computed_values():
         {"source": ["sipri", "undp_hdr"], "note": ["Fiscal years.", ""], "computed": [False, True]}
     )
     text = common.source_line(rows, CATALOGUE, computed_note="Ratio computed by us.")
-    assert text.startswith("Source: " + SOURCES["sipri"]["citation"])
+    assert text.startswith("Source: " + SOURCES["sipri"]["citation"].rstrip(". ") + "; ")
     assert "Note: Fiscal years." in text and "computed by us from published figures" in text
     assert text.endswith("Ratio computed by us.")

@@ -22,13 +22,6 @@ THEME_OF = {c["id"]: c["theme"] for c in CLAIMS}
 TIMEOUT = 120
 
 
-@pytest.fixture(autouse=True)
-def no_sleep():
-    """Overrides the suite's sleep recorder here: AppTest polls its script thread with time.sleep, and a sleep that
-    returns at once would spin and starve that thread. Nothing on this page retries a download."""
-    return []
-
-
 def run_page(**params) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     for name, value in params.items():

@@ -21,13 +21,6 @@ SOURCES = yaml.safe_load((ROOT / "data/catalogue/sources.yaml").read_text(encodi
 TIMEOUT = 120
 
 
-@pytest.fixture(autouse=True)
-def no_sleep():
-    """Keep the real time.sleep here: AppTest polls its script thread with sleep, and conftest's no-op stand-in
-    (meant for HTTP retry back-off, which these pages never do) turns that poll into a busy loop."""
-    return []
-
-
 def run_page(name: str, **params) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
     for key, value in params.items():
@@ -60,8 +53,10 @@ def test_overview_shows_every_theme_with_its_claims_and_every_source():
     for theme in THEMES:
         assert theme["label"] in [s.value for s in at.subheader]
     for claim in CLAIMS:
-        assert f"{claim['id']}: {claim['paraphrase']}" in shown  # the claim's link (markdown when run alone)
-    assert f"claims?claim={claim['id']}" in shown
+        # The claim's link (a markdown link when the page runs alone) names its verdict.
+        assert f"[{claim['id']} (" in shown and f"): {claim['paraphrase']}](claims?claim={claim['id']})" in shown
+    for unsettled in UNSETTLED:
+        assert f"{unsettled['id']}: {unsettled['paraphrase']}" in shown
     metrics = {m.label: int(m.value) for m in at.metric}
     assert sum(metrics.values()) == len(CLAIMS)
     (freshness,) = [d.value for d in at.dataframe]
@@ -157,7 +152,12 @@ def test_claims_loaded_from_a_shared_link():
 
 @pytest.mark.parametrize(
     ("params", "named"),
-    [({"claim": "C9.9"}, "claim=C9.9"), ({"theme": "Z1"}, "theme=Z1"), ({"focus": "XXX"}, "focus=XXX")],
+    [
+        ({"claim": "C9.9"}, "claim=C9.9"),
+        ({"theme": "Z1"}, "theme=Z1"),
+        ({"focus": "XXX"}, "focus=XXX"),
+        ({"claim": "C2.3", "bm_tax_gdp": "lots"}, "bm_tax_gdp=lots"),
+    ],
 )
 def test_unknown_link_values_get_a_clear_message(params, named):
     at = run_page("claims", **params)
@@ -191,3 +191,16 @@ def test_themes_unknown_theme_in_link():
     at = run_page("themes", theme="nonsense")
     assert any("theme=nonsense" in e.value for e in at.error)
     assert len(at.header) == len(THEMES)
+
+
+def test_inside_the_app_the_overview_links_into_claims_and_themes():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    links = {(p.proto.page, p.proto.query_string) for p in at.get("page_link")}
+    for claim in CLAIMS:
+        assert ("claims", f"claim={claim['id']}") in links
+    for theme in THEMES:
+        assert ("themes", f"theme={theme['id']}") in links
+    at.switch_page("pages/claims.py").run()
+    assert not at.exception
+    assert claim_headings(at) == [c["id"] for c in CLAIMS]

@@ -33,7 +33,7 @@ VERDICT_LABELS = {
     "not_supported": "Not supported",
     "insufficient_data": "Insufficient data",
 }
-# Colour-blind-safe (Okabe-Ito) colours, also used for the badges on the pages.
+# Colour-blind-safe (Okabe-Ito) colours per verdict (used by the seminar deck, src/deck.py).
 VERDICT_COLOURS = {
     "supported": "#009E73",
     "partly_supported": "#E69F00",

@@ -109,7 +109,8 @@ def source_line(rows: pd.DataFrame, sources: Mapping | None, *, computed_note: s
     """
     source_ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []
     citations = [getattr((sources or {}).get(s), "citation", None) or s for s in source_ids]
-    text = "Source: " + ("; ".join(citations) if citations else "no data in this selection")
+    cited = "; ".join(c.rstrip(". ") for c in citations) + "." if citations else "no data in this selection."
+    text = "Source: " + cited
     notes = sorted({str(n).strip() for n in rows.get("note", pd.Series(dtype=str)).dropna() if str(n).strip()})
     if notes:
         text += " Note: " + " ".join(n if n.endswith(".") else n + "." for n in notes)
@@ -235,20 +236,31 @@ def event_source_note(events, years: tuple[int, int]) -> str:
 
 
 def add_events(fig: go.Figure, events, years: tuple[int, int]) -> None:
-    """Shade periods (e.g. military rule) and mark single-year events with a dotted line, each labelled."""
+    """Shade periods (e.g. military rule) and mark single-year events with a dotted line, each labelled once.
+
+    Shapes span the whole plotting height (`yref="paper"`), so a figure with stacked panels on one shared year
+    axis gets one band or line across all of them and one label, not one per panel.
+    """
     for start, end, label in event_rows(events, years):
+        short = label if len(label) <= 45 else label[:44] + "…"
         if end > start:
-            fig.add_vrect(
-                x0=start - 0.5, x1=end + 0.5, fillcolor=EVENT_SHADE, line_width=0, layer="below",
-                name=f"event: {label}", annotation_text=label, annotation_position="top left",
-                annotation_font_size=11,
+            fig.add_shape(
+                type="rect", xref="x", yref="paper", x0=start - 0.5, x1=end + 0.5, y0=0, y1=1,
+                fillcolor=EVENT_SHADE, line_width=0, layer="below", name=f"event: {label}",
+            )
+            fig.add_annotation(
+                text=short, name=f"event label: {label}", xref="x", yref="paper", x=start - 0.5, y=1,
+                xanchor="left", yanchor="top", showarrow=False, font={"size": 11, "color": "#555555"},
             )
         else:
-            # Written along the line, so neighbouring single-year events do not print over each other.
-            fig.add_vline(
-                x=start, line={"color": "#888888", "dash": "dot", "width": 1}, name=f"event: {label}",
-                annotation_text=label, annotation_position="bottom left", annotation_textangle=-90,
-                annotation_font_size=11, annotation_font_color="#555555",
+            fig.add_shape(
+                type="line", xref="x", yref="paper", x0=start, x1=start, y0=0, y1=1,
+                line={"color": "#888888", "dash": "dot", "width": 1}, name=f"event: {label}",
+            )
+            # Written up along the line, so neighbouring single-year events do not print over each other.
+            fig.add_annotation(
+                text=short, name=f"event label: {label}", xref="x", yref="paper", x=start, y=0, textangle=-90,
+                xanchor="right", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#555555"},
             )
 
 

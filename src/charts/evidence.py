@@ -333,7 +333,11 @@ def guns_vs_butter_figure(
         ),
     )
     mine = table[table["iso3"] == focus]
-    series = (("military", "Military", "#D55E00"), ("health", "Health", "#009E73"), ("education", "Education", "#56B4E9"))
+    series = (
+        ("military", "Military", "#D55E00"),
+        ("health", "Health", "#009E73"),
+        ("education", "Education", "#56B4E9"),
+    )
     for column, label, colour in series:
         rows = mine[["year", column]].dropna().rename(columns={column: "value"})
         if not rows.empty:
