@@ -47,15 +47,17 @@ for claim in shown:
         st.caption(f"Theme {theme.id}: {theme.label} ({theme.kind}). Paper section: {claim.section}.")
         ui.verdict_badge(verdict.status)
         st.markdown(f"**{verdict.headline}.** {verdict.sentence}")
-        robustness = ui.robustness_summary(claim.id, choice, verdict.label)
-        if robustness:
-            st.info(robustness, icon=":material/tune:")
+        # Checked on request in the list (it re-runs the claim under ~20 settings), always for a single claim.
+        if ui.robustness_wanted(claim.id, always=bool(claim_id)):
+            robustness = ui.robustness_summary(claim.id, choice, verdict.label)
+            if robustness:
+                st.info(robustness, icon=":material/tune:")
         for note in claim_notes(claim, verdict):
             st.caption(note)
         drawn = chart_indicators(claim, verdict, with_data)
         if drawn:
             countries = [choice.focus, *choice.peers, *choice.aggregates]
-            fig = claim_chart(
+            fig = ui.cached_build("claim", (claim.id, tuple(drawn), choice), lambda: claim_chart(
                 store.series(drawn, countries, choice.chart_years),
                 claim_id=claim.id,
                 indicator_ids=drawn,
@@ -70,17 +72,17 @@ for claim in shown:
                 events=events,
                 sources=sources,
                 window=choice.window,
-            )
+            ))
             ui.show_figure(fig, key=f"chart-{claim.id}")
         else:
             for part in (p for p in verdict.parts if p.rule == "share_of_years" and len(p.evidence)):
                 kind = str(part.params.get("kind", "events"))
-                fig = period_timeline_figure(
+                fig = ui.cached_build("periods", (claim.id, kind, choice), lambda: period_timeline_figure(
                     part.evidence, what=kind.replace("_", " "), since=int(part.params.get("since", 1947)),
                     until=choice.window[1], country=ui.country_names().get(choice.focus, choice.focus),
-                )
+                ))
                 ui.show_figure(fig, key=f"chart-{claim.id}-{kind}")
-        table = evidence_table(verdict.evidence)
+        table = ui.cached_build("evidence", (claim.id, choice), lambda: evidence_table(verdict.evidence))
         with st.expander(f"Evidence behind {claim.id}: {len(table)} value(s), each with its year, source and file"):
             st.dataframe(table, hide_index=True, width="stretch")
             ui.download_csv(verdict.evidence, f"evidence-{claim.id}-{choice.focus}.csv", key=f"csv-{claim.id}")

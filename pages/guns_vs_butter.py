@@ -49,16 +49,26 @@ if missing:
     )
 countries = list(dict.fromkeys([focus, *peers.members]))
 events = ui.chart_events(focus)
-parts = [store.series(i, countries, (start, end)) if i else store.values.iloc[0:0] for i in series_ids]
-table = evidence.guns_vs_butter_table(*parts)
 interest_id = ui.concept_indicator(interest_concept) if interest_concept else None
-interest = store.series(interest_id, [focus], (start, end)) if interest_id else None
-used = pd.concat([*parts, *([interest] if interest is not None else [])], ignore_index=True)
 
-fig = evidence.guns_vs_butter_figure(
-    table, focus=focus, peers=peers.members, basis=label, names=names, years=(start, end), interest=interest,
-    interest_label=indicators[interest_id].short_name if interest_id else "Interest payments",
-    events=events, source_rows=used, sources=sources,
+
+def spending_view():
+    """The table, the rows behind it and the figure of this view (cached: every rerun would otherwise slice the
+    store and build the figure again)."""
+    parts = [store.series(i, countries, (start, end)) if i else store.values.iloc[0:0] for i in series_ids]
+    table = evidence.guns_vs_butter_table(*parts)
+    interest = store.series(interest_id, [focus], (start, end)) if interest_id else None
+    used = pd.concat([*parts, *([interest] if interest is not None else [])], ignore_index=True)
+    fig = evidence.guns_vs_butter_figure(
+        table, focus=focus, peers=peers.members, basis=label, names=names, years=(start, end), interest=interest,
+        interest_label=indicators[interest_id].short_name if interest_id else "Interest payments",
+        events=events, source_rows=used, sources=sources,
+    )
+    return table, used, fig
+
+
+table, used, fig = ui.cached_build(
+    "guns_vs_butter", (focus, peers.members, start, end, basis, tuple(series_ids), interest_id), spending_view
 )
 ui.show_figure(fig)
 ui.share_link(

@@ -24,7 +24,7 @@ if HDI not in ui.choices()["indicators"]:
     st.warning("The data store has no HDI values (the UNDP file could not be read); see the Sources page.")
     st.stop()
 
-all_hdi = store.series(HDI)
+all_hdi = ui.cached_build("hdi-all", (), lambda: store.series(HDI))
 hdi_years, with_hdi = all_hdi["year"], set(all_hdi["iso3"])
 undp_groups = [a for a in ui.choices()["aggregates"] if a in with_hdi]
 
@@ -44,11 +44,24 @@ with st.sidebar:
     groups = ui.countries_picker(key="groups", label="Published groups", options=undp_groups, default=default_groups)
 
 countries = list(dict.fromkeys([focus, *peers.members, *groups]))
-hdi = store.series(HDI, countries, (start, end))
-official = store.series(OFFICIAL_RANK, [focus])
-computed = store.series(COMPUTED_RANK, [focus], (start, end))
 
-latest = store.latest(HDI, [focus], max_year=end)
+
+def hdi_view():
+    """The rows and the figure of this view (cached: every rerun would otherwise slice the store again)."""
+    table = store.series([HDI, OFFICIAL_RANK, COMPUTED_RANK], countries, (start, end))
+    hdi = table[table["indicator"] == HDI].reset_index(drop=True)
+    computed = table[(table["indicator"] == COMPUTED_RANK) & (table["iso3"] == focus)].reset_index(drop=True)
+    official = store.series(OFFICIAL_RANK, [focus])  # any year: UNDP publishes it for its latest year only
+    fig = evidence.hdi_figure(
+        hdi, focus=focus, official_rank=official, computed_rank=computed, peers=peers.members, tiers=groups,
+        names=names, years=(start, end), sources=sources,
+    )
+    return store.latest(HDI, [focus], max_year=end), official, computed, fig, table
+
+
+latest, official, computed, fig, table = ui.cached_build(
+    "hdi", (focus, peers.members, tuple(groups), start, end), hdi_view
+)
 columns = st.columns(3)
 if latest.empty:
     columns[0].metric("HDI", "no value")
@@ -66,17 +79,12 @@ else:
     row = computed.iloc[-1]
     columns[2].metric(f"Computed rank, {int(row['year'])}", f"{row['value']:.0f}", help=str(row["note"]))
 
-fig = evidence.hdi_figure(
-    hdi, focus=focus, official_rank=official, computed_rank=computed, peers=peers.members, tiers=groups,
-    names=names, years=(start, end), sources=sources,
-)
 ui.show_figure(fig)
 ui.share_link(
     {"focus": focus, "peers": peers.group_id, "start": start, "end": end, "groups": ",".join(groups),
      **({"custom": ",".join(peers.members)} if peers.group_id == ui.CUSTOM_GROUP else {})}
 )
 
-table = store.series([HDI, OFFICIAL_RANK, COMPUTED_RANK], countries, (start, end))
 with st.expander("Table of the values drawn"):
     st.dataframe(
         table[["country", "iso3", "year", "indicator", "value", "note", "computed"]], hide_index=True, width="stretch"

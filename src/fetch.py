@@ -97,7 +97,7 @@ def _get_within_hosts(session: requests.Session, url: str, hosts, timeout) -> re
 
 
 def download(
-    session: requests.Session, url: str, hosts: tuple[str, ...] | list[str], *, timeout=DEFAULT_TIMEOUT
+    session: requests.Session, url: str, hosts: tuple[str, ...] | list[str], *, timeout=None
 ) -> Download:
     """GET `url` through `session` and return its complete body.
 
@@ -118,6 +118,9 @@ def download(
     except requests.exceptions.ChunkedEncodingError as exc:
         raise FetchError(f"{url}: download cut short ({exc})") from exc
     except requests.exceptions.ConnectionError as exc:
+        if "Read timed out" in str(exc):
+            # requests reports a stall in the middle of a body as a ConnectionError wrapping urllib3's ReadTimeoutError.
+            raise FetchError(f"{url}: timed out while reading the body ({exc})") from exc
         # Name the innermost cause (no route, name not resolved...) rather than urllib3's retry wrapper.
         cause = getattr(exc.args[0], "reason", exc) if exc.args else exc
         raise FetchError(f"{url}: cannot connect ({cause})") from exc
@@ -154,7 +157,7 @@ def fetch_wb_indicator(
     hosts: tuple[str, ...] | list[str],
     *,
     on_page: Callable[[int, int, int, int], None] | None = None,
-    timeout=DEFAULT_TIMEOUT,
+    timeout=None,
 ) -> WbApiDownload:
     """Download every page of one indicator from the World Bank API v2.
 

@@ -37,6 +37,21 @@ CODE_DIR = Path(__file__).resolve().parent
 BUILD_CODE = ("schema.py", "countries.py", "store.py", "catalogue.py", "parsers/*.py")
 
 Years = tuple[int | None, int | None]
+# The store's text columns repeat a few thousand distinct strings over ~630,000 rows: held as categoricals they
+# take about an eighth of the memory (shared by every session) and read and filter an order of magnitude faster.
+# What `series()` and `latest()` hand out is converted back to the plain tidy dtypes.
+CATEGORY_COLUMNS = ("iso3", "country", "indicator", "unit", "source", "code", "file", "note")
+
+
+def compact(values: pd.DataFrame) -> pd.DataFrame:
+    """The store's in-memory form: text columns as categoricals whose categories use the tidy string dtype
+    (a parquet read would otherwise give pyarrow `str` categories and a built store `string` ones)."""
+    values = values.copy()
+    for column in CATEGORY_COLUMNS:
+        as_category = values[column].astype("category")
+        categories = as_category.cat.categories.astype(TIDY_DTYPES[column])
+        values[column] = as_category.cat.set_categories(categories)
+    return values
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +81,7 @@ class Store:
             rows = rows[rows["year"] >= start]
         if end is not None:
             rows = rows[rows["year"] <= end]
-        return rows.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True)
+        return rows.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True).astype(TIDY_DTYPES)
 
     def latest(
         self,
@@ -175,7 +190,7 @@ def build_store(
     countries = add_codes_from_values(countries, values)
     values = name_coded_rows(values, countries)
     values = values.sort_values(["indicator", "iso3", "year"], kind="stable").reset_index(drop=True)
-    return Store(check_tidy(values, "store"), countries, snapshot_fingerprint(snapshot_dir), tuple(problems))
+    return Store(compact(check_tidy(values, "store")), countries, snapshot_fingerprint(snapshot_dir), tuple(problems))
 
 
 def build_inputs_digest(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
@@ -237,7 +252,8 @@ def read_processed(processed_dir: Path, build_key: str) -> Store | None:
         if manifest.get("build_key") != build_key:
             log.info("processed store is stale (built from other inputs): rebuilding")
             return None
-        values = pd.read_parquet(processed_dir / STORE_FILE.name).astype(TIDY_DTYPES)
+        values = compact(pd.read_parquet(processed_dir / STORE_FILE.name))
+        values = values.astype({c: d for c, d in TIDY_DTYPES.items() if c not in CATEGORY_COLUMNS})[list(TIDY_DTYPES)]
         countries = pd.read_parquet(processed_dir / COUNTRIES_FILE_NAME)
     except (OSError, ValueError, KeyError) as exc:
         log.info("processed store unreadable (%s): rebuilding", exc)

@@ -5,6 +5,8 @@ stay thin and the rest of `src` stays testable without a running app.
 
 Caching: loaders are keyed on `src.snapshot.snapshot_fingerprint()` (the data) or on the edited files' sizes and
 times (catalogues, codebook), so a refresh or an edit shows up on the next rerun without restarting the server.
+Those keys are read once per script run. Built figures and tables are cached too (`cached_build`), because every rerun
+runs the whole page and building a figure costs far more than sending it.
 
 URL state: the pickers use Streamlit's `bind="query-params"` with the shared parameter names below, so a link
 reproduces the view. Links may use ids (`?focus=IND&peers=south_asia&indicator=wdi_mil_gdp`, lists as
@@ -16,6 +18,7 @@ dashboard does not know gets a clear `st.error` and is ignored. `share_link` sho
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +81,39 @@ _leave_legacy_pages_mode()
 # --- loading -------------------------------------------------------------------------------------------------
 
 
+_this_run = threading.local()
+
+
+def _once_per_run(name: str, compute: Callable[[], str]) -> str:
+    """`compute()` at most once per script run of a session: the data keys below are asked for dozens of times a
+    run (every cached call), and each reads a folder's file list. A run starts with a fresh `cursors` dict in
+    Streamlit's run context; outside a run nothing is remembered."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    run = getattr(ctx, "cursors", None)
+    if run is None:
+        return compute()
+    memo = getattr(_this_run, "memo", None)
+    if memo is None or memo[0] is not run:  # holding `run` keeps its identity from being reused
+        memo = _this_run.memo = (run, {})
+    if name not in memo[1]:
+        memo[1][name] = compute()
+    return memo[1][name]
+
+
+def _fingerprint() -> str:
+    """src.snapshot.snapshot_fingerprint(), read once per run."""
+    return _once_per_run("snapshot", snapshot_fingerprint)
+
+
 def _files_key(folder: Path) -> str:
-    """A cheap key that changes when any file under `folder` is edited (sizes and modification times)."""
+    """A cheap key that changes when any file under `folder` is edited (sizes and modification times); read once
+    per run."""
+    return _once_per_run(f"files:{folder}", lambda: _read_files_key(folder))
+
+
+def _read_files_key(folder: Path) -> str:
     digest = hashlib.md5()
     for path in sorted(folder.rglob("*")) if folder.exists() else []:
         if path.is_file():
@@ -108,7 +142,7 @@ def _store(fingerprint: str, catalogue_key: str):
 
 def _store_key() -> tuple[str, str]:
     # The store also depends on the indicator catalogue (ids, scales), so an edit there reloads it too.
-    return snapshot_fingerprint(), _files_key(CATALOGUE_DIR)
+    return _fingerprint(), _files_key(CATALOGUE_DIR)
 
 
 def get_store():
@@ -144,7 +178,7 @@ def _codebook(files_key: str, fingerprint: str):
 def get_codebook():
     """The study's codebook (src.codebook.load_codebook): themes, codes, claims, unsettled claims."""
     key = _files_key(CODEBOOK_DIR) + _files_key(CATALOGUE_DIR)
-    return load_or_stop(_codebook, key, snapshot_fingerprint(), what="the codebook")
+    return load_or_stop(_codebook, key, _fingerprint(), what="the codebook")
 
 
 @st.cache_resource(max_entries=2)
@@ -232,7 +266,8 @@ def _snapshot_files(fingerprint: str) -> pd.DataFrame:
                 "md5": outs.get("md5", ""),
                 "size_bytes": outs.get("size"),
                 "taken": str(outs.get("refreshed_at") or outs.get("date_accessed") or ""),
-                "source_last_updated": str(origin.get("source_last_updated") or ""),
+                # A refresh records the publisher's own date in `outs`; the hand-written `origin` keeps the shipped one.
+                "source_last_updated": str(outs.get("source_last_updated") or origin.get("source_last_updated") or ""),
                 "licence": origin.get("licence", ""),
                 "problem": "",
             }
@@ -243,7 +278,7 @@ def _snapshot_files(fingerprint: str) -> pd.DataFrame:
 def get_snapshot_files() -> pd.DataFrame:
     """One row per raw data file: folder, file, source, md5, size_bytes, taken (date accessed or refreshed),
     source_last_updated, licence, problem (a missing or broken sidecar), from the files' sidecars."""
-    return load_or_stop(_snapshot_files, snapshot_fingerprint(), what="the snapshot sidecars")
+    return load_or_stop(_snapshot_files, _fingerprint(), what="the snapshot sidecars")
 
 
 def country_names() -> dict[str, str]:
@@ -525,12 +560,31 @@ def show_figure(fig, source_line: str | None = None, *, key: str | None = None) 
         st.caption(line)
 
 
+# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel): bounded memory.
+@st.cache_resource(max_entries=120, show_spinner=False)
+def _built(what: str, key, data_key: tuple, _build: Callable):
+    return _build()
+
+
+def cached_build(what: str, key, build: Callable):
+    """`build()`'s result (a figure, a table), built once per (`what`, `key`) and data version, then shared by
+    every rerun and session.
+
+    Every rerun runs the whole page, and building a figure (pandas, plotly validation) takes far longer than
+    sending it. `key` must hold every input of `build` other than the snapshot, catalogue and codebook files
+    (their version is added here), e.g. the claim id and the StudyChoice. The result is shared: never modify it
+    afterwards (`show_figure` and `st.dataframe` do not).
+    """
+    return _built(what, key, (*_store_key(), _codebook_key()), build)
+
+
 def download_csv(frame: pd.DataFrame, filename: str, *, label: str = "Download these data (CSV)", key=None) -> None:
     """A download button for the rows shown, with each row's source title, citation and licence added."""
-    table = with_citation_columns(frame, get_sources())
+    sources = get_sources()
     st.download_button(
         label,
-        data=table.to_csv(index=False).encode("utf-8"),
+        # Made when clicked, not on every rerun (the page may offer a dozen downloads).
+        data=lambda: with_citation_columns(frame, sources).to_csv(index=False).encode("utf-8"),
         file_name=filename,
         mime="text/csv",
         key=key,
@@ -661,6 +715,12 @@ def get_verdicts(choice: StudyChoice) -> dict:
     return load_or_stop(_verdicts, _store_key(), _codebook_key(), choice.settings, what="the claim verdicts")
 
 
+# What src.evaluate.robustness_variants tries, for the summary and for the switch that asks for it.
+ROBUSTNESS_VARIANTS = (
+    "every peer group, 5-, 10- and 15-year windows ending in the same year, and each end of any benchmark band"
+)
+
+
 @st.cache_resource(max_entries=64)
 def _robustness(store_key: tuple[str, str], codebook_key: str, claim_id: str, settings):
     from src.evaluate import robustness
@@ -679,7 +739,22 @@ def robustness_summary(claim_id: str, choice: StudyChoice, status_label: str) ->
         return ""
     return (
         f"Robustness: the verdict stays '{status_label}' under {holds} of {total} reasonable settings "
-        "(every peer group, 5-, 10- and 15-year windows ending in the same year, and each end of any benchmark band)."
+        f"({ROBUSTNESS_VARIANTS})."
+    )
+
+
+
+def robustness_wanted(claim_id: str, *, always: bool = False) -> bool:
+    """A switch on a claim's card asking for its robustness check, or True when `always` (the single-claim view).
+
+    The check re-runs the claim under about twenty settings, which takes a while for every claim of the list at
+    once; cached, so switching it on again or for another reader costs nothing.
+    """
+    if always:
+        return True
+    return st.toggle(
+        "Check how robust this verdict is", key=f"robustness-{claim_id}",
+        help=f"Re-runs the claim under {ROBUSTNESS_VARIANTS}, and counts how often the verdict stays the same.",
     )
 
 

@@ -271,3 +271,17 @@ def test_source_line_names_notes_and_computed_values():
     assert text.startswith("Source: " + SOURCES["sipri"]["citation"].rstrip(". ") + "; ")
     assert "Note: Fiscal years." in text and "computed by us from published figures" in text
     assert text.endswith("Ratio computed by us.")
+
+
+def test_year_values_draw_what_fill_year_gaps_draws(military):
+    """The list-based fill the charts use gives every year of the span and NaN where the publisher has none,
+    exactly as the frame-based `fill_year_gaps` does, also when a year comes twice."""
+    afghanistan = military[military["iso3"] == "AFG"]
+    doubled = pd.concat([afghanistan, afghanistan.tail(1)])
+    for rows, years in ((afghanistan, (1970, 2020)), (afghanistan, None), (doubled, (1990, 2024))):
+        x, y = common.year_values(rows, years)
+        full = common.fill_year_gaps(rows[["year", "value"]], years)
+        assert x == full["year"].tolist()
+        pd.testing.assert_series_equal(pd.Series(y, dtype="float64"), full["value"].astype("float64"),
+                                       check_names=False)
+    assert common.year_values(afghanistan.iloc[0:0]) == ([], [])

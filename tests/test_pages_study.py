@@ -82,7 +82,11 @@ def test_claims_page_shows_every_claim_with_verdict_chart_and_evidence():
     assert len(charts(at)) == len(CLAIMS)
     assert sum("-badge[" in m.value for m in at.markdown) == len(CLAIMS)
     shown = texts(at)
-    assert "Robustness: the verdict stays" in shown
+    # In the list, each card checks its verdict's robustness on request (it re-runs the claim ~20 times).
+    assert "Robustness: the verdict stays" not in shown
+    at.toggle(key=f"robustness-{CLAIMS[0]['id']}").set_value(True).run()
+    assert not at.exception
+    assert "Robustness: the verdict stays" in texts(at)
     for unsettled in UNSETTLED:
         assert f"{unsettled['id']}: {unsettled['paraphrase']}" in shown
     evidence = [d.value for d in at.dataframe]
@@ -99,6 +103,7 @@ def test_claims_theme_filter_and_single_claim_view():
     assert not at.exception
     assert claim_headings(at) == ["C2.3"]
     assert "cannot settle" not in texts(at)
+    assert "Robustness: the verdict stays" in texts(at)  # a single claim always shows it
 
 
 @pytest.mark.parametrize(
@@ -204,3 +209,24 @@ def test_inside_the_app_the_overview_links_into_claims_and_themes():
     at.switch_page("pages/claims.py").run()
     assert not at.exception
     assert claim_headings(at) == [c["id"] for c in CLAIMS]
+
+
+# --- caching shared by the pages ---------------------------------------------------------------------------------
+
+
+def test_cached_build_builds_once_per_key_across_reruns():
+    def script():
+        import streamlit as st
+
+        from src import ui
+
+        builds = st.session_state.setdefault("builds", [])
+        for key in ("first", "first", "second"):
+            st.text(ui.cached_build("test-cached-build", (key,), lambda key=key: builds.append(key) or f"built {key}"))
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.text] == ["built first", "built first", "built second"]
+    at.run()
+    assert [t.value for t in at.text] == ["built first", "built first", "built second"]
+    assert at.session_state["builds"] == ["first", "second"]

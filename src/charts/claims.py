@@ -19,11 +19,13 @@ from src.charts.common import (
     PUBLISHED_SUFFIX,
     add_benchmark,
     add_events,
+    add_layout_items,
     display_name,
     finish,
-    line_trace,
+    line_trace_props,
     no_data_note,
     source_line,
+    split_by_country,
 )
 
 VERDICT_STATUSES = ("supported", "partly_supported", "not_supported", "insufficient_data")
@@ -140,23 +142,25 @@ def claim_chart(
         vertical_spacing=0.12 if several else 0.05,
         subplot_titles=panel_titles if several else None,
     )
+    traces, trace_rows = [], []
+    by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
     for row, indicator_id in enumerate(indicator_ids, start=1):
-        rows = shown[shown["indicator"] == indicator_id]
+        rows = by_indicator.get(indicator_id, shown.iloc[0:0])
         unit = getattr(indicators.get(indicator_id), "unit", "") or (str(rows["unit"].iloc[0]) if len(rows) else "")
-        _add_indicator_panel(
+        panel = _indicator_panel(
             fig, rows, row=row, unit=unit, focus=focus, peers=peers, years=years, names=names,
             aggregates=aggregates, peer_label=peer_label, first_panel=row == 1,
         )
+        traces += panel
+        trace_rows += [row] * len(panel)
+    # One call for every trace: adding them one at a time costs more than building them.
+    fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
     for bench in map(as_benchmark, benchmarks):
         if bench.indicator in indicator_ids:
             add_benchmark(fig, bench.low, bench.high, bench.label, row=indicator_ids.index(bench.indicator) + 1, col=1)
     add_events(fig, events, years)
     if window is not None:
-        fig.add_vrect(
-            x0=max(window[0], years[0]) - 0.5, x1=min(window[1], years[1]) + 0.5, fillcolor="rgba(0,0,0,0)",
-            line={"color": FOCUS_COLOUR, "width": 1, "dash": "dot"}, name="verdict window",
-            annotation_text="Years the verdict uses", annotation_position="bottom left", annotation_font_size=11,
-        )
+        _outline_window(fig, window, years, panels=len(indicator_ids))
     computed_note = (
         f"The median of {peer_label} is computed by us each year from the peers with data that year."
         if not shown[shown["iso3"].isin(peers)].empty
@@ -191,48 +195,60 @@ def _panel_title(indicators: Mapping, indicator_id: str) -> str:
     return short if not unit or unit in short else f"{short} ({unit})"
 
 
-def _add_indicator_panel(fig, rows, *, row, unit, focus, peers, years, names, aggregates, peer_label, first_panel):
-    """Peers (grey), published aggregates (dotted), the peers' median (dashed) and the focus country (blue)."""
-    where = {"row": row, "col": 1}
+def _outline_window(fig, window: tuple[int, int], years: tuple[int, int], *, panels: int) -> None:
+    """The verdict's years outlined on every panel, labelled at the bottom left (what plotly's add_vrect draws,
+    added in one step: add_vrect looks through every trace of every panel first)."""
+    x0, x1 = max(window[0], years[0]) - 0.5, min(window[1], years[1]) + 0.5
+    shapes, labels = [], []
+    for panel in range(1, max(panels, 1) + 1):
+        axis = str(panel) if panel > 1 else ""
+        shapes.append({
+            "type": "rect", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
+            "fillcolor": "rgba(0,0,0,0)", "line": {"color": FOCUS_COLOUR, "width": 1, "dash": "dot"},
+            "name": "verdict window",
+        })
+        labels.append({
+            "text": "Years the verdict uses", "xref": f"x{axis}", "yref": f"y{axis} domain", "x": x0, "y": 0,
+            "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
+        })
+    add_layout_items(fig, shapes=shapes, annotations=labels)
+
+
+def _indicator_panel(fig, rows, *, row, unit, focus, peers, years, names, aggregates, peer_label, first_panel):
+    """The traces of one panel, as dicts: peers (grey), published aggregates (dotted), the peers' median (dashed)
+    and the focus country (blue). An empty panel gets a note and an empty placeholder trace."""
     if rows.empty:
         axis = str(row) if row > 1 else ""
         no_data_note(fig, "No data for this indicator in the chosen countries and years", f"x{axis} domain",
                      f"y{axis} domain")
+        fig.update_yaxes(range=[0, 1], showticklabels=False, row=row, col=1)
         # Plotly leaves a subplot with no traces undrawn: an empty placeholder trace (no points) keeps it visible.
-        fig.add_trace(
-            go.Scatter(x=list(years), y=[None, None], mode="lines", showlegend=False, hoverinfo="skip", name="no data"),
-            **where,
-        )
-        fig.update_yaxes(range=[0, 1], showticklabels=False, **where)
-        return
+        return [{"type": "scatter", "x": list(years), "y": [None, None], "mode": "lines", "showlegend": False,
+                 "hoverinfo": "skip", "name": "no data"}]
+    traces = []
     legend = {"showlegend": first_panel}
+    by_country = split_by_country(rows)
     for iso3 in peers:
-        peer_rows = rows[rows["iso3"] == iso3]
-        if not peer_rows.empty:
-            name = display_name(iso3, names)
-            trace = line_trace(peer_rows, name=name, unit=unit, colour=PEER_COLOUR, years=years, width=1.2,
-                               legendgroup=iso3, **legend)
-            fig.add_trace(trace, **where)
+        if iso3 in by_country:
+            traces.append(line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit,
+                                           colour=PEER_COLOUR, years=years, width=1.2, legendgroup=iso3, **legend))
     for iso3 in aggregates:
-        agg_rows = rows[rows["iso3"] == iso3]
-        if not agg_rows.empty:
+        if iso3 in by_country:
             name = display_name(iso3, names) + PUBLISHED_SUFFIX
-            trace = line_trace(agg_rows, name=name, unit=unit, colour=AGGREGATE_COLOUR, years=years, width=1.8,
-                               dash="dot", legendgroup=iso3, **legend)
-            fig.add_trace(trace, **where)
+            traces.append(line_trace_props(by_country[iso3], name=name, unit=unit, colour=AGGREGATE_COLOUR,
+                                           years=years, width=1.8, dash="dot", legendgroup=iso3, **legend))
     median = peer_median(rows, peers)
     if not median.empty:
-        trace = line_trace(median, name=f"Median of {peer_label}", unit=unit, colour=MEDIAN_COLOUR, years=years,
-                           width=2.4, dash="dash", legendgroup="peer-median",
-                           extra_hover=" (median of %{customdata} with data)", **legend)
+        trace = line_trace_props(median, name=f"Median of {peer_label}", unit=unit, colour=MEDIAN_COLOUR, years=years,
+                                 width=2.4, dash="dash", legendgroup="peer-median",
+                                 extra_hover=" (median of %{customdata} with data)", **legend)
         counts = dict(zip(median["year"], median["n"]))
-        trace.customdata = [counts.get(year, 0) for year in trace.x]
-        fig.add_trace(trace, **where)
-    focus_rows = rows[rows["iso3"] == focus]
-    if not focus_rows.empty:
-        trace = line_trace(focus_rows, name=display_name(focus, names), unit=unit, colour=FOCUS_COLOUR, years=years,
-                           width=4, legendgroup=focus, **legend)
-        fig.add_trace(trace, **where)
+        trace["customdata"] = [counts.get(year, 0) for year in trace["x"]]
+        traces.append(trace)
+    if focus in by_country:
+        traces.append(line_trace_props(by_country[focus], name=display_name(focus, names), unit=unit,
+                                       colour=FOCUS_COLOUR, years=years, width=4, legendgroup=focus, **legend))
+    return traces
 
 
 def verdict_counts(verdicts: Iterable, theme_of: Mapping[str, str]) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -59,8 +60,50 @@ def hover_template(name: str, unit: str, extra: str = "") -> str:
     return f"<b>{name}</b><br>Year %{{x}}: %{{y:.3~g}} {unit}{extra}<extra></extra>"
 
 
-def line_trace(
-    rows: pd.DataFrame,
+def split_by_country(rows: pd.DataFrame) -> dict[str, dict[str, np.ndarray]]:
+    """ISO3 -> that country's `year`, `value` (and `computed`) columns as arrays: one split of a panel's rows,
+    instead of filtering the frame once per country. `year_values` and `line_trace_props` take either form."""
+    columns = {
+        "year": rows["year"].to_numpy(dtype="int64"),
+        "value": rows["value"].to_numpy(dtype="float64", na_value=np.nan),
+    }
+    if "computed" in rows:
+        columns["computed"] = rows["computed"].to_numpy(dtype=bool, na_value=False)
+    groups = rows.groupby("iso3", sort=False, observed=True).indices
+    return {str(iso3): {name: column[where] for name, column in columns.items()} for iso3, where in groups.items()}
+
+
+def _array(column, dtype: str, missing) -> np.ndarray:
+    """A frame column or an array (from `split_by_country`) as a numpy array, missing values as `missing`."""
+    if isinstance(column, pd.Series):
+        return column.to_numpy(dtype=dtype, na_value=missing)
+    return np.asarray(column, dtype=dtype)
+
+
+def year_values(rows, years: tuple[int, int] | None = None) -> tuple[list[int], list[float]]:
+    """Every year of the span and the series' value in it, NaN where it has none (what `fill_year_gaps` gives,
+    as two lists, without building a frame: a chart may draw hundreds of series).
+
+    Args:
+        rows: one series (one country, one indicator): a frame, or a `split_by_country` entry, with `year` and
+            `value` columns.
+        years: (first, last) year to cover; defaults to the series' own first and last year.
+    """
+    year, value = _array(rows["year"], "int64", 0), _array(rows["value"], "float64", np.nan)
+    if not len(year) and years is None:
+        return [], []
+    first, last = (int(years[0]), int(years[1])) if years is not None else (int(year.min()), int(year.max()))
+    if len(np.unique(year)) < len(year):  # a year twice: keep every row, as the frame-based fill does
+        full = fill_year_gaps(pd.DataFrame({"year": year, "value": value}), (first, last))
+        return full["year"].tolist(), full["value"].tolist()
+    inside = (year >= first) & (year <= last)
+    filled = np.full(max(last - first + 1, 0), np.nan)
+    filled[year[inside] - first] = value[inside]
+    return list(range(first, last + 1)), filled.tolist()
+
+
+def line_trace_props(
+    rows,
     *,
     name: str,
     unit: str,
@@ -71,24 +114,35 @@ def line_trace(
     legendgroup: str | None = None,
     showlegend: bool = True,
     extra_hover: str = "",
-) -> go.Scatter:
-    """A line with markers for one series; breaks at missing years; "(computed)" added when the rows are computed."""
-    computed = "computed" in rows and bool(rows["computed"].fillna(False).astype(bool).any())
+) -> dict:
+    """`line_trace` as a plain dict, for adding many traces in one `fig.add_traces` call (plotly validates a
+    trace object twice when it is added, a dict once). `rows`: a frame or a `split_by_country` entry."""
+    computed = "computed" in rows and bool(_array(rows["computed"], "bool", False).any())
     if computed and not name.endswith(COMPUTED_SUFFIX):
         name += COMPUTED_SUFFIX
-    full = fill_year_gaps(rows[["year", "value"]], years)
-    return go.Scatter(
-        x=full["year"].tolist(),
-        y=full["value"].tolist(),
-        name=name,
-        mode="lines+markers",
-        connectgaps=False,
-        line={"color": colour, "width": width, "dash": dash},
-        marker={"size": 6 if width < 3 else 8, "color": colour},
-        legendgroup=legendgroup or name,
-        showlegend=showlegend,
-        hovertemplate=hover_template(name, unit, extra_hover),
-    )
+    x, y = year_values(rows, years)
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "name": name,
+        "mode": "lines+markers",
+        "connectgaps": False,
+        "line": {"color": colour, "width": width, "dash": dash},
+        "marker": {"size": 6 if width < 3 else 8, "color": colour},
+        "legendgroup": legendgroup or name,
+        "showlegend": showlegend,
+        "hovertemplate": hover_template(name, unit, extra_hover),
+    }
+
+
+def line_trace(rows: pd.DataFrame, **options) -> go.Scatter:
+    """A line with markers for one series; breaks at missing years; "(computed)" added when the rows are computed.
+
+    Options: name, unit, colour (required); years, width, dash, legendgroup, showlegend, extra_hover
+    (see `line_trace_props`).
+    """
+    return go.Scatter(line_trace_props(rows, **options))
 
 
 def colour_for(iso3: str, position: int, focus: str | None, aggregates: Sequence[str] = ()) -> str:
@@ -241,27 +295,39 @@ def add_events(fig: go.Figure, events, years: tuple[int, int]) -> None:
     Shapes span the whole plotting height (`yref="paper"`), so a figure with stacked panels on one shared year
     axis gets one band or line across all of them and one label, not one per panel.
     """
+    shapes, labels = [], []
     for start, end, label in event_rows(events, years):
         short = label if len(label) <= 45 else label[:44] + "…"
         if end > start:
-            fig.add_shape(
-                type="rect", xref="x", yref="paper", x0=start - 0.5, x1=end + 0.5, y0=0, y1=1,
-                fillcolor=EVENT_SHADE, line_width=0, layer="below", name=f"event: {label}",
-            )
-            fig.add_annotation(
-                text=short, name=f"event label: {label}", xref="x", yref="paper", x=start - 0.5, y=1,
-                xanchor="left", yanchor="top", showarrow=False, font={"size": 11, "color": "#555555"},
-            )
+            shapes.append({
+                "type": "rect", "xref": "x", "yref": "paper", "x0": start - 0.5, "x1": end + 0.5, "y0": 0, "y1": 1,
+                "fillcolor": EVENT_SHADE, "line": {"width": 0}, "layer": "below", "name": f"event: {label}",
+            })
+            labels.append({
+                "text": short, "name": f"event label: {label}", "xref": "x", "yref": "paper", "x": start - 0.5, "y": 1,
+                "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 11, "color": "#555555"},
+            })
         else:
-            fig.add_shape(
-                type="line", xref="x", yref="paper", x0=start, x1=start, y0=0, y1=1,
-                line={"color": "#888888", "dash": "dot", "width": 1}, name=f"event: {label}",
-            )
+            shapes.append({
+                "type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0, "y1": 1,
+                "line": {"color": "#888888", "dash": "dot", "width": 1}, "name": f"event: {label}",
+            })
             # Written up along the line, so neighbouring single-year events do not print over each other.
-            fig.add_annotation(
-                text=short, name=f"event label: {label}", xref="x", yref="paper", x=start, y=0, textangle=-90,
-                xanchor="right", yanchor="bottom", showarrow=False, font={"size": 11, "color": "#555555"},
-            )
+            labels.append({
+                "text": short, "name": f"event label: {label}", "xref": "x", "yref": "paper", "x": start, "y": 0,
+                "textangle": -90, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
+                "font": {"size": 11, "color": "#555555"},
+            })
+    add_layout_items(fig, shapes=shapes, annotations=labels)
+
+
+def add_layout_items(fig: go.Figure, *, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()) -> None:
+    """Append shapes and annotations in one step: plotly's add_shape / add_annotation check every earlier one
+    again each time, which adds up on a figure with many marks."""
+    if shapes:
+        fig.layout.shapes = (*fig.layout.shapes, *shapes)
+    if annotations:
+        fig.layout.annotations = (*fig.layout.annotations, *annotations)
 
 
 def no_data_note(fig: go.Figure, text: str = "No data for this selection", xref="paper", yref="paper") -> None:

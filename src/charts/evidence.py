@@ -26,8 +26,10 @@ from src.charts.common import (
     finish,
     format_value,
     line_trace,
+    line_trace_props,
     no_data_note,
     source_line,
+    split_by_country,
 )
 
 
@@ -357,20 +359,19 @@ def guns_vs_butter_figure(
     if not fig.data:
         no_data_note(fig, f"No spending data for {display_name(focus, names)} in these years", "x domain", "y domain")
     others = [p for p in peers if p != focus]
-    drawn_ratio = False
-    for position, iso3 in enumerate([focus, *others]):
-        rows = table[table["iso3"] == iso3][["year", "ratio"]].dropna().rename(columns={"ratio": "value"})
-        if rows.empty:
-            continue
-        drawn_ratio = True
-        fig.add_trace(
-            line_trace(
-                rows.assign(computed=True), name=f"{display_name(iso3, names)} ratio", unit="× (ratio)",
-                colour=colour_for(iso3, position - 1, focus), years=span, width=4 if iso3 == focus else 1.5,
-            ),
-            row=2, col=1,
+    ratios = table[["iso3", "year", "ratio"]].dropna().rename(columns={"ratio": "value"}).assign(computed=True)
+    by_country = split_by_country(ratios)
+    ratio_traces = [
+        line_trace_props(
+            by_country[iso3], name=f"{display_name(iso3, names)} ratio", unit="× (ratio)",
+            colour=colour_for(iso3, position - 1, focus), years=span, width=4 if iso3 == focus else 1.5,
         )
-    if not drawn_ratio:
+        for position, iso3 in enumerate([focus, *others])
+        if iso3 in by_country
+    ]
+    # One call for all the peers' lines: plotly checks a trace added alone twice.
+    fig.add_traces(ratio_traces, rows=2, cols=1)
+    if not ratio_traces:
         no_data_note(fig, "No year has military, health and education values together", "x2 domain", "y2 domain")
     add_events(fig, events, span)
     fig.update_yaxes(title_text=basis, row=1, col=1)
@@ -416,20 +417,21 @@ def hdi_figure(
         subplot_titles=("HDI value (0-1, higher is better)", f"{display_name(focus, names)}: HDI rank (1 = highest)"),
     )
     others = [p for p in peers if p != focus]
-    for position, iso3 in enumerate([*others, *tiers, focus]):
-        rows = hdi[hdi["iso3"] == iso3]
-        if rows.empty:
-            continue
-        is_tier = iso3 in tiers
-        fig.add_trace(
-            line_trace(
-                rows, name=display_name(iso3, names) + (PUBLISHED_SUFFIX if is_tier else ""), unit="",
-                # Published groups get their own colours too (dotted), so several stay apart.
-                colour=colour_for(iso3, position, focus), years=span,
-                width=4 if iso3 == focus else 1.5, dash="dot" if is_tier else "solid",
-            ),
-            row=1, col=1,
-        )
+    by_country = split_by_country(hdi)
+    # Published groups get their own colours too (dotted), so several stay apart. One call for all the lines:
+    # plotly checks a trace added alone twice.
+    fig.add_traces(
+        [
+            line_trace_props(
+                by_country[iso3], name=display_name(iso3, names) + (PUBLISHED_SUFFIX if iso3 in tiers else ""),
+                unit="", colour=colour_for(iso3, position, focus), years=span,
+                width=4 if iso3 == focus else 1.5, dash="dot" if iso3 in tiers else "solid",
+            )
+            for position, iso3 in enumerate([*others, *tiers, focus])
+            if iso3 in by_country
+        ],
+        rows=1, cols=1,
+    )
     if not fig.data:
         no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
     drawn_rank = False
