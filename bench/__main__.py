@@ -139,14 +139,14 @@ def bench_cold_start() -> None:
     report("of which the first page run itself", result.seconds, "s")
 
 
-def bench_load(sessions: int, page: str = "claims", time_limit: float = 300.0) -> None:
+def bench_load(sessions: int, query: str, page: str = "claims", time_limit: float = 300.0) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from bench.server import rss_megabytes, running_server, wait_until_healthy
     from bench.ws_session import StreamlitSession, change_selectbox
 
-    print(f"Load: {sessions} concurrent sessions on 127.0.0.1, each opens '{page}' then changes the peer group",
-          flush=True)
+    print(f"Load: {sessions} concurrent sessions on 127.0.0.1, each opens '{page}?{query}' then changes the peer "
+          "group", flush=True)
     timings: list[float] = []
     errors: list[str] = []
     peak_memory = 0.0
@@ -155,14 +155,14 @@ def bench_load(sessions: int, page: str = "claims", time_limit: float = 300.0) -
         session = None
         try:
             session = StreamlitSession(base_url, timeout=120)
-            first = session.run(page_name=page, query_string="focus=PAK&peers=south_asia")
+            first = session.run(page_name=page, query_string=query)
             timings.append(first.seconds)
             errors.extend(first.exceptions)
             if not first.finished:
                 errors.append(f"session {number}: first run did not finish")
                 return
-            change = change_selectbox(first, "peer")
-            second = session.run(page_name=page, query_string="focus=PAK&peers=south_asia", widgets=change)
+            change = change_selectbox(first, "peers")
+            second = session.run(page_name=page, query_string=query, widgets=change)
             timings.append(second.seconds)
             errors.extend(second.exceptions)
             if not change:
@@ -218,7 +218,7 @@ SECTIONS = {
     "store": lambda args: bench_store(),
     "pages": lambda args: bench_pages(),
     "coldstart": lambda args: bench_cold_start(),
-    "load": lambda args: bench_load(args.sessions),
+    "load": lambda args: [bench_load(args.sessions, query) for query in args.query],
     "refresh": lambda args: bench_refresh(),
     "qual": lambda args: bench_qual(),
 }
@@ -228,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=list(SECTIONS), help="run only these sections")
     parser.add_argument("--sessions", type=int, default=25, help="concurrent sessions in the load test (25)")
+    parser.add_argument(
+        "--query", nargs="+", default=["claim=C1.1&focus=PAK&peers=south_asia", "focus=PAK&peers=south_asia"],
+        help="Claims page URL queries the load test opens, one run each (default: a shared single-claim link, "
+        "then the full list of claims)",
+    )
     args = parser.parse_args(argv)
     print(f"Benchmark on {sys.platform}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
     for name in args.only or list(SECTIONS):

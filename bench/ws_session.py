@@ -23,8 +23,8 @@ class RunResult:
     elements: int
     exceptions: list[str]
     finished: bool
-    # widget id -> (element type, label, options) of the selectboxes seen, for a later widget change
-    selectboxes: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    # widget id -> (label, URL parameter it is bound to, options) of the selectboxes seen, for a widget change
+    selectboxes: dict[str, tuple[str, str, list[str]]] = field(default_factory=dict)
 
 
 class StreamlitSession:
@@ -75,7 +75,7 @@ class StreamlitSession:
                     result.exceptions.append(f"{element.exception.type}: {element.exception.message}")
                 elif element_type == "selectbox":
                     box = element.selectbox
-                    result.selectboxes[box.id] = (box.label, list(box.options))
+                    result.selectboxes[box.id] = (box.label, box.query_param_key, list(box.options))
             elif kind == "script_finished":
                 status = msg.script_finished
                 if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
@@ -85,9 +85,12 @@ class StreamlitSession:
         return result
 
 
-def change_selectbox(result: RunResult, label_contains: str) -> list[WidgetState]:
-    """Widget states that pick a different option in the first selectbox whose label contains the text."""
-    for widget_id, (label, options) in result.selectboxes.items():
-        if label_contains.lower() in label.lower() and len(options) > 1:
+def change_selectbox(result: RunResult, url_parameter: str) -> list[WidgetState]:
+    """Widget states that pick another option in the selectbox bound to `url_parameter` (e.g. "peers").
+
+    A selectbox's value travels as its displayed label (Streamlit's serialisation), so an option label is sent.
+    """
+    for widget_id, (_label, bound_to, options) in result.selectboxes.items():
+        if bound_to == url_parameter and len(options) > 1:
             return [WidgetState(id=widget_id, string_value=options[1])]
     return []

@@ -87,6 +87,14 @@ for claim in shown:
             st.dataframe(table, hide_index=True, width="stretch")
             ui.download_csv(verdict.evidence, f"evidence-{claim.id}-{choice.focus}.csv", key=f"csv-{claim.id}")
         ui.sources_list(verdict.evidence, events)
+        excerpts = ui.imported_excerpts(claim.theme, [*claim.indicators, *claim.preferred])
+        if excerpts is not None:
+            with st.expander(f"Your imported interviews on {claim.id}: {len(excerpts)} excerpt(s)"):
+                if excerpts.empty:
+                    st.caption("None of your imported codes is mapped to this claim's theme or indicators yet "
+                               "(map them on the Interviews page).")
+                else:
+                    st.dataframe(excerpts, hide_index=True, width="stretch")
 
 if not claim_id:
     st.header("Claims the indicators cannot settle")

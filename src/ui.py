@@ -886,3 +886,17 @@ def sources_list(rows: pd.DataFrame, events: pd.DataFrame | None = None) -> None
         lines += [f"- {label}: {source}" for label, source in pairs if source not in ids]
     if lines:
         st.markdown("**Sources**\n" + "\n".join(lines))
+
+
+# --- imported interviews beside the claims ---
+
+
+def imported_excerpts(theme_id: str, indicator_ids) -> pd.DataFrame | None:
+    """Excerpts from the reader's own imported interviews (Interviews page) that map to this theme or these
+    indicators; None when nothing was imported this session. Render them as data (st.dataframe), never as HTML."""
+    from src.qual.session import SESSION_KEY
+
+    session = st.session_state.get(SESSION_KEY)
+    if session is None:
+        return None
+    return session.excerpts_for_claim(theme_id, indicator_ids)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
 
@@ -180,3 +180,21 @@ def excerpts_for_indicator(
     mapped = apply_mapping(coding, mapping)
     hit = mapped["indicator_ids"].fillna("").map(lambda ids: indicator_id in _split_ids(ids))
     return mapped.loc[hit.astype(bool), EXCERPT_COLUMNS].reset_index(drop=True)
+
+
+def excerpts_for_claim(
+    theme_id: str, indicator_ids: Iterable[str], coding: QualImport | pd.DataFrame, mapping: pd.DataFrame
+) -> pd.DataFrame:
+    """Imported excerpts that bear on one claim: mapped to its theme or to any of its indicators, each once.
+
+    Columns: EXCERPT_COLUMNS plus `matched_by` ("theme C2", "indicator wdi_tax_gdp", ...).
+    """
+    parts = [excerpts_for_theme(theme_id, coding, mapping).assign(matched_by=f"theme {theme_id}")]
+    for indicator_id in dict.fromkeys(indicator_ids):
+        parts.append(excerpts_for_indicator(indicator_id, coding, mapping).assign(matched_by=f"indicator {indicator_id}"))
+    found = pd.concat(parts, ignore_index=True)
+    if found.empty:
+        return found
+    joined = found.groupby(EXCERPT_COLUMNS[:4], sort=False, dropna=False)["matched_by"].agg(", ".join).reset_index()
+    first = found.drop(columns="matched_by").drop_duplicates(EXCERPT_COLUMNS[:4])
+    return first.merge(joined, on=EXCERPT_COLUMNS[:4], how="left").reset_index(drop=True)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from src.qual.importer import read_coding_files
 from src.qual.mapping import (
+    excerpts_for_claim,
     excerpts_for_indicator,
     excerpts_for_theme,
     mapping_from_csv,
@@ -41,6 +42,9 @@ class QualSession:
 
     def excerpts_for_indicator(self, indicator_id: str) -> pd.DataFrame:
         return excerpts_for_indicator(indicator_id, self.coding, self.mapping)
+
+    def excerpts_for_claim(self, theme_id: str, indicator_ids: Iterable[str]) -> pd.DataFrame:
+        return excerpts_for_claim(theme_id, indicator_ids, self.coding, self.mapping)
 
 
 def import_files(
