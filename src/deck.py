@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from src.charts.claims import VERDICT_COLOURS, VERDICT_LABELS, Benchmark, claim_chart
+from src.charts.claims import VERDICT_COLOURS, VERDICT_LABELS, chart_indicators, claim_benchmarks, claim_chart
 
 SLIDE_KINDS = ("title", "theme", "claim")
 DECK_TITLE = "Human security in Pakistan: the experts' claims beside the data"
@@ -223,29 +223,6 @@ def make_settings(focus: str, peer_group: str, custom_peers: Sequence[str] = ())
     return Settings(focus=focus, peer_group=peer_group, custom_peers=tuple(custom_peers))
 
 
-def chart_indicators(claim, verdict, indicators: Mapping) -> list[str]:
-    """The series a claim's chart draws: those its verdict used (claim order first), else the claim's own list.
-
-    A verdict may use a fallback or refreshed series instead of the first listed, and the chart must show the
-    numbers the verdict rests on. Pseudo-indicators such as `event:military_rule` are not drawn.
-    """
-    evidence = getattr(verdict, "evidence", None)
-    used = list(dict.fromkeys(evidence["indicator"])) if evidence is not None and len(evidence) else []
-    listed = list(claim.indicators)
-    ordered = [i for i in listed if i in used] + [i for i in used if i not in listed] if used else listed
-    return [i for i in ordered if i in indicators]
-
-
-def chart_benchmarks(indicator_ids: Sequence[str], indicators: Mapping, benchmarks: Mapping) -> list[Benchmark]:
-    """The codebook's benchmarks (e.g. education 4-6 % of GDP) placed on each drawn series of the same concept."""
-    return [
-        Benchmark(indicator=i, low=bench.low, high=bench.high, label=bench.label, source=bench.source)
-        for i in indicator_ids
-        for bench in benchmarks.values()
-        if indicators[i].concept and bench.concept == indicators[i].concept
-    ]
-
-
 def claim_chart_builder(
     store,
     *,
@@ -265,8 +242,11 @@ def claim_chart_builder(
     A claim with no series (e.g. years of military rule) gets no chart; its verdict sentence carries it.
     """
 
+    # The same series and benchmarks as the Claims page draws (src.charts.claims), so a slide matches its card.
+    with_data = set(store.values["indicator"].unique())
+
     def build(claim, verdict) -> go.Figure | None:
-        indicator_ids = chart_indicators(claim, verdict, indicators)
+        indicator_ids = chart_indicators(claim, verdict, with_data)
         if not indicator_ids:
             return None
         places = list(dict.fromkeys([focus, *peers, *aggregates]))
@@ -281,7 +261,7 @@ def claim_chart_builder(
             names=names,
             aggregates=aggregates,
             peer_label=peer_label,
-            benchmarks=chart_benchmarks(indicator_ids, indicators, benchmarks or {}),
+            benchmarks=claim_benchmarks(benchmarks or {}, indicators, indicator_ids),
             events=events,
             sources=sources,
         )

@@ -22,6 +22,7 @@ import pytest
 
 from src import deck
 from src.catalogue import load_indicators, load_sources
+from src.charts.claims import chart_indicators, claim_benchmarks
 from src.codebook import load_codebook
 from src.deck import DeckState, PngExportUnavailable, Slide, UnknownClaimError
 from src.evaluate import Settings
@@ -151,7 +152,8 @@ def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(stud
     drawn = deck.draw_slide(slides[-1], claim, study_chart(study, ["IND", "BGD"]))
     used = set(slides[-1].verdict.evidence["indicator"])
     expected = [i for i in claim.indicators if i in used]
-    assert deck.chart_indicators(claim, slides[-1].verdict, study.indicators)[: len(expected)] == expected
+    with_data = set(study.store.values["indicator"].unique())
+    assert chart_indicators(claim, slides[-1].verdict, with_data)[: len(expected)] == expected
     focus_traces = [t for t in drawn.figure.data if t.legendgroup == study.settings.focus]
     assert focus_traces
     first = study.store.series(expected[0], [study.settings.focus], study.settings.window)
@@ -159,7 +161,7 @@ def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(stud
     assert drawn_values == first["value"].tolist()
     assert drawn.source_line == drawn.figure.layout.meta["source_line"] and drawn.source_line.startswith("Source:")
     # The education benchmark (a codebook entry) is drawn on the education-as-%-of-GDP panel.
-    benchmarks = deck.chart_benchmarks(expected, study.indicators, study.codebook.benchmarks)
+    benchmarks = claim_benchmarks(study.codebook.benchmarks, study.indicators, expected)
     assert any(b.label == study.codebook.benchmarks["edu_gdp"].label for b in benchmarks)
 
 
