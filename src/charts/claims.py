@@ -27,14 +27,11 @@ from src.charts.common import (
     source_line,
     split_by_country,
 )
+from src.evaluate import STATUS_LABELS, STATUSES
 
-VERDICT_STATUSES = ("supported", "partly_supported", "not_supported", "insufficient_data")
-VERDICT_LABELS = {
-    "supported": "Supported",
-    "partly_supported": "Partly supported",
-    "not_supported": "Not supported",
-    "insufficient_data": "Insufficient data",
-}
+# The verdict vocabulary is the evaluation's own (src/evaluate.py); charts only add colours.
+VERDICT_STATUSES = STATUSES
+VERDICT_LABELS = STATUS_LABELS
 # Colour-blind-safe (Okabe-Ito) colours per verdict (used by the seminar deck, src/deck.py).
 VERDICT_COLOURS = {
     "supported": "#009E73",
