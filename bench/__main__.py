@@ -39,12 +39,12 @@ def median_ms(samples: list[float]) -> float:
 def bench_store(repeats: int = 10) -> None:
     print("Store load", flush=True)
     cold = subprocess.run(
-        [sys.executable, "-c", "import time; t=time.perf_counter(); from src.store import load_store; "
+        [sys.executable, "-c", "import time; t=time.perf_counter(); from src.ingest.store import load_store; "
          "load_store(); print(time.perf_counter()-t)"],
         cwd=ROOT, capture_output=True, text=True, check=True,
     )
     report("cold: fresh process, imports + processed store read", float(cold.stdout.strip()) * 1000, "ms")
-    from src.store import load_store
+    from src.ingest.store import load_store
 
     load_store()
     samples = []
@@ -61,7 +61,7 @@ def bench_store(repeats: int = 10) -> None:
     probe.run()
     report(f"warm in the app: ui.get_store() cache hit (median of {repeats})", probe.session_state["warm_ms"], "ms",
            TARGETS["store_warm_ms"])
-    from src.store import build_store
+    from src.ingest.store import build_store
 
     started = time.perf_counter()
     build_store()
@@ -73,7 +73,7 @@ CACHED_STORE_PROBE = f"""
 import statistics, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from src import ui
+from src.app import ui
 ui.get_store()
 samples = []
 for _ in range(10):
@@ -91,7 +91,7 @@ def page_files() -> list[Path]:
 def bench_pages(repeats: int = 5) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from src.peers import load_peer_groups
+    from src.study.peers import load_peer_groups
 
     print("Page scripts under AppTest (first run includes the cached store/codebook loads on the first page)",
           flush=True)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
-from src.catalogue import Indicator, Source
-from src.parsers import wb_api_json
-from src.parsers._common import read_aliases
-from src.parsers.wgi import ALIAS_FILE as WGI_ALIAS_FILE
-from src.parsers.wgi import DATA_FILE as WGI_DATA_FILE
-from src.parsers.wgi import MEASURE_SUFFIX as WGI_MEASURE_SUFFIX
-from src.parsers.wgi import MISSING_MARKERS as WGI_MISSING
+from src.study.catalogue import Indicator, Source
+from src.ingest.parsers import wb_api_json
+from src.ingest.parsers._common import read_aliases
+from src.ingest.parsers.wgi import ALIAS_FILE as WGI_ALIAS_FILE
+from src.ingest.parsers.wgi import DATA_FILE as WGI_DATA_FILE
+from src.ingest.parsers.wgi import MEASURE_SUFFIX as WGI_MEASURE_SUFFIX
+from src.ingest.parsers.wgi import MISSING_MARKERS as WGI_MISSING
 from src.paths import SNAPSHOT_DIR
 
 API_PATH_PREFIX = "/v2/country/all/indicator/"

@@ -1,11 +1,11 @@
 """Benchmark section `refresh`: the refresh command against a mock of the publishers on 127.0.0.1.
 
 Why: the refresh must be quick enough to run before a seminar and must never lose the snapshot. This times
-`src.refresh.refresh()` for every source the mock can serve in its real format (bench/mock_bodies.py), then
+`src.ingest.refresh.refresh()` for every source the mock can serve in its real format (bench/mock_bodies.py), then
 injects one fault mid-run per scenario (a 503 burst longer than the retries, a stalled connection, a body cut
 short of its Content-Length) and checks that every file of the snapshot copy is byte for byte unchanged and
 that the outcome names the failed source. Always on a copy of data/snapshots/ in a temporary folder; no traffic
-leaves 127.0.0.1. Retry back-off sleeps for real here (urllib3's schedule from src.fetch.make_session()).
+leaves 127.0.0.1. Retry back-off sleeps for real here (urllib3's schedule from src.ingest.fetch.make_session()).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 from bench.mock_bodies import MockBodies, build_bodies
 from bench.mock_server import LOCALHOST, Fault, MockPublisher, serving
-from src.catalogue import Indicator, Source, load_indicators, load_sources
-from src.fetch import make_session
-from src.refresh import Outcome, api_series, load_ranges, refresh, summary
+from src.study.catalogue import Indicator, Source, load_indicators, load_sources
+from src.ingest.fetch import make_session
+from src.ingest.refresh import Outcome, api_series, load_ranges, refresh, summary
 from src.paths import SNAPSHOT_DIR
-from src.snapshot import verify
+from src.ingest.snapshot import verify
 
 Report = Callable[..., None]
 # The stall scenario's client timeout (connect, read): long enough for a local answer, short enough to wait for.
@@ -72,7 +72,7 @@ def pointed_at(sources: dict[str, Source], port: int) -> dict[str, Source]:
 
 
 def trusting_session(cert: Path, timeout: tuple[float, float] | None = None):
-    """src.fetch.make_session() that trusts only the mock's certificate, optionally with a shorter timeout.
+    """src.ingest.fetch.make_session() that trusts only the mock's certificate, optionally with a shorter timeout.
 
     The timeout is forced at the adapter because the fetch functions pass their own DEFAULT_TIMEOUT on every
     call, which a session default cannot override.
@@ -253,7 +253,7 @@ def bench_faults(setting: Setting, report: Report) -> None:
         named = outcome.status == "kept" and outcome.source == source_id
         reason = outcome.detail.split(": ", 1)[-1]  # after the URL, which the fault's target already says
         print(f"    {'names the failed source' if named else 'DOES NOT NAME THE FAILED SOURCE'}"
-              f" (a kept source makes `python -m src.refresh` exit 1): {outcome.status} {outcome.source}, "
+              f" (a kept source makes `python -m src.ingest.refresh` exit 1): {outcome.status} {outcome.source}, "
               f"{reason[:DETAIL_CHARACTERS]}", flush=True)
 
 

@@ -6,7 +6,7 @@ reproduces a verdict exactly; `?claim=C2.3` shows one claim, `?theme=C2` the cla
 
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts.claims import (
     chart_indicators,
     claim_benchmarks,

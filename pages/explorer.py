@@ -4,7 +4,7 @@ indicators, with a table of exactly the values drawn and a CSV download. Every s
 import pandas as pd
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts import evidence
 
 # Plain words, because a bound widget writes the option as shown into the URL (?chart=bar).

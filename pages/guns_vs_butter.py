@@ -4,7 +4,7 @@ as % of GDP or % of government spending, with their ratio and, where the data ha
 import pandas as pd
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts import evidence
 
 # basis (as shown and as written into the URL) -> (unit, concepts of the military, health and education series,
@@ -44,7 +44,7 @@ series_ids = [ui.concept_indicator(c) for c in concepts]
 missing = [c for c, i in zip(concepts, series_ids) if i is None]
 if missing:
     st.warning(
-        f"The data have no series for {', '.join(missing)} yet; run `python -m src.refresh` to download the "
+        f"The data have no series for {', '.join(missing)} yet; run `python -m src.ingest.refresh` to download the "
         "World Bank series. The chart shows what there is."
     )
 countries = list(dict.fromkeys([focus, *peers.members]))
@@ -79,7 +79,7 @@ ui.share_link(
 series_names = ", ".join(f"{indicators[i].short_name} [{i}]" for i in series_ids if i)
 st.caption(f"Series used: {series_names}.")
 if interest_concept and interest_id is None:
-    st.info("Interest payments (% of government expense) come only with `python -m src.refresh`; not shown.")
+    st.info("Interest payments (% of government expense) come only with `python -m src.ingest.refresh`; not shown.")
 elif not interest_concept:
     st.info("Debt interest is published as % of revenue or expense, not of GDP: switch to 'government spending' "
             "to see it beside the other shares (when the data has it).")

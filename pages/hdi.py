@@ -3,7 +3,7 @@ published HDI groups. UNDP publishes a rank for the latest year only; the yearly
 
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts import evidence
 from src.charts.common import format_value
 

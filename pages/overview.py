@@ -6,7 +6,7 @@ The landing page: two plain paragraphs on the study, the six themes as cards wit
 
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, source_freshness, verdict_counts
 
 st.title("Human security in Pakistan: what the experts said, and what the data show")

@@ -1,7 +1,7 @@
 """Seminar mode: the study as slides for a projector (one theme or claim per slide, big type, the chart, the
 verdict, the source), with an optional guess-first step, and the deck as one offline HTML file or a chart as PNG.
 
-Thin page: src/deck.py builds the slides and the export; this file reads the URL and the widgets and shows one slide.
+Thin page: src/deck/__init__.py builds the slides and the export; this file reads the URL and the widgets and shows one slide.
 URL: ?deck=C2.3,C1.1 (claims in order) &slide=N &focus=PAK &peers=south_asia &guess=1 &present=1.
 """
 
@@ -9,8 +9,9 @@ import html
 
 import streamlit as st
 
-from src import deck, ui
-from src.events import events_for
+from src import deck
+from src.app import ui
+from src.study.events import events_for
 
 PRESENT_PARAM = "present"
 DECK_KEY = deck.DECK_PARAM

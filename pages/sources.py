@@ -3,13 +3,13 @@ citation to copy, so anyone can check where a number comes from and download the
 
 import streamlit as st
 
-from src import ui
+from src.app import ui
 
 st.title("Sources")
 st.markdown(
     "Every number in this dashboard comes from one of the files below, kept byte for byte as the publisher "
     "released it. The checksum (md5) lets anyone confirm a downloaded copy is the same file. "
-    "`python -m src.refresh` downloads newer files where the publisher offers a stable address."
+    "`python -m src.ingest.refresh` downloads newer files where the publisher offers a stable address."
 )
 
 sources = ui.get_sources()

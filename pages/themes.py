@@ -6,7 +6,7 @@ theme filter lives in the URL (`?theme=C2`) so a link opens the same theme.
 
 import streamlit as st
 
-from src import ui
+from src.app import ui
 from src.charts.claims import codes_table, coding_chain_figure, coding_chain_rows, theme_indicators
 
 st.title("Themes: from interview keywords to findings")

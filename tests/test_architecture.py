@@ -29,19 +29,19 @@ def importers_of(prefix: str) -> set[str]:
 
 
 def test_only_pages_app_and_ui_import_streamlit():
-    allowed = {"app.py", "src/ui.py"} | {str(p.relative_to(ROOT)) for p in ROOT.glob("pages/*.py")}
+    allowed = {"app.py", "src/app/ui.py"} | {str(p.relative_to(ROOT)) for p in ROOT.glob("pages/*.py")}
     assert importers_of("streamlit") <= allowed
 
 
 def test_only_fetch_imports_requests():
-    assert importers_of("requests") <= {"src/fetch.py"}
+    assert importers_of("requests") <= {"src/ingest/fetch.py"}
 
 
 def test_the_app_never_reaches_the_download_code():
-    app_side = {"app.py", "src/ui.py"} | {str(p.relative_to(ROOT)) for p in ROOT.glob("pages/*.py")}
-    assert not (importers_of("src.fetch") | importers_of("src.refresh")) & app_side
+    app_side = {"app.py", "src/app/ui.py"} | {str(p.relative_to(ROOT)) for p in ROOT.glob("pages/*.py")}
+    assert not (importers_of("src.ingest.fetch") | importers_of("src.ingest.refresh")) & app_side
 
 
 def test_the_refresh_side_never_imports_streamlit():
-    refresh_side = {"src/fetch.py", "src/refresh.py", "src/snapshot.py"}
+    refresh_side = {"src/ingest/fetch.py", "src/ingest/refresh.py", "src/ingest/snapshot.py"}
     assert not importers_of("streamlit") & refresh_side

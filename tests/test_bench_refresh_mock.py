@@ -14,7 +14,7 @@ import os
 import pytest
 
 from bench.refresh_mock import Setting, run_fault
-from src.fetch import make_session
+from src.ingest.fetch import make_session
 from src.paths import SNAPSHOT_DIR
 
 UNDP_FILE = SNAPSHOT_DIR / "undp_hdr/HDR23-24_Composite_indices_complete_time_series.csv"

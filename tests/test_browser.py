@@ -128,7 +128,7 @@ def open_page(browser, base: str, path: str, *, wants_chart: bool):
 
 def test_a_shared_link_reproduces_the_view(server, browser):
     # First in this file on purpose: a deep link as a fresh server's first request must still get app.py's
-    # layout and grouped menu (see src/ui.py, _leave_legacy_pages_mode).
+    # layout and grouped menu (see src/app/ui.py, _leave_legacy_pages_mode).
     page, outside = open_page(
         browser, server, "explorer?indicator=wdi_inflation&countries=PAK,IND&start=2000&end=2020", wants_chart=True
     )

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from src.catalogue import indicators as indicator_catalogue
-from src.catalogue import sources as source_catalogue
+from src.study.catalogue import indicators as indicator_catalogue
+from src.study.catalogue import sources as source_catalogue
 from src.charts.claims import (
     Benchmark,
     as_benchmark,
@@ -237,7 +237,7 @@ def test_chart_draws_what_the_verdict_used_in_declared_order():
 
 
 def test_benchmarks_match_drawn_indicators_by_concept():
-    from src.codebook import load_codebook
+    from src.study.codebook import load_codebook
 
     shipped = {b["id"]: b for b in shipped_yaml(ROOT / "data/catalogue/benchmarks.yaml")}
     found = claim_benchmarks(load_codebook().benchmarks, indicator_catalogue(), ["owid_edu_gdp", "wdi_mil_gdp"])
@@ -316,7 +316,7 @@ def test_source_freshness_has_one_row_per_source_from_the_sidecars():
 
 
 def test_codebook_tables_follow_the_shipped_codes_and_claims():
-    from src.codebook import load_codebook
+    from src.study.codebook import load_codebook
 
     codebook = load_codebook()
     shipped_codes = shipped_yaml(CODEBOOK_DIR / "codes.yaml")

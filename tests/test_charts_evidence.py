@@ -21,14 +21,14 @@ SOURCES = {entry["id"]: entry for entry in yaml.safe_load((ROOT / "data/catalogu
 
 
 class Source:
-    """Just the fields the charts read from a src.catalogue.Source, filled from sources.yaml."""
+    """Just the fields the charts read from a src.study.catalogue.Source, filled from sources.yaml."""
 
     def __init__(self, entry: dict):
         self.title, self.licence, self.citation = entry["title"], entry["licence"], entry["citation"]
 
 
 class Indicator:
-    """Just the fields the charts read from a src.catalogue.Indicator."""
+    """Just the fields the charts read from a src.study.catalogue.Indicator."""
 
     def __init__(self, short_name: str, unit: str):
         self.short_name, self.unit, self.name = short_name, unit, short_name

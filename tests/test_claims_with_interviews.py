@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from src.codebook import codebook
+from src.study.codebook import codebook
 from src.qual.mapping import apply_mapping, excerpts_for_claim
 from src.qual.session import SESSION_KEY, import_files
 

@@ -1,7 +1,7 @@
 """The declared study files load, cross-check, and name the file and entry at fault when broken.
 
-Covers data/codebook/*.yaml (src/codebook.py), data/catalogue/peer_groups.yaml (src/peers.py),
-data/catalogue/events.csv (src/events.py) and data/catalogue/benchmarks.yaml.
+Covers data/codebook/*.yaml (src/study/codebook.py), data/catalogue/peer_groups.yaml (src/study/peers.py),
+data/catalogue/events.csv (src/study/events.py) and data/catalogue/benchmarks.yaml.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.catalogue import indicators as indicator_catalogue
-from src.codebook import BENCHMARKS_FILE, CodebookError, load_codebook
-from src.events import EVENTS_FILE, EventsError, load_events
+from src.study.catalogue import indicators as indicator_catalogue
+from src.study.codebook import BENCHMARKS_FILE, CodebookError, load_codebook
+from src.study.events import EVENTS_FILE, EventsError, load_events
 from src.paths import CODEBOOK_DIR
-from src.peers import PEER_GROUPS_FILE, PeerGroupError, load_peer_groups, load_published_aggregates, members
-from src.rules import RULES_BY_KEY, indicator_ids_in
+from src.study.peers import PEER_GROUPS_FILE, PeerGroupError, load_peer_groups, load_published_aggregates, members
+from src.claims.rules import RULES_BY_KEY, indicator_ids_in
 
 BRIEF = Path("/work/shared/design/claims.md")
 BRIEF_CLAIM_IDS = ["C1.1", "C1.2", "C1.3", "C2.1", "C2.2", "C2.3", "C2.4", "C2.5", "C3.1", "C3.2", "A2.1", "A2.2",

@@ -1,4 +1,4 @@
-"""Seminar decks (src/deck.py): the deck holds the chosen claims, its state survives the URL, and the exported HTML
+"""Seminar decks (src/deck/__init__.py): the deck holds the chosen claims, its state survives the URL, and the exported HTML
 file is self-contained and steps through its slides in a real headless Chromium with the network blocked.
 
 The shipped codebook is used throughout. Where a test is about the deck rather than the verdicts,
@@ -21,12 +21,12 @@ import plotly.graph_objects as go
 import pytest
 
 from src import deck
-from src.catalogue import load_indicators, load_sources
+from src.study.catalogue import load_indicators, load_sources
 from src.charts.claims import chart_indicators, claim_benchmarks
-from src.codebook import load_codebook
+from src.study.codebook import load_codebook
 from src.deck import DeckState, PngExportUnavailable, Slide, UnknownClaimError
-from src.evaluate import Settings
-from src.store import load_store
+from src.claims.evaluate import Settings
+from src.ingest.store import load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 WDI_MILITARY = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))

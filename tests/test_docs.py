@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from src.catalogue import load_sources
-from src.rules import RULES
+from src.study.catalogue import load_sources
+from src.claims.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.codebook import codebook as shipped_codebook
-from src.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all, robustness, robustness_variants
-from src.rules import REFRESH_COMMAND, RuleResult, format_value
-from src.store import load_store
+from src.study.codebook import codebook as shipped_codebook
+from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all, robustness, robustness_variants
+from src.claims.rules import REFRESH_COMMAND, RuleResult, format_value
+from src.ingest.store import load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"

@@ -1,4 +1,4 @@
-"""The HTTP seam (src/fetch.py): retries, timeouts, host allow-list, cut-short bodies, World Bank API paging.
+"""The HTTP seam (src/ingest/fetch.py): retries, timeouts, host allow-list, cut-short bodies, World Bank API paging.
 
 Every response is served by `responses` (tests/conftest.py blocks the network); bodies are in
 tests/fixtures/http/ (see its README: real values from the shipped snapshot in the API's format).
@@ -13,7 +13,7 @@ import requests
 import responses
 from responses.registries import OrderedRegistry
 
-from src.fetch import DEFAULT_TIMEOUT, FetchError, download, fetch_wb_indicator, make_session
+from src.ingest.fetch import DEFAULT_TIMEOUT, FetchError, download, fetch_wb_indicator, make_session
 from tests.conftest import FIXTURES
 
 HTTP = FIXTURES / "http"
@@ -39,7 +39,7 @@ def test_session_retries_5xx_and_429_with_backoff_and_sends_a_user_agent():
     assert retry.backoff_factor == 1
     assert set(retry.status_forcelist) == {429, 500, 502, 503, 504}
     assert set(retry.allowed_methods) == {"GET"}
-    assert "src.refresh" in session.headers["User-Agent"]
+    assert "src.ingest.refresh" in session.headers["User-Agent"]
 
 
 def test_every_call_has_a_timeout_even_when_the_caller_forgets(no_network):

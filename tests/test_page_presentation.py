@@ -38,7 +38,7 @@ def slide_counter(at: AppTest) -> str:
 
 
 def expected_slide_count(claim_ids) -> int:
-    """Title slide + one slide per theme touched + one per claim (src/deck.py's rule)."""
+    """Title slide + one slide per theme touched + one per claim (src/deck/__init__.py's rule)."""
     return 1 + len({THEME_OF[c] for c in claim_ids}) + len(claim_ids)
 
 

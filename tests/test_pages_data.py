@@ -241,7 +241,7 @@ def test_a_bad_year_in_the_link_is_reported_not_raised(page):
 
 @pytest.fixture
 def fresh_caches():
-    """The loaders in src/ui.py cache across runs; a test that breaks a loader must not see a cached success."""
+    """The loaders in src/app/ui.py cache across runs; a test that breaks a loader must not see a cached success."""
     import streamlit as st
 
     st.cache_resource.clear()
@@ -250,30 +250,30 @@ def fresh_caches():
 
 
 def test_a_store_that_cannot_be_built_gives_a_message_naming_the_file(monkeypatch, fresh_caches):
-    import src.store
+    import src.ingest.store
     from src.schema import ParseError
 
     def broken(*args, **kwargs):
         raise ParseError("data/snapshots/wdi/API_X.csv: no 'Country Code' column")
 
-    monkeypatch.setattr(src.store, "load_store", broken)
+    monkeypatch.setattr(src.ingest.store, "load_store", broken)
     at = run("pages/explorer.py")
     assert "Could not load the data store: data/snapshots/wdi/API_X.csv: no 'Country Code' column" in errors(at)
     assert not figures(at)
 
 
 def test_a_broken_sidecar_is_reported_and_the_other_sources_still_listed(monkeypatch, fresh_caches):
-    import src.snapshot
-    from src.snapshot import SnapshotError
+    import src.ingest.snapshot
+    from src.ingest.snapshot import SnapshotError
 
-    real = src.snapshot.read_sidecar
+    real = src.ingest.snapshot.read_sidecar
 
     def read_sidecar(path):
         if path.name.startswith("HDR23-24"):
             raise SnapshotError(f"{path}: no sidecar beside it")
         return real(path)
 
-    monkeypatch.setattr(src.snapshot, "read_sidecar", read_sidecar)
+    monkeypatch.setattr(src.ingest.snapshot, "read_sidecar", read_sidecar)
     at = run("pages/sources.py")
     assert "HDR23-24_Composite_indices_complete_time_series.csv: no sidecar beside it" in errors(at)
     assert {s["title"] for s in SOURCES} <= {s.value for s in at.subheader}

@@ -218,7 +218,7 @@ def test_cached_build_builds_once_per_key_across_reruns():
     def script():
         import streamlit as st
 
-        from src import ui
+        from src.app import ui
 
         builds = st.session_state.setdefault("builds", [])
         for key in ("first", "first", "second"):

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.catalogue import default_for_concept, indicators, load_indicators
-from src.parsers import get_parser, imf_world, sipri_milex, ti_cpi, undp_hdr
-from src.parsers._common import read_workbook_sheets
+from src.study.catalogue import default_for_concept, indicators, load_indicators
+from src.ingest.parsers import get_parser, imf_world, sipri_milex, ti_cpi, undp_hdr
+from src.ingest.parsers._common import read_workbook_sheets
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
-from src.snapshot import md5_of
+from src.ingest.snapshot import md5_of
 
 COUNTRIES = ("PAK", "IND", "BGD")
 UNDP_DIR = SNAPSHOT_DIR / "undp_hdr"

@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.catalogue import indicators
-from src.parsers import get_parser
-from src.parsers import gapminder_ddf, owid_grapher, wdi_bulk, wgi
+from src.study.catalogue import indicators
+from src.ingest.parsers import get_parser
+from src.ingest.parsers import gapminder_ddf, owid_grapher, wdi_bulk, wgi
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 

@@ -1,4 +1,4 @@
-"""The refresh command (src/refresh.py): nothing is lost, every failure names its source, successes are recorded.
+"""The refresh command (src/ingest/refresh.py): nothing is lost, every failure names its source, successes are recorded.
 
 Each test copies part of the shipped data/snapshots/ to tmp_path and points the refresh at the copy; after a
 failure the copy must be byte for byte what it was. HTTP bodies come from tests/fixtures/http/ (see its README).
@@ -19,14 +19,14 @@ import responses
 import yaml
 from responses.registries import OrderedRegistry
 
-from src import refresh as refresh_module
-from src import snapshot
-from src.catalogue import load_indicators, load_sources
-from src.parsers import get_parser, wb_api_json
+from src.ingest import refresh as refresh_module
+from src.ingest import snapshot
+from src.study.catalogue import load_indicators, load_sources
+from src.ingest.parsers import get_parser, wb_api_json
 from src.paths import SNAPSHOT_DIR
 from src.schema import empty_tidy
-from src.refresh import Outcome, RefreshError, api_series, check_values, load_ranges, main, refresh, summary
-from src.snapshot import SnapshotError, StagedFile, read_sidecar, replace_atomically, staging_area, verify
+from src.ingest.refresh import Outcome, RefreshError, api_series, check_values, load_ranges, main, refresh, summary
+from src.ingest.snapshot import SnapshotError, StagedFile, read_sidecar, replace_atomically, staging_area, verify
 from tests.conftest import FIXTURES
 
 HTTP = FIXTURES / "http"
@@ -216,7 +216,7 @@ def test_progress_shows_pages_and_counts(no_network, snapshots):
 
 
 def test_undp_csv_with_a_changed_header_keeps_the_old_file(no_network, snapshots):
-    pytest.importorskip("src.parsers.undp_hdr", reason="the UNDP parser (another engineer's file) checks the header")
+    pytest.importorskip("src.ingest.parsers.undp_hdr", reason="the UNDP parser (another engineer's file) checks the header")
     before = tree_digest(snapshots)
     no_network.add(responses.GET, UNDP_URL, body=(HTTP / "undp_hdr_changed_header.csv").read_bytes())
     [outcome] = run(snapshots, ["undp_hdr"])
@@ -229,7 +229,7 @@ def test_a_source_whose_parser_is_missing_is_kept_not_trusted(no_network, snapsh
     no_network.add(responses.GET, UNDP_URL, body=(HTTP / "undp_hdr_trimmed.csv").read_bytes())
     before = tree_digest(snapshots)
     [outcome] = run(snapshots, ["undp_hdr"])
-    assert_kept(outcome, "undp_hdr", "no parser src/parsers/no_such_parser.py", before, snapshots)
+    assert_kept(outcome, "undp_hdr", "no parser src/ingest/parsers/no_such_parser.py", before, snapshots)
 
 
 def test_undp_csv_cut_short_keeps_the_old_file(no_network, snapshots):
@@ -244,7 +244,7 @@ def test_undp_csv_cut_short_keeps_the_old_file(no_network, snapshots):
 
 
 def test_undp_csv_refresh_replaces_the_file_and_keeps_the_hand_written_origin(no_network, snapshots):
-    pytest.importorskip("src.parsers.undp_hdr", reason="the UNDP parser is another engineer's file")
+    pytest.importorskip("src.ingest.parsers.undp_hdr", reason="the UNDP parser is another engineer's file")
     body = (HTTP / "undp_hdr_trimmed.csv").read_bytes()
     no_network.add(responses.GET, UNDP_URL, body=body, headers={"Last-Modified": "Wed, 13 Mar 2024 10:00:00 GMT"})
     origin_before = read_sidecar(snapshots / UNDP_FILE)["origin"]
@@ -365,14 +365,14 @@ def test_the_shipped_data_passes_the_checks_a_refresh_must_pass(source_id):
     try:
         parse = get_parser(source.parser)
     except ModuleNotFoundError:
-        pytest.skip(f"src/parsers/{source.parser}.py is another engineer's file, not there yet")
+        pytest.skip(f"src/ingest/parsers/{source.parser}.py is another engineer's file, not there yet")
     frame = parse(SNAPSHOT_DIR / source.folder, CATALOGUE)
     expected = [i for i in CATALOGUE.values() if i.source == source_id and i.in_snapshot]
     assert check_values(frame, expected, load_ranges()) == []
 
 
 def test_sipri_workbook_refresh_replaces_the_file(no_network, snapshots):
-    pytest.importorskip("src.parsers.sipri_milex", reason="the SIPRI parser is another engineer's file")
+    pytest.importorskip("src.ingest.parsers.sipri_milex", reason="the SIPRI parser is another engineer's file")
     # Serve the shipped workbook itself: a refresh that finds the same release rewrites only the sidecar's outs.
     shipped = snapshots / "sipri" / "SIPRI-Milex-data-1949-2023.xlsx"
     no_network.add(responses.GET, SIPRI_URL, body=shipped.read_bytes())
@@ -396,7 +396,7 @@ def test_the_app_cache_key_changes_after_a_refresh_and_not_after_a_failure(no_ne
 
 
 def test_the_store_uses_the_refreshed_series_instead_of_the_bulk_file(no_network, tmp_path):
-    store = pytest.importorskip("src.store", reason="the store is another engineer's file")
+    store = pytest.importorskip("src.ingest.store", reason="the store is another engineer's file")
     full = tmp_path / "snapshots"
     shutil.copytree(SNAPSHOT_DIR, full)
     register_wdi_pages(no_network)

@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from src.catalogue import indicators as indicator_catalogue
-from src.codebook import Benchmark
-from src.events import load_events
-from src.rules import (
+from src.study.catalogue import indicators as indicator_catalogue
+from src.study.codebook import Benchmark
+from src.study.events import load_events
+from src.claims.rules import (
     REFRESH_COMMAND,
     RULES,
     RULES_BY_KEY,

@@ -11,9 +11,9 @@ import shutil
 import pytest
 import yaml
 
-from src.build import main as build_main
+from src.ingest.build import main as build_main
 from src.paths import SNAPSHOT_DIR
-from src.snapshot import data_files, sidecar_path, snapshot_fingerprint, verify
+from src.ingest.snapshot import data_files, sidecar_path, snapshot_fingerprint, verify
 
 
 def shipped_files():

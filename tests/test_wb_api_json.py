@@ -1,4 +1,4 @@
-"""The World Bank API JSON parser (src/parsers/wb_api_json.py) on pages in the API's format.
+"""The World Bank API JSON parser (src/ingest/parsers/wb_api_json.py) on pages in the API's format.
 
 Pages come from tests/fixtures/http/ (made from the shipped WDI CSV, see its README) or are built here from the
 shipped WGI CSV, so every expected value is read from data/snapshots/ in the test.
@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from src.catalogue import load_indicators, load_sources
-from src.parsers import wb_api_json
+from src.study.catalogue import load_indicators, load_sources
+from src.ingest.parsers import wb_api_json
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 from tests.conftest import FIXTURES

@@ -27,12 +27,12 @@ from src.charts.common import (
     source_line,
     split_by_country,
 )
-from src.evaluate import STATUS_LABELS, STATUSES
+from src.claims.evaluate import STATUS_LABELS, STATUSES
 
-# The verdict vocabulary is the evaluation's own (src/evaluate.py); charts only add colours.
+# The verdict vocabulary is the evaluation's own (src/claims/evaluate.py); charts only add colours.
 VERDICT_STATUSES = STATUSES
 VERDICT_LABELS = STATUS_LABELS
-# Colour-blind-safe (Okabe-Ito) colours per verdict (used by the seminar deck, src/deck.py).
+# Colour-blind-safe (Okabe-Ito) colours per verdict (used by the seminar deck, src/deck/__init__.py).
 VERDICT_COLOURS = {
     "supported": "#009E73",
     "partly_supported": "#E69F00",
@@ -457,7 +457,7 @@ def source_freshness(files: pd.DataFrame, sources: Mapping) -> pd.DataFrame:
 
     Args:
         files: one row per snapshot file (folder, source, taken, source_last_updated, problem), as
-            src.ui.get_snapshot_files() returns it from the sidecars.
+            src.app.ui.get_snapshot_files() returns it from the sidecars.
         sources: source id -> Source (producer, title, edition).
     """
     rows = []
@@ -543,7 +543,7 @@ def codes_table(codes: Iterable, theme_id: str) -> pd.DataFrame:
 
 def theme_indicators(claims: Iterable, theme_id: str, catalogue: Mapping, with_data: Iterable[str]) -> pd.DataFrame:
     """Every indicator a theme's claims use (tested, preferred or context), with its source and whether the
-    shipped data has values for it (refresh-only series do not until `python -m src.refresh` runs)."""
+    shipped data has values for it (refresh-only series do not until `python -m src.ingest.refresh` runs)."""
     with_data = set(with_data)
     rows: dict[str, dict] = {}
     for claim in claims:

@@ -158,7 +158,7 @@ def source_line(rows: pd.DataFrame, sources: Mapping | None, *, computed_note: s
 
     Args:
         rows: tidy rows drawn (columns source, note, computed are used when present).
-        sources: source id -> src.catalogue.Source (its `citation`); an unknown id is named as is.
+        sources: source id -> src.study.catalogue.Source (its `citation`); an unknown id is named as is.
         computed_note: what the chart itself computed (e.g. a ratio), said after the sources.
     """
     source_ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []

@@ -93,7 +93,7 @@ def time_series_figure(
 
     Args:
         rows: tidy rows of ONE indicator (e.g. `store.series(id, countries, years)` or `relative_change(...)`).
-        indicator: its catalogue entry (src.catalogue.Indicator) for name and unit; None uses the rows' unit.
+        indicator: its catalogue entry (src.study.catalogue.Indicator) for name and unit; None uses the rows' unit.
         countries: order of the lines (default: as they come in `rows`); a country with no rows is named in the
             footer as having no data.
         focus: ISO3 drawn thick and blue.

@@ -26,7 +26,7 @@ INDICATOR_SEPARATOR = ";"
 
 def dashboard_themes() -> dict[str, str]:
     """Theme id -> label from data/codebook/themes.yaml (empty when that file is missing)."""
-    from src.codebook import THEMES_FILE, load_themes
+    from src.study.codebook import THEMES_FILE, load_themes
 
     if not THEMES_FILE.exists():
         return {}
@@ -35,7 +35,7 @@ def dashboard_themes() -> dict[str, str]:
 
 def dashboard_indicators() -> set[str]:
     """Every indicator id declared in data/catalogue/indicators/*.yaml."""
-    from src.catalogue import indicators
+    from src.study.catalogue import indicators
 
     return set(indicators())
 

@@ -1,4 +1,4 @@
-"""`python -m src.build`: check every snapshot file against its sidecar md5, then rebuild the processed store.
+"""`python -m src.ingest.build`: check every snapshot file against its sidecar md5, then rebuild the processed store.
 
 Run it after editing the catalogue or replacing a raw file by hand; the refresh command runs it for you.
 `--check` only verifies the checksums. Exit status 1 names each bad file.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from src.paths import PROCESSED_DIR, SNAPSHOT_DIR
 from src.schema import ParseError
-from src.snapshot import verify
-from src.store import Store, build_store, write_store
+from src.ingest.snapshot import verify
+from src.ingest.store import Store, build_store, write_store
 
 
 def report_checksums(snapshot_dir: Path) -> bool:
@@ -46,7 +46,7 @@ def summary(store: Store) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m src.build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m src.ingest.build", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only verify checksums, do not rebuild")
     parser.add_argument("--snapshots", type=Path, default=SNAPSHOT_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--processed", type=Path, default=PROCESSED_DIR, help=argparse.SUPPRESS)

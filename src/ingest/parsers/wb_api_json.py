@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator, Source
-from src.catalogue import indicators as shipped_indicators
-from src.catalogue import sources as shipped_sources
-from src.parsers._common import concat_tidy, tidy_rows
+from src.study.catalogue import Indicator, Source
+from src.study.catalogue import indicators as shipped_indicators
+from src.study.catalogue import sources as shipped_sources
+from src.ingest.parsers._common import concat_tidy, tidy_rows
 from src.schema import ParseError
 
 # Also the folder under data/snapshots/: the `file` column names it even when a refresh parses a staging copy.
@@ -134,7 +134,7 @@ def parse(
     for path in sorted(folder.glob("*.json")):
         frames.extend(_read_file(path, f"{SOURCE_ID}/{path.name}", by_code))
     frame = concat_tidy(frames, f"{SOURCE_ID} ({folder})")
-    # The store keeps these rows over the bulk files' rows for the same ids by this source id (src/store.py).
+    # The store keeps these rows over the bulk files' rows for the same ids by this source id (src/ingest/store.py).
     frame["source"] = SOURCE_ID
     duplicated = frame.duplicated(["iso3", "year", "indicator"], keep=False)
     if duplicated.any():

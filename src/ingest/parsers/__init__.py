@@ -1,6 +1,6 @@
 """One parser per source; `get_parser(name)` finds the one sources.yaml names, so adding a source needs no registry.
 
-Each module `src/parsers/<name>.py` exposes `parse(folder: Path, catalogue: dict[str, Indicator]) -> DataFrame`
+Each module `src/ingest/parsers/<name>.py` exposes `parse(folder: Path, catalogue: dict[str, Indicator]) -> DataFrame`
 returning exactly the tidy columns of src.schema.
 """
 
@@ -16,7 +16,7 @@ Parser = Callable[[Path, dict], pd.DataFrame]
 
 
 def get_parser(name: str) -> Parser:
-    """Import src.parsers.<name> and return its `parse`.
+    """Import src.ingest.parsers.<name> and return its `parse`.
 
     Raises:
         ModuleNotFoundError: no such parser module (the caller decides whether that is fatal).
@@ -25,5 +25,5 @@ def get_parser(name: str) -> Parser:
     module = importlib.import_module(f"{__name__}.{name}")
     parse = getattr(module, "parse", None)
     if not callable(parse):
-        raise AttributeError(f"src/parsers/{name}.py has no parse(folder, catalogue) function")
+        raise AttributeError(f"src/ingest/parsers/{name}.py has no parse(folder, catalogue) function")
     return parse

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.parsers._common import find_files, read_csv, read_text
+from src.ingest.parsers._common import find_files, read_csv, read_text
 from src.paths import SNAPSHOT_DIR
 from src.schema import ParseError
 

@@ -3,7 +3,7 @@
 Each data file has four preamble lines, then a wide table: Country Name, Country Code, Indicator Name,
 Indicator Code, one column per year. Empty cells mean no data. The file holds countries and the World Bank's
 published aggregates (SAS, LMC, WLD...), all kept with their codes. The Metadata_* files beside it are read by
-src/countries.py, not here.
+src/ingest/countries.py, not here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator
-from src.parsers._common import (
+from src.study.catalogue import Indicator
+from src.ingest.parsers._common import (
     concat_tidy,
     find_files,
     indicators_by_code,

@@ -130,7 +130,7 @@ def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-# --- Atomic replacement, used by the refresh command (src/refresh.py) --------------------------------------
+# --- Atomic replacement, used by the refresh command (src/ingest/refresh.py) --------------------------------------
 # A refresh downloads into a staging folder on the same filesystem, validates there, and only then moves the
 # files in with os.replace (atomic per file). If anything fails mid-way, the previous files and sidecars are
 # put back, so the snapshot is either all old or all new for a source.
@@ -188,7 +188,7 @@ def _new_sidecar(item: StagedFile, now: datetime) -> dict:
         "date_accessed": now.date().isoformat(),
         **item.outs,
         "refreshed_at": now.isoformat(timespec="seconds"),
-        "retrieved_by": "python -m src.refresh",
+        "retrieved_by": "python -m src.ingest.refresh",
     }
     return meta
 

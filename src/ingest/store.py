@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator, Source, load_indicators, load_sources
-from src.countries import add_codes_from_values, empty_countries, load_countries
-from src.parsers import get_parser
+from src.study.catalogue import Indicator, Source, load_indicators, load_sources
+from src.ingest.countries import add_codes_from_values, empty_countries, load_countries
+from src.ingest.parsers import get_parser
 from src.paths import CATALOGUE_DIR, INDICATOR_CATALOGUE_DIR, PROCESSED_DIR, SNAPSHOT_DIR, SOURCES_FILE, STORE_FILE
 from src.schema import TIDY_DTYPES, ParseError, check_tidy, empty_tidy
-from src.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
+from src.ingest.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ COUNTRIES_FILE_NAME = "countries.parquet"
 MANIFEST_FILE_NAME = "manifest.json"
 # Series the refresh command downloads fresh from the World Bank API replace the same ids from older files.
 NEWER_SOURCE = "wb_api"
-CODE_DIR = Path(__file__).resolve().parent
+CODE_DIR = Path(__file__).resolve().parent.parent  # src/
 # Code whose change alters the store's content, so a stale parquet is never served after an edit.
-BUILD_CODE = ("schema.py", "countries.py", "store.py", "catalogue.py", "parsers/*.py")
+BUILD_CODE = ("schema.py", "ingest/countries.py", "ingest/store.py", "study/catalogue.py", "ingest/parsers/*.py")
 
 Years = tuple[int | None, int | None]
 # The store's text columns repeat a few thousand distinct strings over ~630,000 rows: held as categoricals they
@@ -140,9 +140,9 @@ def parse_source(source: Source, snapshot_dir: Path, catalogue: dict[str, Indica
     try:
         parse = get_parser(source.parser)
     except ModuleNotFoundError as exc:
-        if exc.name != f"src.parsers.{source.parser}":
+        if exc.name != f"src.ingest.parsers.{source.parser}":
             raise
-        log.warning("source %s: parser src/parsers/%s.py does not exist yet, skipped", source.id, source.parser)
+        log.warning("source %s: parser src/ingest/parsers/%s.py does not exist yet, skipped", source.id, source.parser)
         return None
     return parse(folder, catalogue)
 
@@ -218,7 +218,7 @@ def manifest_for(store: Store, snapshot_dir: Path) -> dict:
 
 
 def recorded_md5(data_file: Path) -> str | None:
-    """The md5 a file's sidecar records (None without a sidecar: `python -m src.build` reports that)."""
+    """The md5 a file's sidecar records (None without a sidecar: `python -m src.ingest.build` reports that)."""
     try:
         return read_sidecar(data_file)["outs"].get("md5")
     except SnapshotError:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator
-from src.parsers._common import (
+from src.study.catalogue import Indicator
+from src.ingest.parsers._common import (
     concat_tidy,
     find_files,
     indicators_by_code,

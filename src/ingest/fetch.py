@@ -16,10 +16,10 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from src.parsers import wb_api_json
+from src.ingest.parsers import wb_api_json
 from src.schema import ParseError
 
-USER_AGENT = "human-security-pakistan-dashboard/1.0 (data refresh: python -m src.refresh; python-requests)"
+USER_AGENT = "human-security-pakistan-dashboard/1.0 (data refresh: python -m src.ingest.refresh; python-requests)"
 # (connect, read) seconds. Big World Bank pages (20,000 rows) can take a while to generate.
 DEFAULT_TIMEOUT = (10, 120)
 RETRY_STATUSES = (429, 500, 502, 503, 504)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator
-from src.parsers._common import (
+from src.study.catalogue import Indicator
+from src.ingest.parsers._common import (
     cells_to_numbers,
     coded_rows,
     concat_tidy,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from src.catalogue import indicators as indicator_catalogue
+from src.study.catalogue import indicators as indicator_catalogue
 from src.paths import CATALOGUE_DIR, CODEBOOK_DIR
-from src.rules import RULES_BY_KEY, indicator_ids_in, param_problems
+from src.claims.rules import RULES_BY_KEY, indicator_ids_in, param_problems
 
 THEMES_FILE = CODEBOOK_DIR / "themes.yaml"
 CODES_FILE = CODEBOOK_DIR / "codes.yaml"
@@ -310,7 +310,7 @@ def load_codebook(
     """Read and cross-check themes.yaml, codes.yaml, claims.yaml (in `directory`) and the benchmarks.
 
     Args:
-        catalogue: indicator id -> Indicator; the shipped catalogue (src.catalogue.indicators()) by default.
+        catalogue: indicator id -> Indicator; the shipped catalogue (src.study.catalogue.indicators()) by default.
 
     Raises:
         CodebookError: naming the file and the entry at fault (unknown theme/code/indicator/rule/benchmark,

@@ -1,16 +1,16 @@
-"""`python -m src.refresh`: download newer data than what ships, without ever losing the snapshot we have.
+"""`python -m src.ingest.refresh`: download newer data than what ships, without ever losing the snapshot we have.
 
 Why a command of its own: the app never touches the network. Users with internet run this; it downloads
 each refreshable source (data/catalogue/sources.yaml `refresh`) into a staging folder, validates the new
 files with the source's own parser plus range checks, and only then swaps them in atomically with their
-sidecars (src/snapshot.py). Any failure keeps that source's previous files byte for byte, and the command
+sidecars (src/ingest/snapshot.py). Any failure keeps that source's previous files byte for byte, and the command
 exits non-zero naming the source and the reason. The app's cache keys on the sidecars' checksums, so it
 shows the new data on its next run without a restart.
 
 Usage:
-    python -m src.refresh                       # every source
-    python -m src.refresh --source wb_api --source undp_hdr
-    python -m src.refresh --dry-run             # download and validate, change nothing
+    python -m src.ingest.refresh                       # every source
+    python -m src.ingest.refresh --source wb_api --source undp_hdr
+    python -m src.ingest.refresh --dry-run             # download and validate, change nothing
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 import pandas as pd
 import yaml
 
-from src.catalogue import CatalogueError, Indicator, Source, load_indicators, load_sources
-from src.fetch import FetchError, fetch_wb_indicator, make_session
-from src.fetch import download as fetch_file
-from src.parsers import get_parser, wb_api_json
+from src.study.catalogue import CatalogueError, Indicator, Source, load_indicators, load_sources
+from src.ingest.fetch import FetchError, fetch_wb_indicator, make_session
+from src.ingest.fetch import download as fetch_file
+from src.ingest.parsers import get_parser, wb_api_json
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
-from src.snapshot import StagedFile, replace_atomically, stage_bytes, staging_area
+from src.ingest.snapshot import StagedFile, replace_atomically, stage_bytes, staging_area
 
 RANGES_FILE = CATALOGUE_DIR / "plausible_ranges.yaml"
 # Every series refreshed through the World Bank API is saved in this source's folder and parsed by its parser.
@@ -188,7 +188,7 @@ def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir,
     try:
         parse = get_parser(source.parser)
     except ModuleNotFoundError as exc:
-        raise RefreshError(f"no parser src/parsers/{source.parser}.py to validate the download") from exc
+        raise RefreshError(f"no parser src/ingest/parsers/{source.parser}.py to validate the download") from exc
     expected = [i for i in catalogue.values() if i.source == source.id and i.in_snapshot]
     return [staged], parse(staging / source.folder, catalogue), expected
 
@@ -276,14 +276,14 @@ def summary(outcomes: list[Outcome]) -> list[str]:
 
 
 def rebuild_store(progress: Progress = print) -> bool:
-    """Rebuild the processed store (src/store.py) from the refreshed snapshot. Returns False on failure."""
-    from src.store import build_store, write_store  # only after a successful refresh: parsing takes seconds
+    """Rebuild the processed store (src/ingest/store.py) from the refreshed snapshot. Returns False on failure."""
+    from src.ingest.store import build_store, write_store  # only after a successful refresh: parsing takes seconds
 
     try:
         store = build_store()
         write_store(store)
     except Exception as exc:  # noqa: BLE001 - the snapshot is valid either way; say why the store is stale
-        progress(f"store: rebuild FAILED ({type(exc).__name__}: {exc}); run `python -m src.build` to see why")
+        progress(f"store: rebuild FAILED ({type(exc).__name__}: {exc}); run `python -m src.ingest.build` to see why")
         return False
     progress(f"store: rebuilt, {len(store.values):,} rows (fingerprint {store.fingerprint})")
     return True
@@ -292,7 +292,7 @@ def rebuild_store(progress: Progress = print) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; exit status 0 when nothing failed, 1 when any source was kept because it failed."""
     sources = load_sources()
-    parser = argparse.ArgumentParser(prog="python -m src.refresh", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m src.ingest.refresh", description=__doc__.splitlines()[0])
     parser.add_argument("--source", action="append", choices=sorted(sources), help="refresh only this source")
     parser.add_argument("--dry-run", action="store_true", help="download and validate, but change no file")
     parser.add_argument("--snapshot-dir", type=Path, default=SNAPSHOT_DIR, help=argparse.SUPPRESS)

@@ -95,7 +95,7 @@ class Slide:
 
 
 def default_claim_ids(codebook) -> list[str]:
-    """The default deck: every claim of the codebook (src.codebook.Codebook), in its order."""
+    """The default deck: every claim of the codebook (src.study.codebook.Codebook), in its order."""
     return list(codebook.claims)
 
 
@@ -115,13 +115,13 @@ ChartBuilder = Callable[[object, object], "go.Figure | None"]
 
 
 def _default_evaluate(claim, store, settings):
-    from src.evaluate import evaluate  # imported late: the claim checker is its own module
+    from src.claims.evaluate import evaluate  # imported late: the claim checker is its own module
 
     return evaluate(claim, store, settings)
 
 
 def settings_line(settings, names: Mapping[str, str] | None = None) -> str:
-    """The comparison behind the verdicts in words (src.evaluate.Settings.describe: focus, peers, years)."""
+    """The comparison behind the verdicts in words (src.claims.evaluate.Settings.describe: focus, peers, years)."""
     return f"Compared: {settings.describe(names)}."
 
 
@@ -141,11 +141,11 @@ def build_deck(
     followed by its chosen claims in the chosen order.
 
     Args:
-        codebook: src.codebook's codebook (themes and claims; a claim's `question` feeds the guess-first step).
-        store: src.store.Store handed to `evaluate`.
-        settings: src.evaluate.Settings (focus, peer group, window, benchmarks).
+        codebook: src.study.codebook's codebook (themes and claims; a claim's `question` feeds the guess-first step).
+        store: src.ingest.store.Store handed to `evaluate`.
+        settings: src.claims.evaluate.Settings (focus, peer group, window, benchmarks).
         claim_ids: the claims to show, in order; None or empty means every claim of the codebook.
-        evaluate: (claim, store, settings) -> Verdict; defaults to src.evaluate.evaluate.
+        evaluate: (claim, store, settings) -> Verdict; defaults to src.claims.evaluate.evaluate.
         chart: (claim, verdict) -> plotly figure or None; None draws no charts (the verdict still shows).
             Drawing is the slow part: the page builds the deck without charts and draws the slide on screen
             with draw_slide(); the HTML export draws them all.
@@ -218,7 +218,7 @@ def claim_slide_index(slides: Sequence[Slide], claim_id: str) -> int | None:
 
 def make_settings(focus: str, peer_group: str, custom_peers: Sequence[str] = ()):
     """The claim checker's settings for a deck: its focus country and peers, the checker's defaults otherwise."""
-    from src.evaluate import Settings  # imported late: the claim checker is its own module
+    from src.claims.evaluate import Settings  # imported late: the claim checker is its own module
 
     return Settings(focus=focus, peer_group=peer_group, custom_peers=tuple(custom_peers))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator
+from src.study.catalogue import Indicator
 from src.paths import CATALOGUE_DIR
 from src.schema import ParseError, check_tidy, empty_tidy
 

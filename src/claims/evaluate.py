@@ -1,6 +1,6 @@
 """Claim verdicts anyone can re-run: evaluate(claim, store, settings) -> Verdict.
 
-A verdict is the claim's declared tests (src/rules.py) run on the store under the user's settings (focus country,
+A verdict is the claim's declared tests (src/claims/rules.py) run on the store under the user's settings (focus country,
 peer group, year window, benchmark values) and combined as the claim says (all / any / majority). It carries the
 sentence, the evidence rows with each value's own year and source, the settings that produced it, and what was
 missing. `robustness()` re-runs a claim under the other reasonable settings and counts how often the verdict holds.
@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from src.catalogue import indicators as indicator_catalogue
-from src.codebook import Benchmark, Claim, Codebook
-from src.codebook import codebook as shipped_codebook
-from src.events import events as shipped_events
-from src.peers import CUSTOM, group_label, members, peer_groups
-from src.rules import RULES_BY_KEY, EvidenceData, RuleContext, RuleResult, evidence_of
+from src.study.catalogue import indicators as indicator_catalogue
+from src.study.codebook import Benchmark, Claim, Codebook
+from src.study.codebook import codebook as shipped_codebook
+from src.study.events import events as shipped_events
+from src.study.peers import CUSTOM, group_label, members, peer_groups
+from src.claims.rules import RULES_BY_KEY, EvidenceData, RuleContext, RuleResult, evidence_of
 
 STATUSES = ("supported", "partly_supported", "not_supported", "insufficient_data")
 STATUS_LABELS = {
@@ -180,7 +180,7 @@ def evaluate(
     """Run a claim's tests on `store` under `settings` and combine them into a verdict.
 
     Args:
-        store: anything with `values` (tidy DataFrame) and `countries` (e.g. src.store.load_store()).
+        store: anything with `values` (tidy DataFrame) and `countries` (e.g. src.ingest.store.load_store()).
         codebook: supplies the benchmarks (shipped codebook by default).
         events: the events table (data/catalogue/events.csv by default).
         catalogue: indicator id -> Indicator (shipped catalogue by default).

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.catalogue import Indicator
-from src.parsers._common import (
+from src.study.catalogue import Indicator
+from src.ingest.parsers._common import (
     ALIASES_DIR,
     cells_to_numbers,
     concat_tidy,

@@ -3,7 +3,7 @@
 Why this module: it is the only `src` module allowed to import streamlit (tests/test_architecture.py), so pages
 stay thin and the rest of `src` stays testable without a running app.
 
-Caching: loaders are keyed on `src.snapshot.snapshot_fingerprint()` (the data) or on the edited files' sizes and
+Caching: loaders are keyed on `src.ingest.snapshot.snapshot_fingerprint()` (the data) or on the edited files' sizes and
 times (catalogues, codebook), so a refresh or an edit shows up on the next rerun without restarting the server.
 Those keys are read once per script run. Built figures and tables are cached too (`cached_build`), because every rerun
 runs the whole page and building a figure costs far more than sending it.
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ import streamlit as st
 
 from src.charts.common import with_citation_columns
 from src.paths import CATALOGUE_DIR, CODEBOOK_DIR, SNAPSHOT_DIR
-from src.snapshot import SnapshotError, snapshot_fingerprint
+from src.ingest.snapshot import SnapshotError, snapshot_fingerprint
 
 # The shared URL parameter names (every page uses the same ones).
 FOCUS_PARAM = "focus"
@@ -103,7 +103,7 @@ def _once_per_run(name: str, compute: Callable[[], str]) -> str:
 
 
 def _fingerprint() -> str:
-    """src.snapshot.snapshot_fingerprint(), read once per run."""
+    """src.ingest.snapshot.snapshot_fingerprint(), read once per run."""
     return _once_per_run("snapshot", snapshot_fingerprint)
 
 
@@ -135,7 +135,7 @@ def load_or_stop(load: Callable, *args, what: str):
 
 @st.cache_resource(show_spinner="Loading the data snapshot...", max_entries=2)
 def _store(fingerprint: str, catalogue_key: str):
-    from src.store import load_store
+    from src.ingest.store import load_store
 
     return load_store()
 
@@ -146,62 +146,62 @@ def _store_key() -> tuple[str, str]:
 
 
 def get_store():
-    """The processed store (src.store.Store), reloaded when the snapshot or catalogue changes. Never modify it."""
+    """The processed store (src.ingest.store.Store), reloaded when the snapshot or catalogue changes. Never modify it."""
     return load_or_stop(_store, *_store_key(), what="the data store")
 
 
 @st.cache_resource(max_entries=2)
 def _catalogue(files_key: str):
-    from src.catalogue import load_indicators, load_sources
+    from src.study.catalogue import load_indicators, load_sources
 
     sources = load_sources()
     return sources, load_indicators(sources=sources)
 
 
 def get_sources() -> dict:
-    """Source id -> src.catalogue.Source, from data/catalogue/sources.yaml."""
+    """Source id -> src.study.catalogue.Source, from data/catalogue/sources.yaml."""
     return load_or_stop(_catalogue, _files_key(CATALOGUE_DIR), what="the source catalogue")[0]
 
 
 def get_indicators() -> dict:
-    """Indicator id -> src.catalogue.Indicator, from data/catalogue/indicators/*.yaml."""
+    """Indicator id -> src.study.catalogue.Indicator, from data/catalogue/indicators/*.yaml."""
     return load_or_stop(_catalogue, _files_key(CATALOGUE_DIR), what="the indicator catalogue")[1]
 
 
 @st.cache_resource(max_entries=2)
 def _codebook(files_key: str, fingerprint: str):
-    from src.codebook import load_codebook  # imported late: the codebook module is written separately
+    from src.study.codebook import load_codebook  # imported late: the codebook module is written separately
 
     return load_codebook()
 
 
 def get_codebook():
-    """The study's codebook (src.codebook.load_codebook): themes, codes, claims, unsettled claims."""
+    """The study's codebook (src.study.codebook.load_codebook): themes, codes, claims, unsettled claims."""
     key = _files_key(CODEBOOK_DIR) + _files_key(CATALOGUE_DIR)
     return load_or_stop(_codebook, key, _fingerprint(), what="the codebook")
 
 
 @st.cache_resource(max_entries=2)
 def _peer_groups(files_key: str):
-    from src.peers import load_peer_groups
+    from src.study.peers import load_peer_groups
 
     return load_peer_groups()
 
 
 def get_peer_groups() -> dict:
-    """Peer group id -> group, from data/catalogue/peer_groups.yaml (src.peers.load_peer_groups)."""
+    """Peer group id -> group, from data/catalogue/peer_groups.yaml (src.study.peers.load_peer_groups)."""
     return load_or_stop(_peer_groups, _files_key(CATALOGUE_DIR), what="the peer groups")
 
 
 @st.cache_resource(max_entries=2)
 def _events(files_key: str):
-    from src.events import load_events
+    from src.study.events import load_events
 
     return load_events()
 
 
 def get_events() -> pd.DataFrame | None:
-    """Dated events (military rule, floods, ...) from data/catalogue/events.csv (src.events.load_events).
+    """Dated events (military rule, floods, ...) from data/catalogue/events.csv (src.study.events.load_events).
 
     Events only annotate charts, so a missing or broken events file gives a caption and None, not a stopped page.
     """
@@ -248,7 +248,7 @@ def concept_indicator(concept: str) -> str | None:
 
 @st.cache_resource(max_entries=2)
 def _snapshot_files(fingerprint: str) -> pd.DataFrame:
-    from src.snapshot import data_files, read_sidecar
+    from src.ingest.snapshot import data_files, read_sidecar
 
     rows = []
     for path in data_files(SNAPSHOT_DIR):
@@ -416,7 +416,7 @@ def peer_group_picker(
     """A peer group select box bound to `?peers=` (default south_asia); `custom` opens a country pick (`?custom=`).
 
     Returns:
-        PeerChoice; members come from src.peers.members(group_id, store, focus) and exclude nothing (the
+        PeerChoice; members come from src.study.peers.members(group_id, store, focus) and exclude nothing (the
         focus country may be a member: charts draw it apart).
     """
     container = container or st.sidebar
@@ -437,7 +437,7 @@ def peer_group_picker(
     if group_id == CUSTOM_GROUP:
         picked = countries_picker(container=container, key=custom_key, label="Custom peer countries", default=())
         return PeerChoice(CUSTOM_GROUP, "chosen countries", tuple(picked))
-    from src.peers import members as group_members
+    from src.study.peers import members as group_members
 
     members = load_or_stop(group_members, group_id, get_store(), focus, what=f"peer group {group_id!r}")
     aggregate = getattr(groups[group_id], "aggregate", "")
@@ -615,7 +615,7 @@ VERDICT_ICONS = {
 
 @dataclass(frozen=True)
 class StudyChoice:
-    """The claim checker's settings (src.evaluate.Settings) plus what charts need: peers, labels, aggregates."""
+    """The claim checker's settings (src.claims.evaluate.Settings) plus what charts need: peers, labels, aggregates."""
 
     settings: object
     peers: tuple[str, ...]
@@ -634,7 +634,7 @@ class StudyChoice:
 
 def study_settings(*, with_benchmarks: bool) -> StudyChoice:
     """Sidebar settings of the claim checker, bound to the URL: focus, peers (custom), start/end, benchmarks."""
-    from src.evaluate import DEFAULT_WINDOW, Settings
+    from src.claims.evaluate import DEFAULT_WINDOW, Settings
 
     st.sidebar.header("Compare")
     focus = focus_country_picker()
@@ -700,7 +700,7 @@ def _is_number(text: str) -> bool:
 
 @st.cache_resource(max_entries=16, show_spinner="Checking the claims...")
 def _verdicts(store_key: tuple[str, str], codebook_key: str, settings) -> dict:
-    from src.evaluate import evaluate_all
+    from src.claims.evaluate import evaluate_all
 
     return evaluate_all(_codebook(codebook_key, store_key[0]), _store(*store_key), settings)
 
@@ -710,12 +710,12 @@ def _codebook_key() -> str:
 
 
 def get_verdicts(choice: StudyChoice) -> dict:
-    """Claim id -> src.evaluate.Verdict for every checkable claim under the chosen settings (cached)."""
+    """Claim id -> src.claims.evaluate.Verdict for every checkable claim under the chosen settings (cached)."""
     get_codebook()
     return load_or_stop(_verdicts, _store_key(), _codebook_key(), choice.settings, what="the claim verdicts")
 
 
-# What src.evaluate.robustness_variants tries, for the summary and for the switch that asks for it.
+# What src.claims.evaluate.robustness_variants tries, for the summary and for the switch that asks for it.
 ROBUSTNESS_VARIANTS = (
     "every peer group, 5-, 10- and 15-year windows ending in the same year, and each end of any benchmark band"
 )
@@ -723,7 +723,7 @@ ROBUSTNESS_VARIANTS = (
 
 @st.cache_resource(max_entries=64)
 def _robustness(store_key: tuple[str, str], codebook_key: str, claim_id: str, settings):
-    from src.evaluate import robustness
+    from src.claims.evaluate import robustness
 
     codebook = _codebook(codebook_key, store_key[0])
     return robustness(codebook.claims[claim_id], _store(*store_key), settings, codebook=codebook)[:2]
@@ -764,7 +764,7 @@ def chart_events(focus: str) -> pd.DataFrame | None:
     events = get_events()
     if events is None:
         return None
-    from src.events import events_for
+    from src.study.events import events_for
 
     mine = events_for(events, focus)
     return mine[mine["kind"] != "imf_programme"]
@@ -851,7 +851,7 @@ def shared_query(choice: StudyChoice) -> dict[str, str]:
         query[PEERS_PARAM] = choice.settings.peer_group
     if choice.settings.custom_peers:
         query[CUSTOM_PARAM] = ",".join(choice.settings.custom_peers)
-    from src.evaluate import DEFAULT_WINDOW
+    from src.claims.evaluate import DEFAULT_WINDOW
 
     if tuple(choice.window) != tuple(DEFAULT_WINDOW):
         query[START_PARAM], query[END_PARAM] = str(choice.window[0]), str(choice.window[1])

@@ -17,7 +17,7 @@ import pandas as pd
 
 from src.schema import TIDY_COLUMNS
 
-REFRESH_COMMAND = "python -m src.refresh"
+REFRESH_COMMAND = "python -m src.ingest.refresh"
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
 
 
