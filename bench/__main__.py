@@ -59,7 +59,7 @@ def bench_store(repeats: int = 10) -> None:
 
     probe = AppTest.from_string(CACHED_STORE_PROBE, default_timeout=120)
     probe.run()
-    report(f"warm in the app: ui.get_store() cache hit (median of {repeats})", probe.session_state["warm_ms"], "ms",
+    report(f"warm in the app: data.get_store() cache hit (median of {repeats})", probe.session_state["warm_ms"], "ms",
            TARGETS["store_warm_ms"])
     from src.ingest.store import build_store
 
@@ -73,12 +73,12 @@ CACHED_STORE_PROBE = f"""
 import statistics, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
-from src.app import ui
-ui.get_store()
+from src.app import data
+data.get_store()
 samples = []
 for _ in range(10):
     started = time.perf_counter()
-    ui.get_store()
+    data.get_store()
     samples.append(time.perf_counter() - started)
 st.session_state["warm_ms"] = statistics.median(samples) * 1000
 """

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import parse_qs, urlsplit
 
-from src.study.catalogue import Indicator, Source
 from src.ingest.parsers import wb_api_json
 from src.ingest.parsers._common import read_aliases
 from src.ingest.parsers.wgi import ALIAS_FILE as WGI_ALIAS_FILE
@@ -28,6 +27,7 @@ from src.ingest.parsers.wgi import DATA_FILE as WGI_DATA_FILE
 from src.ingest.parsers.wgi import MEASURE_SUFFIX as WGI_MEASURE_SUFFIX
 from src.ingest.parsers.wgi import MISSING_MARKERS as WGI_MISSING
 from src.paths import SNAPSHOT_DIR
+from src.study.catalogue import Indicator, Source
 
 API_PATH_PREFIX = "/v2/country/all/indicator/"
 WDI_SOURCE_ID = "2"  # the API's `sourceid` for World Development Indicators

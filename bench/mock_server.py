@@ -8,6 +8,7 @@ The server is threaded and in-process, binds 127.0.0.1 only, and is always shut 
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import ssl
 import subprocess
@@ -22,7 +23,12 @@ from pathlib import Path
 LOCALHOST = "127.0.0.1"
 # Upper bound on how long a stalled answer holds its thread; shutdown releases it at once.
 STALL_LIMIT_SECONDS = 300
-FAULT_KINDS = ("503", "stall", "truncate")
+FAULT_KINDS = ("503", "stall", "truncate", "gzip_bomb", "flood", "drip", "retry_after")
+# The hostile answers of issue 15, each bounded so the mock itself can never run away:
+BOMB_INFLATED_BYTES = 64 * 1024 * 1024  # `gzip_bomb`: ~65 KB on the wire that inflate to 64 MiB
+FLOOD_LIMIT_BYTES = 64 * 1024 * 1024  # `flood`: a chunked body of zeros, at most this long
+DRIP_INTERVAL_SECONDS = 0.2  # `drip`: one byte of the real body per interval
+RETRY_AFTER_SECONDS = 86400  # `retry_after`: a 503 asking the client to come back tomorrow
 
 BodyFor = Callable[[str], bytes | None]
 
@@ -34,6 +40,9 @@ class Fault:
     kind: `503` answers Service Unavailable `times` times, then normally; `stall` sends the headers and half
     the body, then nothing until the client gives up; `truncate` announces the full Content-Length, sends
     half the body and closes the connection. A 503 carries no Retry-After, so the client's own back-off applies.
+    `retry_after` is a 503 with a Retry-After of a day; `gzip_bomb` a gzip body that inflates to 64 MiB;
+    `flood` an endless-looking chunked body (bounded by FLOOD_LIMIT_BYTES); `drip` the real body, one byte
+    every DRIP_INTERVAL_SECONDS.
     """
 
     kind: str
@@ -109,12 +118,18 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "503":
             self._send(503, b"Service Unavailable")
             return
+        if fault is not None and fault.kind in ("retry_after", "gzip_bomb", "flood"):
+            getattr(self, f"_{fault.kind}")()
+            return
         body = self.server.body_for(self.path)
         if body is None:
             self._send(404, b"Not Found")
             return
         if fault is None:
             self._send(200, body)
+            return
+        if fault.kind == "drip":
+            self._drip(body)
             return
         half = body[: len(body) // 2]
         self.send_response(200)
@@ -127,12 +142,71 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.stopping.wait(STALL_LIMIT_SECONDS)  # not time.sleep: tests replace that with a no-op
         self.close_connection = True
 
+    def _retry_after(self) -> None:
+        self.send_response(503)
+        self.send_header("Retry-After", str(RETRY_AFTER_SECONDS))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.server.record(self.path, 503, 0)
+
+    def _gzip_bomb(self) -> None:
+        bomb = _bomb()
+        self.send_response(200)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(bomb)))
+        self.end_headers()
+        self.wfile.write(bomb)
+        self.server.record(self.path, 200, len(bomb))
+
+    def _flood(self) -> None:
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        piece, sent = b"0" * (1 << 16), 0
+        try:
+            while sent < FLOOD_LIMIT_BYTES and not self.server.stopping.is_set():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                sent += len(piece)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client hung up, as it should
+            pass
+        self.server.record(self.path, 200, sent)
+        self.close_connection = True
+
+    def _drip(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        sent = 0
+        try:
+            for position in range(len(body)):
+                if (self.server.stopping.wait(DRIP_INTERVAL_SECONDS)
+                        or sent * DRIP_INTERVAL_SECONDS > STALL_LIMIT_SECONDS):
+                    break
+                self.wfile.write(body[position : position + 1])
+                self.wfile.flush()
+                sent += 1
+        except OSError:
+            pass
+        self.server.record(self.path, 200, sent)
+        self.close_connection = True
+
     def _send(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
         self.server.record(self.path, status, len(body))
+
+
+_BOMB: list[bytes] = []
+
+
+def _bomb() -> bytes:
+    """BOMB_INFLATED_BYTES of zeros, gzip-compressed once per process (about 65 KB)."""
+    if not _BOMB:
+        _BOMB.append(gzip.compress(b"\0" * BOMB_INFLATED_BYTES, compresslevel=9))
+    return _BOMB[0]
 
 
 @contextmanager

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 
 from bench.mock_bodies import MockBodies, build_bodies
 from bench.mock_server import LOCALHOST, Fault, MockPublisher, serving
-from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 from src.ingest.fetch import make_session
 from src.ingest.refresh import Outcome, api_series, load_ranges, refresh, summary
-from src.paths import SNAPSHOT_DIR
 from src.ingest.snapshot import verify
+from src.paths import SNAPSHOT_DIR
+from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 
 Report = Callable[..., None]
 # The stall scenario's client timeout (connect, read): long enough for a local answer, short enough to wait for.

@@ -4,8 +4,10 @@ indicators, with a table of exactly the values drawn and a CSV download. Every s
 import pandas as pd
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data, show, url, widgets
 from src.charts import evidence
+
+boot.enter_page()
 
 # Plain words, because a bound widget writes the option as shown into the URL (?chart=bar).
 CHART_KINDS = ("line", "bar", "scatter")
@@ -17,18 +19,21 @@ st.markdown(
     "latest year in brackets. To share exactly this view, copy 'Link to this view' from the sidebar."
 )
 
-store = ui.get_store()
-indicators = ui.get_indicators()
-sources = ui.get_sources()
-names = ui.country_names()
-aggregates = ui.choices()["aggregates"]
+store = data.get_store()
+indicators = data.get_indicators()
+sources = data.get_sources()
+names = data.country_names()
+aggregates = data.choices()["aggregates"]
 
 with st.sidebar:
-    indicator_id = ui.indicator_picker(default="wdi_mil_gdp")
-    countries = ui.countries_picker(default=("PAK", "IND", "BGD", "LKA", "NPL", "SAS"))
-    first, last = int(store.values["year"].min()), int(store.values["year"].max())
-    start, end = ui.year_range(bounds=(first, last), default=(max(first, 1990), last))
+    indicator_id = widgets.indicator_picker(default="wdi_mil_gdp")
+    countries = widgets.countries_picker(default=("PAK", "IND", "BGD", "LKA", "NPL", "SAS"))
+    first, last = data.year_bounds()
+    start, end = widgets.year_range(bounds=(first, last), default=(max(first, 1990), last))
 
+url.check_choice("chart", CHART_KINDS)
+for flag in ("log", "logx", "relative"):
+    url.check_flag(flag)
 kind = st.segmented_control(
     "Chart", CHART_KINDS, default="line", key="chart", bind="query-params",
     help="line: over time; bar: each country's latest value; scatter: two indicators against each other.",
@@ -63,8 +68,8 @@ elif kind == "bar":
         title=f"{indicator.short_name}: latest value per country, {start}-{end}",
     )
 else:
-    second_id = ui.indicator_picker(
-        container=st, key="indicator2", label="Second indicator (vertical axis)", default="wdi_life_expectancy"
+    second_id = widgets.indicator_picker(
+        container=st, key=url.params().indicator2, label="Second indicator (vertical axis)", default="wdi_life_expectancy"
     )
     options = st.columns(2)
     log_x = options[0].toggle("Log scale (horizontal)", key="logx", bind="query-params")
@@ -79,11 +84,12 @@ else:
     drawn_keys = evidence.match_pairs(x_rows, y_rows)[["iso3", "year"]]
     drawn = pd.concat([x_rows.merge(drawn_keys), y_rows.merge(drawn_keys)], ignore_index=True)
 
-ui.show_figure(fig)
-ui.share_link(
+show.show_figure(fig)
+param = url.params()
+url.share_link(
     {
-        "indicator": indicator_id, "countries": ",".join(countries), "start": start, "end": end, "chart": kind,
-        **({"indicator2": second_id} if kind == "scatter" else {}),
+        param.indicator: indicator_id, param.countries: ",".join(countries), param.start: start, param.end: end,
+        "chart": kind, **({param.indicator2: second_id} if kind == "scatter" else {}),
         **{name: "true" for name in ("log", "logx", "relative") if st.session_state.get(name)},
     }
 )
@@ -95,4 +101,4 @@ with st.expander("Table of the values drawn", expanded=False):
     columns = [c for c in ("country", "iso3", "year", "indicator", "value", "unit", "source", "code", "note",
                            "computed", "base_year") if c in drawn]
     st.dataframe(drawn[columns], hide_index=True, width="stretch")
-ui.download_csv(drawn, f"{indicator_id}_{start}-{end}.csv")
+show.download_csv(drawn, f"{indicator_id}_{start}-{end}.csv")

@@ -4,8 +4,10 @@ as % of GDP or % of government spending, with their ratio and, where the data ha
 import pandas as pd
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data, show, url, widgets
 from src.charts import evidence
+
+boot.enter_page()
 
 # basis (as shown and as written into the URL) -> (unit, concepts of the military, health and education series,
 # interest concept or None)
@@ -26,21 +28,22 @@ st.markdown(
     "human development spending; the chart shows priorities, not cause and effect."
 )
 
-store = ui.get_store()
-indicators = ui.get_indicators()
-sources = ui.get_sources()
-names = ui.country_names()
+store = data.get_store()
+indicators = data.get_indicators()
+sources = data.get_sources()
+names = data.country_names()
 
 with st.sidebar:
-    focus = ui.focus_country_picker()
-    peers = ui.peer_group_picker(focus)
-    start, end = ui.year_range(bounds=(1960, int(store.values["year"].max())), default=(1990, 2024))
+    focus = widgets.focus_country_picker()
+    peers = widgets.peer_group_picker(focus)
+    start, end = widgets.year_range(bounds=(1960, int(store.values["year"].max())), default=(1990, 2024))
 
+url.check_choice("basis", list(BASES))
 basis = st.segmented_control(
     "Spending as a share of", list(BASES), default="GDP", key="basis", bind="query-params"
 ) or "GDP"
 label, concepts, interest_concept = BASES[basis]
-series_ids = [ui.concept_indicator(c) for c in concepts]
+series_ids = [data.concept_indicator(c) for c in concepts]
 missing = [c for c, i in zip(concepts, series_ids) if i is None]
 if missing:
     st.warning(
@@ -48,8 +51,8 @@ if missing:
         "World Bank series. The chart shows what there is."
     )
 countries = list(dict.fromkeys([focus, *peers.members]))
-events = ui.chart_events(focus)
-interest_id = ui.concept_indicator(interest_concept) if interest_concept else None
+events = data.chart_events(focus)
+interest_id = data.concept_indicator(interest_concept) if interest_concept else None
 
 
 def spending_view():
@@ -67,13 +70,14 @@ def spending_view():
     return table, used, fig
 
 
-table, used, fig = ui.cached_build(
+table, used, fig = data.cached_build(
     "guns_vs_butter", (focus, peers.members, start, end, basis, tuple(series_ids), interest_id), spending_view
 )
-ui.show_figure(fig)
-ui.share_link(
-    {"focus": focus, "peers": peers.group_id, "start": start, "end": end, "basis": basis,
-     **({"custom": ",".join(peers.members)} if peers.group_id == ui.CUSTOM_GROUP else {})}
+show.show_figure(fig)
+param = url.params()
+url.share_link(
+    {param.focus: focus, param.peers: peers.group_id, param.start: start, param.end: end, "basis": basis,
+     **({param.custom: ",".join(peers.custom_members)} if peers.custom_members else {})}
 )
 
 series_names = ", ".join(f"{indicators[i].short_name} [{i}]" for i in series_ids if i)
@@ -93,4 +97,4 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
-ui.download_csv(used, f"guns_vs_butter_{basis.replace(' ', '_').lower()}_{focus}_{start}-{end}.csv")
+show.download_csv(used, f"guns_vs_butter_{basis.replace(' ', '_').lower()}_{focus}_{start}-{end}.csv")

@@ -3,9 +3,11 @@ published HDI groups. UNDP publishes a rank for the latest year only; the yearly
 
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data, show, url, widgets
 from src.charts import evidence
 from src.charts.common import format_value
+
+boot.enter_page()
 
 HDI, OFFICIAL_RANK, COMPUTED_RANK = "undp_hdi", "undp_hdi_rank", "undp_hdi_rank_computed"
 
@@ -17,21 +19,21 @@ st.markdown(
     "from each year's HDI values, among the countries that have a value that year."
 )
 
-store = ui.get_store()
-sources = ui.get_sources()
-names = ui.country_names()
-if HDI not in ui.choices()["indicators"]:
+store = data.get_store()
+sources = data.get_sources()
+names = data.country_names()
+if HDI not in data.choices()["indicators"]:
     st.warning("The data store has no HDI values (the UNDP file could not be read); see the Sources page.")
     st.stop()
 
-all_hdi = ui.cached_build("hdi-all", (), lambda: store.series(HDI))
+all_hdi = data.cached_build("hdi-all", (), lambda: store.series(HDI))
 hdi_years, with_hdi = all_hdi["year"], set(all_hdi["iso3"])
-undp_groups = [a for a in ui.choices()["aggregates"] if a in with_hdi]
+undp_groups = [a for a in data.choices()["aggregates"] if a in with_hdi]
 
 with st.sidebar:
-    focus = ui.focus_country_picker()
-    peers = ui.peer_group_picker(focus)
-    start, end = ui.year_range(
+    focus = widgets.focus_country_picker()
+    peers = widgets.peer_group_picker(focus)
+    start, end = widgets.year_range(
         bounds=(int(hdi_years.min()), int(hdi_years.max())), default=(int(hdi_years.min()), int(hdi_years.max()))
     )
     # Default groups, as UNDP publishes them: the focus country's own HDI tier and its UNDP region.
@@ -41,7 +43,7 @@ with st.sidebar:
         a for a in undp_groups
         if names.get(a, "").lower() == f"{tier} human development".lower() or a.split(".")[-1] == region
     ]
-    groups = ui.countries_picker(key="groups", label="Published groups", options=undp_groups, default=default_groups)
+    groups = widgets.countries_picker(key="groups", label="Published groups", options=undp_groups, default=default_groups)
 
 countries = list(dict.fromkeys([focus, *peers.members, *groups]))
 
@@ -59,7 +61,7 @@ def hdi_view():
     return store.latest(HDI, [focus], max_year=end), official, computed, fig, table
 
 
-latest, official, computed, fig, table = ui.cached_build(
+latest, official, computed, fig, table = data.cached_build(
     "hdi", (focus, peers.members, tuple(groups), start, end), hdi_view
 )
 columns = st.columns(3)
@@ -79,14 +81,15 @@ else:
     row = computed.iloc[-1]
     columns[2].metric(f"Computed rank, {int(row['year'])}", f"{row['value']:.0f}", help=str(row["note"]))
 
-ui.show_figure(fig)
-ui.share_link(
-    {"focus": focus, "peers": peers.group_id, "start": start, "end": end, "groups": ",".join(groups),
-     **({"custom": ",".join(peers.members)} if peers.group_id == ui.CUSTOM_GROUP else {})}
+show.show_figure(fig)
+param = url.params()
+url.share_link(
+    {param.focus: focus, param.peers: peers.group_id, param.start: start, param.end: end, "groups": ",".join(groups),
+     **({param.custom: ",".join(peers.custom_members)} if peers.custom_members else {})}
 )
 
 with st.expander("Table of the values drawn"):
     st.dataframe(
         table[["country", "iso3", "year", "indicator", "value", "note", "computed"]], hide_index=True, width="stretch"
     )
-ui.download_csv(table, f"hdi_{focus}_{start}-{end}.csv")
+show.download_csv(table, f"hdi_{focus}_{start}-{end}.csv")

@@ -12,8 +12,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+from src.app import boot, data, settings
 from src.paths import DATA_DIR
+from src.qual.cells import safe_csv_bytes
 from src.qual.importer import FILE_TYPES, FORMATS
+from src.qual.joint import FIXED_COLUMNS, joint_display
 from src.qual.mapping import (
     INDICATOR_SEPARATOR,
     apply_mapping,
@@ -23,9 +26,12 @@ from src.qual.mapping import (
     validate_mapping,
 )
 from src.qual.model import QualImportError
+from src.qual.report import report_sentence, skipped_table
 from src.qual.safety import MAX_UPLOAD_MB
 from src.qual.session import SESSION_KEY, import_files, upload_mapping
 from src.qual.summary import escape_markdown, search_excerpts, theme_matrix, tree_lines
+
+boot.enter_page()
 
 EXAMPLE_FILE = DATA_DIR / "examples" / "interviews_example.csv"
 DETECT = "detect"
@@ -50,7 +56,8 @@ except (ValueError, OSError) as exc:
 # --- import -----------------------------------------------------------------------------------------------
 with st.form("qual_import_form", clear_on_submit=False):
     uploads = st.file_uploader(
-        "Coding files (.csv, .qdc, .qdpx); a Taguette codebook and its highlights can go together",
+        "Coding files (.csv, .qdc, .qdpx or its .zip, a bare .qde); a Taguette codebook and its highlights can go "
+        "together",
         type=list(FILE_TYPES), accept_multiple_files=True, max_upload_size=MAX_UPLOAD_MB, key="qual_upload",
     )
     fmt = st.selectbox(
@@ -87,11 +94,23 @@ left.metric("Interviewees", coding.codings["interviewee"].nunique())
 middle.metric("Themes (top-level codes)", int((coding.codes["depth"] == 0).sum()))
 right.metric("Coded excerpts", len(coding.codings))
 st.text("Loaded: " + ", ".join(coding.files) + "  (" + ", ".join(coding.formats) + ")")
+st.text("Import report: " + report_sentence(coding))
 for note in coding.notes:
     st.text("Note: " + note)
+skipped = skipped_table(coding)
+if not skipped.empty:
+    with st.expander(f"What was skipped, and why ({len(skipped)} kind(s))"):
+        st.dataframe(skipped, hide_index=True, width="stretch")
 
-tree_tab, matrix_tab, excerpts_tab, mapping_tab, beside_tab = st.tabs(
-    ["Code tree", "Themes x interviewees", "Excerpts", "Map to the dashboard", "Beside the dashboard's themes"]
+
+def download(frame: pd.DataFrame, file_name: str, key: str, label: str = "Download these rows (CSV)") -> None:
+    """Imported text goes out only through safe_csv_bytes (formula cells neutralised, OWASP CSV injection)."""
+    st.download_button(label, safe_csv_bytes(frame), file_name, "text/csv", key=key, icon=":material/download:")
+
+
+tree_tab, matrix_tab, excerpts_tab, mapping_tab, beside_tab, joint_tab = st.tabs(
+    ["Code tree", "Themes x interviewees", "Excerpts", "Map to the dashboard", "Beside the dashboard's themes",
+     "Claims x interviewees"]
 )
 
 with tree_tab:
@@ -112,6 +131,7 @@ with excerpts_tab:
     found = search_excerpts(coding.codings, query, theme_filter or None)
     st.caption(f"{len(found)} of {len(coding.codings)} excerpts")
     st.dataframe(found, hide_index=True, width="stretch")
+    download(found, "imported_excerpts.csv", "qual_excerpts_download")
 
 with mapping_tab:
     st.caption(
@@ -167,7 +187,23 @@ with beside_tab:
         st.caption(f"{len(beside)} imported excerpt(s) mapped to {chosen}; the Claims page shows them beside its "
                    "claims.")
         st.dataframe(beside, hide_index=True, width="stretch")
+        download(beside, f"imported_excerpts_{chosen}.csv", "qual_beside_download")
         by_dashboard_theme = apply_mapping(session.coding, session.mapping)
         if (by_dashboard_theme["theme_id"].fillna("") != "").any():
             st.caption("How many of your interviewees raised each dashboard theme (through the mapping):")
             st.dataframe(theme_matrix(by_dashboard_theme, theme_column="theme_id"), width="stretch")
+
+with joint_tab:
+    st.caption(
+        "Each claim the data can test, its verdict and key numbers (the focus country's latest values), beside "
+        "what each of your interviewees said about it: the excerpts whose codes you mapped to the claim's theme or "
+        "indicators. Verdicts use the comparison in the sidebar."
+    )
+    codebook = data.get_codebook()
+    verdicts = data.get_verdicts(settings.study_settings(with_benchmarks=False).settings)
+    only_spoken = st.toggle("Only claims someone spoke to", value=True, key="qual_joint_only")
+    joint = joint_display(codebook.claims.values(), verdicts, session.coding, session.mapping,
+                          only_with_excerpts=only_spoken)
+    st.caption(f"{len(joint)} claim(s) x {len(joint.columns) - len(FIXED_COLUMNS)} interviewee(s)")
+    st.dataframe(joint, hide_index=True, width="stretch")
+    download(joint, "joint_display.csv", "qual_joint_download", "Download the joint display (CSV)")

@@ -6,8 +6,10 @@ The landing page: two plain paragraphs on the study, the six themes as cards wit
 
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data, settings, show, url
 from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, source_freshness, verdict_counts
+
+boot.enter_page()
 
 st.title("Human security in Pakistan: what the experts said, and what the data show")
 
@@ -29,15 +31,15 @@ the numbers look the way the experts describe; it never says why.
 """
 )
 
-choice = ui.study_settings(with_benchmarks=False)
-codebook = ui.get_codebook()
-verdicts = ui.get_verdicts(choice)
-ui.share_link(ui.shared_query(choice))
+choice = settings.study_settings(with_benchmarks=False)
+codebook = data.get_codebook()
+verdicts = data.get_verdicts(choice.settings)
+url.share_link(url.shared_query(choice.settings))
 counts = verdict_counts(verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme")
 
 st.header("The six themes")
 st.caption(
-    f"Verdict counts compare {ui.country_label(choice.focus)} with {choice.peer_label}, "
+    f"Verdict counts compare {data.country_label(choice.focus)} with {choice.peer_label}, "
     f"{choice.window[0]}-{choice.window[1]}. Change the comparison in the sidebar; links keep it."
 )
 themes = list(codebook.themes.values())
@@ -45,17 +47,17 @@ themes = list(codebook.themes.values())
 for row_start in range(0, len(themes), 2):
     for column, theme in zip(st.columns(2), themes[row_start : row_start + 2]):
         with column.container(border=True):
-            ui.theme_kind_badge(theme.kind)
+            show.theme_kind_badge(theme.kind)
             st.subheader(theme.label, anchor=False)
             st.write(theme.summary)
             if theme.id in counts.index:
-                ui.verdict_count_badges(counts.loc[theme.id])
+                show.verdict_count_badges(counts.loc[theme.id])
             for claim in codebook.claims_for(theme.id):
-                ui.claim_link(claim, verdicts.get(claim.id), choice)
+                show.claim_link(claim, verdicts.get(claim.id), choice)
             for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
                 st.caption(f"{unsettled.id}: {unsettled.paraphrase} (the indicators cannot settle this)")
-            ui.page_link_or_url(
-                "pages/themes.py", "Open this theme", {"theme": theme.id, **ui.shared_query(choice)},
+            show.page_link_or_url(
+                "pages/themes.py", "Open this theme", {url.params().theme: theme.id, **url.shared_query(choice.settings)},
                 icon=":material/account_tree:",
             )
 
@@ -68,10 +70,10 @@ st.caption(
 )
 
 st.header("Where the data come from")
-freshness = source_freshness(ui.get_snapshot_files(), ui.get_sources())
+freshness = source_freshness(data.get_snapshot_files(), data.get_sources())
 st.dataframe(freshness, hide_index=True, width="stretch")
 st.caption(
     "Each raw file is kept byte for byte as published, with a sidecar recording its checksum and when it was taken. "
     "The Sources page has licences, checksums and citations to copy."
 )
-ui.page_link_or_url("pages/sources.py", "All sources and citations", {}, icon=":material/menu_book:")
+show.page_link_or_url("pages/sources.py", "All sources and citations", {}, icon=":material/menu_book:")

@@ -1,8 +1,10 @@
 """Seminar mode: the study as slides for a projector (one theme or claim per slide, big type, the chart, the
 verdict, the source), with an optional guess-first step, and the deck as one offline HTML file or a chart as PNG.
 
-Thin page: src/deck/__init__.py builds the slides and the export; this file reads the URL and the widgets and shows one slide.
-URL: ?deck=C2.3,C1.1 (claims in order) &slide=N &focus=PAK &peers=south_asia &guess=1 &present=1.
+Thin page: src/deck/ builds the slides (each claim slide from the same ClaimView as the Claims page) and the
+export; this file reads the URL and the widgets and shows one slide.
+URL (names from data/study.yaml): ?deck=C2.3,C1.1 (claims in order) &slide=N &focus=PAK &peers=south_asia &guess=1
+&present=1.
 """
 
 import html
@@ -10,11 +12,13 @@ import html
 import streamlit as st
 
 from src import deck
-from src.app import ui
-from src.study.events import events_for
+from src.app import boot, data, show, url, widgets
+from src.views import make_comparison, shown_aggregates
 
+boot.enter_page()
+
+# Only this page's own switch; every shared parameter name comes from the study (data/study.yaml).
 PRESENT_PARAM = "present"
-DECK_KEY = deck.DECK_PARAM
 
 # Our own CSS, nothing fetched: large type for the back of a seminar room.
 SLIDE_CSS = """
@@ -55,20 +59,20 @@ def reveal(slide: deck.Slide) -> None:
     st.session_state[reveal_key(slide)] = True
 
 
-def step_forward(slide: deck.Slide, number: int, guess_first: bool) -> None:
+def step_forward(slide: deck.Slide, number: int, guess_first: bool, param: str) -> None:
     """Next: reveal the answer first when the slide is still asking its question (as the HTML deck does)."""
     if waits_for_reveal(slide, guess_first):
         reveal(slide)
     else:
-        go_to(number + 1)
+        go_to(number + 1, param)
 
 
-def go_to(number: int) -> None:
-    """Button callback: put the slide number in the URL (slide 1 is the default and leaves the URL clean)."""
+def go_to(number: int, param: str) -> None:
+    """Button callback: put the slide number in the URL as `param` (slide 1 is the default: a clean URL)."""
     if number <= 1:
-        st.query_params.pop(deck.SLIDE_PARAM, None)
+        st.query_params.pop(param, None)
     else:
-        st.query_params[deck.SLIDE_PARAM] = str(number)
+        st.query_params[param] = str(number)
 
 
 def sync_flag(widget_key: str, param: str) -> None:
@@ -104,10 +108,10 @@ def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
         st.button("Reveal the number and the verdict", key=f"reveal-{number}", type="primary",
                   icon=":material/visibility:", on_click=reveal, args=(slide,), shortcut="Down")
         return
-    if slide.figure is not None:
-        ui.show_figure(slide.figure, key=f"slide-figure-{number}")
+    for index, figure in enumerate(slide.figures):
+        show.show_figure(figure, key=f"slide-figure-{number}" + (f"-{index + 1}" if index else ""))
     block("deck-verdict", slide.sentence, prefix=deck.badge_html(slide.status, "deck-badge"))
-    if slide.figure is None and slide.source_line:
+    if not slide.figures and slide.source_line:
         st.caption(slide.source_line)
     st.caption(slide.settings_line)
 
@@ -115,30 +119,33 @@ def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
 st.markdown(SLIDE_CSS, unsafe_allow_html=True)
 
 # --- the deck: which claims, for which country and peers (all in the URL) ------------------------------------
-state, problems = deck.state_from_params({k: st.query_params.get_all(k) for k in st.query_params})
+study = data.get_study()
+defaults = study.defaults
+params = defaults.params
+state, problems = deck.state_from_params({k: st.query_params.get_all(k) for k in st.query_params}, defaults)
 for problem in problems:
-    st.warning(problem, icon=":material/link_off:")
+    url.url_param_error(problem.name, problem.value, problem.hint)
 
-codebook = ui.get_codebook()
-store = ui.get_store()
+codebook = study.codebook
+store = data.get_store()
 claim_options = deck.default_claim_ids(codebook)
 claims = codebook.claims
 
 with st.sidebar:
     st.header("Build the deck")
     # Claim ids are the options' labels, so the URL holds `deck=C2.3&deck=C1.1` (Streamlit writes labels).
-    ui._seed_list(DECK_KEY, claim_options, f"Use claim ids such as {', '.join(claim_options[:3])}.")
+    url.seed_list(params.deck, claim_options, f"Use claim ids such as {', '.join(claim_options[:3])}.")
     chosen = st.multiselect(
         "Claims, in the order you pick them", claim_options,
-        default=None if DECK_KEY in st.session_state else claim_options, key=DECK_KEY, bind="query-params",
+        default=None if params.deck in st.session_state else claim_options, key=params.deck, bind="query-params",
         help="The deck shows a theme slide, then its chosen claims. Remove claims and add them again to reorder.",
     )
     st.caption("  \n".join(f"{n}. {c}: {claims[c].paraphrase}" for n, c in enumerate(chosen, start=1)))
-    focus = ui.focus_country_picker()
-    peers = ui.peer_group_picker(focus)
+    focus = widgets.focus_country_picker()
+    peers = widgets.peer_group_picker(focus)
     guess_first = st.toggle(
         "Guess first", value=state.guess, key="guess-toggle", on_change=sync_flag,
-        args=("guess-toggle", deck.GUESS_PARAM),
+        args=("guess-toggle", params.guess),
         help="On a claim slide the audience first sees the question; the presenter reveals the number and verdict.",
     )
 
@@ -146,19 +153,23 @@ if not chosen:
     st.info("Pick at least one claim in the sidebar to build the deck.")
     st.stop()
 
-custom_peers = peers.members if peers.group_id == deck.CUSTOM_GROUP else ()
-settings = ui.load_or_stop(deck.make_settings, focus, peers.group_id, custom_peers, what="the claim checker")
-names = ui.country_names()
-all_events = ui.get_events()
-chart = deck.claim_chart_builder(
-    store, indicators=ui.get_indicators(), sources=ui.get_sources(), names=names, focus=focus,
-    peers=peers.members, peer_label=peers.label, years=settings.window,
-    benchmarks=codebook.benchmarks, events=None if all_events is None else events_for(all_events, focus),
+custom_peers = peers.members if peers.group_id == widgets.CUSTOM_GROUP else ()
+settings = data.load_or_stop(deck.make_settings, defaults, focus, peers.group_id, custom_peers,
+                           what="the claim checker")
+names = data.country_names()
+# The comparison the Claims page draws for the same choices, so a slide shows its claim card's chart.
+comparison = make_comparison(
+    settings, peers=peers.members, peer_label=peers.label, chart_start=defaults.chart_start,
+    aggregates=shown_aggregates(peers.aggregates, data.choices()["aggregates"]),
+)
+chart = deck.claim_view_builder(
+    store, study, comparison, events=data.chart_events(focus), names=names, with_data=data.choices()["indicators"]
 )
 summary = ("Eight experts on adding human security to Pakistan's security policy (Sharif & Ullah, 2026), "
            "and what public data say about their claims.")
 # Charts are drawn only for the slide on screen; the HTML export draws them all when it is downloaded.
-slides = deck.build_deck(codebook, store, settings, chosen, summary=summary, names=names)
+slides = deck.build_deck(codebook, store, settings, chosen, evaluate=deck.study_evaluator(study),
+                         title=defaults.deck_title, summary=summary, names=names, groups=study.peer_groups)
 number, problem = deck.clamp_slide(state.slide, len(slides))
 if problem:
     st.warning(problem, icon=":material/link_off:")
@@ -184,12 +195,13 @@ show_slide(slide, number, guess_first)
 
 left, middle, right = st.columns([1, 2, 1], vertical_alignment="center")
 left.button("Previous", key="previous", icon=":material/arrow_back:", disabled=number <= 1,
-            on_click=go_to, args=(number - 1,), width="stretch", shortcut="Left")
+            on_click=go_to, args=(number - 1, params.slide), width="stretch", shortcut="Left")
 middle.markdown(f'<div class="deck-counter">Slide {number} of {len(slides)}</div>',
                 unsafe_allow_html=True)
 right.button("Next", key="next", icon=":material/arrow_forward:",
              disabled=number >= len(slides) and not waits_for_reveal(slide, guess_first),
-             on_click=step_forward, args=(slide, number, guess_first), width="stretch", shortcut="Right")
+             on_click=step_forward, args=(slide, number, guess_first, params.slide), width="stretch",
+             shortcut="Right")
 
 # --- exports ------------------------------------------------------------------------------------------------
 with st.expander("Take the deck offline", icon=":material/download:", expanded=not presenting):
@@ -199,7 +211,7 @@ with st.expander("Take the deck offline", icon=":material/download:", expanded=n
     )
     st.download_button(
         "Download the deck (HTML, works offline)", data=lambda: deck.export_html(
-            deck.draw_slides(slides, codebook, chart), guess_first=guess_first
+            deck.draw_slides(slides, codebook, chart), title=defaults.deck_title, guess_first=guess_first
         ),
         file_name=f"seminar_deck_{focus}.html", mime="text/html", icon=":material/slideshow:", on_click="ignore",
         key="download-deck",
@@ -217,5 +229,5 @@ with st.expander("Take the deck offline", icon=":material/download:", expanded=n
     link = deck.state_to_params(deck.DeckState(
         claim_ids=() if chosen == claim_options else tuple(chosen), slide=number, focus=focus, peers=peers.group_id,
         custom=custom_peers, guess=guess_first,
-    ))
+    ), defaults)
     st.caption("Link to this slide: `presentation?" + "&".join(f"{k}={v}" for k, v in link.items()) + "`")

@@ -3,7 +3,9 @@ citation to copy, so anyone can check where a number comes from and download the
 
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data
+
+boot.enter_page()
 
 st.title("Sources")
 st.markdown(
@@ -12,12 +14,14 @@ st.markdown(
     "`python -m src.ingest.refresh` downloads newer files where the publisher offers a stable address."
 )
 
-sources = ui.get_sources()
-indicators = ui.get_indicators()
-files = ui.get_snapshot_files()
-store = ui.get_store()
+sources = data.get_sources()
+indicators = data.get_indicators()
+files = data.get_snapshot_files()
+store = data.get_store()
 counts = store.values.groupby("source").size().to_dict()
 
+for problem in data.store_problems():
+    st.error(f"Not in the dashboard: {problem}", icon=":material/error:")
 if len(files) and files["problem"].astype(bool).any():
     for problem in files.loc[files["problem"].astype(bool), "problem"]:
         st.error(problem)

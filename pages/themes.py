@@ -6,8 +6,10 @@ theme filter lives in the URL (`?theme=C2`) so a link opens the same theme.
 
 import streamlit as st
 
-from src.app import ui
+from src.app import boot, data, show, url, widgets
 from src.charts.claims import codes_table, coding_chain_figure, coding_chain_rows, theme_indicators
+
+boot.enter_page()
 
 st.title("Themes: from interview keywords to findings")
 st.markdown(
@@ -16,18 +18,18 @@ st.markdown(
     "follows that chain from left to right; codes marked as ours were derived by us from each theme's section."
 )
 
-codebook = ui.get_codebook()
-theme_id = ui.theme_picker(codebook)
-ui.share_link({"theme": theme_id})
+codebook = data.get_codebook()
+theme_id = widgets.theme_picker(codebook)
+url.share_link({url.params().theme: theme_id})
 codes = [c for c in codebook.codes.values() if not theme_id or c.theme == theme_id]
 themes = [t for t in codebook.themes.values() if not theme_id or t.id == theme_id]
 
 chain = coding_chain_figure(coding_chain_rows(codes), theme_labels={t.id: t.label for t in codebook.themes.values()})
-ui.show_figure(chain, "Source: Sharif & Ullah (2026), Method and Analysis sections; codes.yaml in this project.")
+show.show_figure(chain, "Source: Sharif & Ullah (2026), Method and Analysis sections; codes.yaml in this project.")
 
 for theme in themes:
     with st.container(border=True):
-        ui.theme_kind_badge(theme.kind)
+        show.theme_kind_badge(theme.kind)
         st.header(f"{theme.id}: {theme.label}", anchor=theme.id)
         st.write(theme.summary)
         st.caption(f"Paper section: {theme.section}")
@@ -37,11 +39,11 @@ for theme in themes:
         st.dataframe(codes_table(codes, theme.id), hide_index=True, width="stretch")
         st.subheader("Claims", anchor=False)
         for claim in codebook.claims_for(theme.id):
-            ui.page_link_or_url(
-                "pages/claims.py", f"{claim.id}: {claim.paraphrase}", {"claim": claim.id}, icon=":material/fact_check:"
+            show.page_link_or_url(
+                "pages/claims.py", f"{claim.id}: {claim.paraphrase}", {url.params().claim: claim.id}, icon=":material/fact_check:"
             )
         for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
             st.markdown(f"- {unsettled.id}: {unsettled.paraphrase} *(cannot be settled with indicators)*")
         st.subheader("Indicators", anchor=False)
-        table = theme_indicators(codebook.claims.values(), theme.id, ui.get_indicators(), ui.choices()["indicators"])
+        table = theme_indicators(codebook.claims.values(), theme.id, data.get_indicators(), data.choices()["indicators"])
         st.dataframe(table, hide_index=True, width="stretch")

@@ -3,6 +3,12 @@
 # after the packages are installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q -r requirements.txt
+if [ ! -x .venv/bin/python ]; then
+  echo "First run: creating .venv and installing requirements.txt (streamlit, plotly, pandas, pyarrow, kaleido...)."
+  echo "This takes about two minutes; later starts skip it."
+  python3 -m venv .venv
+fi
+echo "Checking packages (requirements.txt)..."
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+echo "Starting the dashboard at http://localhost:8501 (Ctrl+C stops it). The first page load builds the store."
 exec .venv/bin/python -m streamlit run app.py "$@"

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Set up a virtual environment (once) and run the whole test suite. The browser tests need Debian's
-# `chromium` (apt-get install -y chromium); without it they skip locally and fail under CI=true.
+# Set up a virtual environment (once), lint, and run the whole test suite; CI runs exactly this.
+# Arguments go to pytest: `bash scripts/test.sh -m "not browser"` is the quick local loop.
+# The browser tests need Debian's `chromium` (apt-get install -y chromium); without it they skip locally and
+# fail under CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q -r requirements-dev.txt
+if [ ! -x .venv/bin/python ]; then
+  echo "First run: creating .venv and installing requirements-dev.txt (the app's packages plus pytest,"
+  echo "playwright and ruff). This takes about two minutes; later runs skip it."
+  python3 -m venv .venv
+fi
+echo "Checking packages (requirements-dev.txt)..."
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+echo "Lint: ruff check ."
+.venv/bin/python -m ruff check .
+echo "Tests: pytest -q $*"
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,1 +1,1 @@
-"""Human security dashboard: data, claim evaluation and figures (no Streamlit here but src/app/ui.py)."""
+"""Human security dashboard: data, claim evaluation and figures (Streamlit only in src/app/ and pages/)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,21 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_sessionstart(session):
+    """Bring data/processed/ up to date once, before any test (in the main process, not in each xdist worker).
+
+    A stale processed store is rewritten by the first `load_store()`; with tests in parallel that could happen
+    while another test checks that data/ stays byte for byte unchanged (tests/test_ingest_attacks.py).
+    """
+    if hasattr(session.config, "workerinput"):
+        return
+    from src.ingest.store import build_inputs_digest, load_store, read_manifest
+
+    manifest, _problem = read_manifest()
+    if manifest is None or manifest["build_key"] != build_inputs_digest():
+        load_store()
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +53,86 @@ def no_sleep(monkeypatch):
     recording_time.sleep = slept.append
     monkeypatch.setattr(urllib3.util.retry, "time", recording_time)
     return slept
+
+
+@pytest.fixture(scope="session")
+def study():
+    """The shipped declared study (src.study.load_study on data/), loaded once for the session; never modify it."""
+    from src.study import load_study
+
+    return load_study()
+
+
+@pytest.fixture(scope="session")
+def catalogue(study):
+    """Indicator id -> Indicator from the shipped data/catalogue/indicators/*.yaml."""
+    return study.indicators
+
+
+@pytest.fixture(scope="session")
+def codebook(study):
+    """The shipped codebook (data/codebook/*.yaml and data/catalogue/benchmarks.yaml)."""
+    return study.codebook
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The Chromium every browser test drives: the one the deck's PNG export finds (`src.deck.find_browser`).
+
+    Locally a missing browser skips the test with the reason; under CI=true it fails, since .ci/run installs one.
+    """
+    from src.deck import BROWSER_NAMES, find_browser  # imported here: most tests never need the deck
+
+    path = find_browser()
+    if path is None:
+        reason = (
+            f"no Chromium or Chrome found (looked for $BROWSER_PATH and {', '.join(BROWSER_NAMES)} on PATH); "
+            "apt-get install -y chromium"
+        )
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}: .ci/run should have installed it", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+# The refresh tests' mock publisher serves this one World Bank series (plus the direct downloads): building the
+# API pages of every shipped series takes seconds, and no test asks for another one.
+MOCK_API_SERIES_FOLDER = "API_MS.MIL.XPND.GD.ZS_DS2_en_csv_v2_211"
+
+
+@pytest.fixture(scope="session")
+def mock_setting(tmp_path_factory):
+    """bench.refresh_mock.Setting for the shipped catalogue, serving the shipped UNDP CSV and SIPRI workbook and
+    the WDI military-spending series (MS.MIL.XPND.GD.ZS) as API pages; any other API series is "unknown"."""
+    from bench.mock_bodies import MockBodies, direct_files, wdi_bulk_series
+    from bench.refresh_mock import Setting
+    from src.ingest.refresh import load_ranges
+    from src.paths import SNAPSHOT_DIR
+    from src.study.catalogue import load_indicators, load_sources
+
+    one_series = tmp_path_factory.mktemp("wdi_one_series")
+    (one_series / MOCK_API_SERIES_FOLDER).symlink_to(SNAPSHOT_DIR / "wdi" / MOCK_API_SERIES_FOLDER)
+    sources = load_sources()
+    bodies = MockBodies(api=wdi_bulk_series(one_series), files=direct_files(sources))
+    return Setting(sources, load_indicators(sources=sources), load_ranges(), bodies)
+
+
+@pytest.fixture(scope="session")
+def shipped_parse():
+    """`parse(source_id)`: that source's parser output on the shipped data/snapshots/ folder with the shipped
+    catalogue, parsed once per session (several test files check the same parse); never modify what it returns."""
+    from functools import cache
+
+    from src.ingest.parsers import get_parser
+    from src.paths import SNAPSHOT_DIR
+    from src.study.catalogue import load_indicators, load_sources
+
+    sources = load_sources()
+    indicators = load_indicators(sources=sources)
+
+    @cache
+    def parse(source_id: str):
+        source = sources[source_id]
+        return get_parser(source.parser)(SNAPSHOT_DIR / source.folder, indicators)
+
+    return parse

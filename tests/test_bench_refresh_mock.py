@@ -24,8 +24,9 @@ WDI_MILITARY_CSV = (
 
 
 @pytest.fixture(scope="module")
-def setting() -> Setting:
-    return Setting.load()
+def setting(mock_setting) -> Setting:
+    """The shipped catalogue and the mock's bodies (tests/conftest.py: one API series, the direct downloads)."""
+    return mock_setting
 
 
 @pytest.fixture

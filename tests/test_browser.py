@@ -3,12 +3,12 @@
 Starts `streamlit run app.py` on a free port, opens every page, and checks that the page ran (a title), that
 its charts rendered (plotly's SVG in the DOM), that no error box or traceback shows, and that the page asked
 nothing of any host but our own server (works offline: no CDN, no map tiles). Screenshots go to
-artifacts/screenshots/. Without /usr/bin/chromium the test skips locally and fails under CI=true.
+artifacts/screenshots/. The browser is the one the deck's PNG export uses (`src.deck.find_browser`, via the
+`chromium_path` fixture in conftest.py): without one the tests skip locally and fail under CI=true.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -44,12 +42,7 @@ PAGES = {
 }
 ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
-if not CHROMIUM.exists():
-    if IN_CI:
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium before the tests", pytrace=False)
-    pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install -y chromium); browser tests skipped", allow_module_level=True
-    )
+pytestmark = pytest.mark.browser
 
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
@@ -61,8 +54,8 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The real app on a free local port; always stopped afterwards."""
+def server(tmp_path_factory, chromium_path):
+    """The real app on a free local port; always stopped afterwards (not started when there is no browser)."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
     with open(log_path, "w") as log:
@@ -95,9 +88,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(chromium_path):
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
@@ -128,7 +121,7 @@ def open_page(browser, base: str, path: str, *, wants_chart: bool):
 
 def test_a_shared_link_reproduces_the_view(server, browser):
     # First in this file on purpose: a deep link as a fresh server's first request must still get app.py's
-    # layout and grouped menu (see src/app/ui.py, _leave_legacy_pages_mode).
+    # layout and grouped menu (see src/app/boot.py).
     page, outside = open_page(
         browser, server, "explorer?indicator=wdi_inflation&countries=PAK,IND&start=2000&end=2020", wants_chart=True
     )
@@ -168,5 +161,29 @@ def test_an_unknown_country_in_a_link_shows_a_clear_message_not_a_traceback(serv
         messages = " ".join(box.inner_text() for box in page.query_selector_all('[data-testid="stAlertContentError"]'))
         assert "focus=ATLANTIS" in messages
         assert not page.query_selector_all('[data-testid="stException"]')
+    finally:
+        page.close()
+
+
+# A link whose value tries to break out of the message's markdown: a live link and an image that the browser
+# would fetch. The "attacker" host is another port on this machine, so a failure never sends traffic anywhere.
+INJECTION = "x`[CLICK HERE](http://127.0.0.1:9/phish)![t](http://127.0.0.1:9/track.png)`y"
+
+
+@pytest.mark.parametrize(("path", "param"), [("claims", "focus"), ("explorer", "countries")])
+def test_a_hostile_link_value_shows_as_text_never_as_a_link_or_an_image(server, browser, path, param):
+    from urllib.parse import quote
+
+    page, outside = open_page(browser, server, f"{path}?{param}={quote(INJECTION)}", wants_chart=False)
+    try:
+        page.screenshot(path=str(SCREENSHOTS / f"{path}_hostile_link.png"), full_page=True)
+        body = page.query_selector("body")
+        hrefs = [a.get_attribute("href") or "" for a in body.query_selector_all("a")]
+        images = [img.get_attribute("src") or "" for img in body.query_selector_all("img")]
+        assert not [h for h in hrefs if "127.0.0.1:9" in h], hrefs
+        assert not [s for s in images if "127.0.0.1:9" in s], images
+        assert not outside, f"the page asked other hosts: {outside[:5]}"
+        assert not page.query_selector_all('[data-testid="stException"]')
+        assert "CLICK HERE" in body.inner_text()  # the value is named in the message, as text
     finally:
         page.close()

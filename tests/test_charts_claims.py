@@ -11,8 +11,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from src.study.catalogue import indicators as indicator_catalogue
-from src.study.catalogue import sources as source_catalogue
 from src.charts.claims import (
     Benchmark,
     as_benchmark,
@@ -30,6 +28,7 @@ from src.charts.claims import (
     theme_indicators,
     verdict_counts,
 )
+from src.study.catalogue import load_indicators, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 MILITARY_CSV = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -65,7 +64,7 @@ def build(military, **overrides):
     options = dict(
         claim_id="C1.2",
         indicator_ids=["wdi_mil_gdp"],
-        indicators=indicator_catalogue(),
+        indicators=load_indicators(),
         focus="PAK",
         peers=SOUTH_ASIA,
         years=YEARS,
@@ -73,7 +72,7 @@ def build(military, **overrides):
         aggregates=["SAS"],
         peer_label="South Asia",
         events=EVENTS,
-        sources=source_catalogue(),
+        sources=load_sources(),
     )
     options.update(overrides)
     return claim_chart(military, **options)
@@ -240,11 +239,13 @@ def test_benchmarks_match_drawn_indicators_by_concept():
     from src.study.codebook import load_codebook
 
     shipped = {b["id"]: b for b in shipped_yaml(ROOT / "data/catalogue/benchmarks.yaml")}
-    found = claim_benchmarks(load_codebook().benchmarks, indicator_catalogue(), ["owid_edu_gdp", "wdi_mil_gdp"])
+    catalogue = load_indicators()
+    benchmarks = load_codebook(catalogue=catalogue).benchmarks
+    found = claim_benchmarks(benchmarks, catalogue, ["owid_edu_gdp", "wdi_mil_gdp"])
     assert [(b.indicator, b.low, b.high) for b in found] == [
         ("owid_edu_gdp", shipped["edu_gdp"]["low"], shipped["edu_gdp"]["high"])
     ]
-    (chosen,) = claim_benchmarks(load_codebook().benchmarks, indicator_catalogue(), ["owid_edu_gdp"],
+    (chosen,) = claim_benchmarks(benchmarks, catalogue, ["owid_edu_gdp"],
                                  [("edu_gdp", 5.5)])
     assert (chosen.low, chosen.high) == (5.5, 5.5) and "your value" in chosen.label
 
@@ -294,7 +295,7 @@ def test_period_timeline_draws_the_counted_periods():
 
 
 def test_source_freshness_has_one_row_per_source_from_the_sidecars():
-    sources = source_catalogue()
+    sources = load_sources()
     files = []
     for meta in (ROOT / "data/snapshots").rglob("*.meta.yaml"):
         sidecar = shipped_yaml(meta)
@@ -318,14 +319,14 @@ def test_source_freshness_has_one_row_per_source_from_the_sidecars():
 def test_codebook_tables_follow_the_shipped_codes_and_claims():
     from src.study.codebook import load_codebook
 
-    codebook = load_codebook()
+    codebook = load_codebook(catalogue=load_indicators())
     shipped_codes = shipped_yaml(CODEBOOK_DIR / "codes.yaml")
     rows = coding_chain_rows(codebook.codes.values())
     assert len(rows) == sum(len(c["keywords"]) for c in shipped_codes)
     table = codes_table(codebook.codes.values(), "A1")
     assert list(table["Code"]) == [c["label"] for c in shipped_codes if c["theme"] == "A1"]
     shipped_claims = [c for c in shipped_yaml(CODEBOOK_DIR / "claims.yaml")["claims"] if c["theme"] == "C3"]
-    indicators = theme_indicators(codebook.claims.values(), "C3", indicator_catalogue(), {"wgi_pv_pct"})
+    indicators = theme_indicators(codebook.claims.values(), "C3", load_indicators(), {"wgi_pv_pct"})
     expected = {i for c in shipped_claims for i in [*c["indicators"], *c.get("preferred", []), *c.get("context", [])]}
     assert set(indicators["id"]) == expected
     assert indicators.set_index("id").loc["wgi_pv_pct", "In the shipped data"]

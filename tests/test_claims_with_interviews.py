@@ -11,16 +11,20 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from src.study.codebook import codebook
 from src.qual.mapping import apply_mapping, excerpts_for_claim
 from src.qual.session import SESSION_KEY, import_files
+from src.study.catalogue import load_indicators
+from src.study.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "interviews_example.csv"
 
 
+CODEBOOK = load_codebook(catalogue=load_indicators())
+
+
 def example_session():
-    themes = {theme.id: theme.label for theme in codebook().themes.values()}
+    themes = {theme.id: theme.label for theme in CODEBOOK.themes.values()}
     session, error = import_files(None, [(EXAMPLE.name, EXAMPLE.read_bytes())], None, themes)
     assert error is None
     return session
@@ -50,7 +54,7 @@ def test_the_claims_page_shows_the_imported_excerpts_beside_the_claim():
     at.run()
     assert not at.exception
     label = next(e.label for e in at.expander if "Your imported interviews on C2.3" in e.label)
-    expected = excerpts_for_claim("C2", [*codebook().claims["C2.3"].indicators, *codebook().claims["C2.3"].preferred],
+    expected = excerpts_for_claim("C2", [*CODEBOOK.claims["C2.3"].indicators, *CODEBOOK.claims["C2.3"].preferred],
                                   session.coding, session.mapping)
     assert f"{len(expected)} excerpt(s)" in label
     shown = [frame.value for frame in at.dataframe if "excerpt" in getattr(frame.value, "columns", [])]

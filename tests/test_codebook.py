@@ -15,21 +15,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.study.catalogue import indicators as indicator_catalogue
+from src.paths import CODEBOOK_DIR
 from src.study.codebook import BENCHMARKS_FILE, CodebookError, load_codebook
 from src.study.events import EVENTS_FILE, EventsError, load_events
-from src.paths import CODEBOOK_DIR
 from src.study.peers import PEER_GROUPS_FILE, PeerGroupError, load_peer_groups, load_published_aggregates, members
-from src.claims.rules import RULES_BY_KEY, indicator_ids_in
+from src.study.rule_specs import RULE_SPECS_BY_KEY, indicator_ids_in
 
-BRIEF = Path("/work/shared/design/claims.md")
+BRIEF = Path(__file__).resolve().parents[2] / "shared" / "design" / "claims.md"  # ../shared beside the checkout
 BRIEF_CLAIM_IDS = ["C1.1", "C1.2", "C1.3", "C2.1", "C2.2", "C2.3", "C2.4", "C2.5", "C3.1", "C3.2", "A2.1", "A2.2",
                    "A3.1", "A3.2"]
 
 
 @pytest.fixture(scope="module")
-def book():
-    return load_codebook()
+def book(codebook):
+    return codebook
 
 
 def test_shipped_codebook_loads_with_all_themes_and_claims(book):
@@ -43,7 +42,7 @@ def test_shipped_codebook_loads_with_all_themes_and_claims(book):
 
 def test_claim_ids_match_the_brief_table():
     if not BRIEF.exists():
-        pytest.skip("the product brief is not on this machine")
+        pytest.skip(f"the product brief is not beside the checkout ({BRIEF} is absent)")
     in_brief = re.findall(r"^\| ([ACU]\d\.\d) \|", BRIEF.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert sorted(in_brief) == sorted(BRIEF_CLAIM_IDS)
 
@@ -59,11 +58,10 @@ def test_coding_chain_keeps_the_papers_worked_examples(book):
     assert {c.theme for c in book.codes.values()} == set(book.themes)
 
 
-def test_refresh_only_series_are_listed_as_preferred_with_a_snapshot_fallback(book):
-    catalogue = indicator_catalogue()
+def test_refresh_only_series_are_listed_as_preferred_with_a_snapshot_fallback(book, catalogue):
     for claim in book.claims.values():
         for test in claim.tests:
-            for name, spec in RULES_BY_KEY[test.rule].params.items():
+            for name, spec in RULE_SPECS_BY_KEY[test.rule].params.items():
                 if spec.kind != "slot" or name not in test.params:
                     continue
                 ids = [test.params[name]] if isinstance(test.params[name], str) else test.params[name]
@@ -116,17 +114,17 @@ def first_claim(document):
         (lambda d: first_claim(d).pop("question"), "lacks ['question']"),
     ],
 )
-def test_broken_claims_name_file_and_claim(tmp_path, change, message):
+def test_broken_claims_name_file_and_claim(catalogue, tmp_path, change, message):
     directory = copy_codebook(tmp_path)
     edit_claims(directory, change)
     with pytest.raises(CodebookError) as error:
-        load_codebook(directory)
+        load_codebook(directory, catalogue=catalogue)
     text = str(error.value)
     assert message in text and "claims.yaml" in text
     assert "'C1.1'" in text
 
 
-def test_unknown_benchmark_is_named(tmp_path):
+def test_unknown_benchmark_is_named(catalogue, tmp_path):
     directory = copy_codebook(tmp_path)
 
     def change(document):
@@ -135,37 +133,35 @@ def test_unknown_benchmark_is_named(tmp_path):
 
     edit_claims(directory, change)
     with pytest.raises(CodebookError, match=r"claim 'C2.3'.*unknown benchmark 'moonshot'"):
-        load_codebook(directory)
+        load_codebook(directory, catalogue=catalogue)
 
 
-def test_unknown_theme_in_codes_is_named(tmp_path):
+def test_unknown_theme_in_codes_is_named(catalogue, tmp_path):
     directory = copy_codebook(tmp_path)
     codes = yaml.safe_load((directory / "codes.yaml").read_text(encoding="utf-8"))
     codes[0]["theme"] = "B7"
     (directory / "codes.yaml").write_text(yaml.safe_dump(codes), encoding="utf-8")
     with pytest.raises(CodebookError, match=r"codes.yaml: code 'from_territorial_to_human' names unknown theme 'B7'"):
-        load_codebook(directory)
+        load_codebook(directory, catalogue=catalogue)
 
 
-def test_unreadable_yaml_is_a_clear_error(tmp_path):
+def test_unreadable_yaml_is_a_clear_error(catalogue, tmp_path):
     directory = copy_codebook(tmp_path)
     (directory / "themes.yaml").write_text("- id: [unclosed", encoding="utf-8")
     with pytest.raises(CodebookError, match="themes.yaml: cannot be read as YAML"):
-        load_codebook(directory)
+        load_codebook(directory, catalogue=catalogue)
 
 
-def test_unsettled_claims_list_why_and_known_context(book):
-    catalogue = indicator_catalogue()
+def test_unsettled_claims_list_why_and_known_context(book, catalogue):
     for claim in book.unsettled.values():
         assert claim.why and claim.context
         assert all(i in catalogue for i in claim.context)
 
 
-def test_every_test_names_only_catalogue_indicators(book):
-    catalogue = indicator_catalogue()
+def test_every_test_names_only_catalogue_indicators(book, catalogue):
     for claim in book.claims.values():
         for test in claim.tests:
-            assert set(indicator_ids_in(RULES_BY_KEY[test.rule], test.params)) <= set(catalogue), claim.id
+            assert set(indicator_ids_in(RULE_SPECS_BY_KEY[test.rule], test.params)) <= set(catalogue), claim.id
 
 
 # --- peer groups ------------------------------------------------------------------------------------------------
@@ -188,30 +184,30 @@ def fixture_store():
     return SimpleNamespace(values=values, countries=countries)
 
 
-def test_members_by_income_group_and_hdi_band(fixture_store):
+def test_members_by_income_group_and_hdi_band(study, fixture_store):
     countries = fixture_store.countries
     expected_lmic = sorted(countries.loc[(countries.income_group == "Lower middle income") & ~countries.is_aggregate,
                                          "iso3"])
-    assert members("lmic", fixture_store, "AAA") == expected_lmic
+    assert members("lmic", fixture_store, "AAA", groups=study.peer_groups) == expected_lmic
     hdi = fixture_store.values[(fixture_store.values.indicator == "undp_hdi") & (fixture_store.values.iso3 != "WLD")]
     own = hdi.loc[hdi.iso3 == "AAA", "value"].iloc[0]
-    assert members("similar_hdi", fixture_store, "AAA") == sorted(hdi.loc[(hdi.value - own).abs() <= 0.05 + 1e-9,
-                                                                          "iso3"])
-    assert members("custom", fixture_store, "AAA", ["bbb", "CCC"]) == ["BBB", "CCC"]
+    close = sorted(hdi.loc[(hdi.value - own).abs() <= study.peer_groups["similar_hdi"].width + 1e-9, "iso3"])
+    assert members("similar_hdi", fixture_store, "AAA", groups=study.peer_groups) == close
+    assert members("custom", fixture_store, "AAA", ["bbb", "CCC"], groups=study.peer_groups) == ["BBB", "CCC"]
 
 
-def test_similar_hdi_falls_back_to_the_hdi_tier(fixture_store):
+def test_similar_hdi_falls_back_to_the_hdi_tier(study, fixture_store):
     # Country ZZZ has no HDI value; give it a tier so the fallback has something to use.
     countries = pd.concat([fixture_store.countries, pd.DataFrame([{"iso3": "ZZZ", "name": "Z", "is_aggregate": False,
                                                                      "hdi_tier": "Low"}])], ignore_index=True)
     store = SimpleNamespace(values=fixture_store.values, countries=countries)
     expected = sorted(countries.loc[(countries.hdi_tier == "Low") & ~countries.is_aggregate.astype(bool), "iso3"])
-    assert members("similar_hdi", store, "ZZZ") == expected
+    assert members("similar_hdi", store, "ZZZ", groups=study.peer_groups) == expected
 
 
-def test_unknown_peer_group_is_named(fixture_store):
+def test_unknown_peer_group_is_named(study, fixture_store):
     with pytest.raises(PeerGroupError, match="no peer group 'martians'"):
-        members("martians", fixture_store, "AAA")
+        members("martians", fixture_store, "AAA", groups=study.peer_groups)
 
 
 def test_broken_peer_groups_file_names_the_group(tmp_path):

@@ -1,4 +1,4 @@
-"""Seminar decks (src/deck/__init__.py): the deck holds the chosen claims, its state survives the URL, and the exported HTML
+"""Seminar decks (src/deck/): the deck holds the chosen claims, its state survives the URL, and the exported HTML
 file is self-contained and steps through its slides in a real headless Chromium with the network blocked.
 
 The shipped codebook is used throughout. Where a test is about the deck rather than the verdicts,
@@ -21,12 +21,12 @@ import plotly.graph_objects as go
 import pytest
 
 from src import deck
-from src.study.catalogue import load_indicators, load_sources
 from src.charts.claims import chart_indicators, claim_benchmarks
-from src.study.codebook import load_codebook
-from src.deck import DeckState, PngExportUnavailable, Slide, UnknownClaimError
 from src.claims.evaluate import Settings
+from src.deck import PngExportUnavailable, Slide, UnknownClaimError
 from src.ingest.store import load_store
+from src.study import load_study
+from src.views import make_comparison
 
 ROOT = Path(__file__).resolve().parent.parent
 WDI_MILITARY = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -34,7 +34,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-CODEBOOK = load_codebook()
+STUDY = load_study()
+CODEBOOK = STUDY.codebook
+DEFAULTS = STUDY.defaults
+TITLE = DEFAULTS.deck_title
 
 
 def stand_in_evaluate(claim, store, settings):
@@ -45,7 +48,7 @@ def failing_evaluate(claim, store, settings):
     raise KeyError(f"no data for {claim.id}")
 
 
-SETTINGS = Settings(focus="PAK", peer_group="south_asia", window=(2000, 2023))
+SETTINGS = Settings.default(DEFAULTS, window=(2000, 2023))
 
 
 def military_figure() -> go.Figure:
@@ -65,7 +68,7 @@ def military_figure() -> go.Figure:
 
 def test_deck_holds_every_selected_claim_grouped_by_theme_in_the_chosen_order():
     chosen = ["C2.3", "C1.2", "C2.1"]
-    slides = deck.build_deck(CODEBOOK, None, SETTINGS, chosen, evaluate=stand_in_evaluate)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, chosen, evaluate=stand_in_evaluate, title=TITLE)
     assert [s.kind for s in slides] == ["title", "theme", "claim", "claim", "theme", "claim"]
     assert [s.claim_id for s in slides if s.kind == "claim"] == ["C2.3", "C2.1", "C1.2"]
     assert [s.theme_id for s in slides if s.kind == "theme"] == ["C2", "C1"]
@@ -74,24 +77,25 @@ def test_deck_holds_every_selected_claim_grouped_by_theme_in_the_chosen_order():
     assert third.question == CODEBOOK.claims["C2.1"].question and third.question
     assert third.status == "insufficient_data"
     assert slides[1].text == CODEBOOK.themes["C2"].summary and CODEBOOK.themes["C2"].label in slides[1].title
+    assert slides[0].title == TITLE
     assert slides[0].settings_line == f"Compared: {SETTINGS.describe()}."
     assert all(s.settings_line == slides[0].settings_line for s in slides if s.kind == "claim")
 
 
 def test_no_claim_ids_means_every_claim_of_the_codebook():
-    slides = deck.build_deck(CODEBOOK, None, SETTINGS, None, evaluate=stand_in_evaluate)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, None, evaluate=stand_in_evaluate, title=TITLE)
     assert sorted(s.claim_id for s in slides if s.kind == "claim") == sorted(CODEBOOK.claims)
 
 
 def test_unknown_claim_ids_are_listed_in_a_clear_error():
     with pytest.raises(UnknownClaimError) as error:
-        deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1", "X9", "Z1"], evaluate=stand_in_evaluate)
+        deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1", "X9", "Z1"], evaluate=stand_in_evaluate, title=TITLE)
     assert error.value.unknown == ["X9", "Z1"]
     assert "X9, Z1" in str(error.value) and "C2.3" in str(error.value)
 
 
 def test_a_claim_that_cannot_be_checked_still_gets_a_slide_saying_why():
-    slides = deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=failing_evaluate)
+    slides = deck.build_deck(CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=failing_evaluate, title=TITLE)
     assert slides[-1].claim_id == "C1.1"
     assert "could not be checked" in slides[-1].sentence and "no data for C1.1" in slides[-1].sentence
 
@@ -99,9 +103,9 @@ def test_a_claim_that_cannot_be_checked_still_gets_a_slide_saying_why():
 def test_the_chart_and_its_source_line_reach_the_slide():
     figure = military_figure()
     slides = deck.build_deck(
-        CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=stand_in_evaluate, chart=lambda c, v: figure
+        CODEBOOK, None, SETTINGS, ["C1.1"], evaluate=stand_in_evaluate, title=TITLE, chart=lambda c, v: figure
     )
-    assert slides[-1].figure is figure
+    assert slides[-1].figure is figure and slides[-1].figures == (figure,)
     assert slides[-1].source_line == "Source: World Bank WDI."
     assert deck.claim_slide_index(slides, "C1.1") == len(slides)
     assert deck.claim_slide_index(slides, "C2.1") is None
@@ -109,21 +113,20 @@ def test_the_chart_and_its_source_line_reach_the_slide():
 
 @pytest.fixture(scope="module")
 def study():
-    """The shipped codebook, store and catalogue, with the claim checker's default settings."""
-    sources = load_sources()
+    """The shipped study and store, with the claim checker's default settings and the claim checker itself."""
     return SimpleNamespace(
-        codebook=load_codebook(),
+        study=STUDY,
+        codebook=CODEBOOK,
         store=load_store(),
-        settings=Settings(),
-        sources=sources,
-        indicators=load_indicators(sources=sources),
+        settings=Settings.default(DEFAULTS),
+        evaluate=deck.study_evaluator(STUDY),
     )
 
 
 def test_the_default_study_deck_holds_every_claim(study):
     """The real codebook, store and claim checker: every claim of the default study gets exactly one slide."""
     claim_ids = deck.default_claim_ids(study.codebook)
-    slides = deck.build_deck(study.codebook, study.store, study.settings, None)
+    slides = deck.build_deck(study.codebook, study.store, study.settings, None, evaluate=study.evaluate, title=TITLE)
     shown = [s.claim_id for s in slides if s.kind == "claim"]
     assert claim_ids == list(study.codebook.claims)
     assert sorted(shown) == sorted(claim_ids) and len(shown) == len(set(shown))
@@ -137,17 +140,18 @@ def test_the_default_study_deck_holds_every_claim(study):
 
 
 def study_chart(study, peers):
-    return deck.claim_chart_builder(
-        study.store, indicators=study.indicators, sources=study.sources, names={}, focus=study.settings.focus,
-        peers=peers, peer_label="the chosen peers", years=study.settings.window,
-        benchmarks=study.codebook.benchmarks,
+    """The deck's chart builder for the default settings against `peers` (a test's own small group)."""
+    comparison = make_comparison(
+        study.settings, peers=peers, peer_label="the chosen peers", chart_start=DEFAULTS.chart_start
     )
+    return deck.claim_view_builder(study.store, study.study, comparison, names={})
 
 
 def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(study):
     """C2.1 (health and education spending): the chart shows the focus country's values from the store."""
     claim = study.codebook.claims["C2.1"]
-    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C2.1"])
+    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C2.1"], evaluate=study.evaluate,
+                             title=TITLE)
     assert slides[-1].figure is None  # built without a chart: the page draws only the slide on screen
     drawn = deck.draw_slide(slides[-1], claim, study_chart(study, ["IND", "BGD"]))
     used = set(slides[-1].verdict.evidence["indicator"])
@@ -156,25 +160,34 @@ def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(stud
     assert chart_indicators(claim, slides[-1].verdict, with_data)[: len(expected)] == expected
     focus_traces = [t for t in drawn.figure.data if t.legendgroup == study.settings.focus]
     assert focus_traces
-    first = study.store.series(expected[0], [study.settings.focus], study.settings.window)
+    chart_years = (min(DEFAULTS.chart_start, study.settings.window[0]), study.settings.window[1])
+    first = study.store.series(expected[0], [study.settings.focus], chart_years)
     drawn_values = [v for v in focus_traces[0].y if v is not None and v == v]
     assert drawn_values == first["value"].tolist()
     assert drawn.source_line == drawn.figure.layout.meta["source_line"] and drawn.source_line.startswith("Source:")
     # The education benchmark (a codebook entry) is drawn on the education-as-%-of-GDP panel.
-    benchmarks = claim_benchmarks(study.codebook.benchmarks, study.indicators, expected)
+    benchmarks = claim_benchmarks(study.codebook.benchmarks, study.study.indicators, expected)
     assert any(b.label == study.codebook.benchmarks["edu_gdp"].label for b in benchmarks)
 
 
-def test_a_claim_without_a_series_gets_no_chart_but_keeps_its_verdict(study):
-    """C1.3 (years of military rule) rests on the events table, not on a series."""
-    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C1.3"], chart=study_chart(study, []))
-    assert slides[-1].figure is None and slides[-1].sentence
+def test_a_claim_counting_periods_gets_its_periods_chart(study):
+    """A share_of_years claim (C1.3-style: years of military rule) rests on the events table, not on a series: its
+    slide draws the periods its verdict counted, as the Claims page does."""
+    claim_id = next(c.id for c in study.codebook.claims.values() if any(t.rule == "share_of_years" for t in c.tests))
+    slides = deck.build_deck(study.codebook, study.store, study.settings, [claim_id], evaluate=study.evaluate,
+                             title=TITLE, chart=study_chart(study, []))
+    counted = next(p.evidence for p in slides[-1].verdict.parts if p.rule == "share_of_years")
+    assert slides[-1].sentence and len(slides[-1].figures) == 1
+    bars = slides[-1].figure.data[0]
+    assert bars.type == "bar" and list(bars.base) == counted.sort_values("year")["year"].astype(int).tolist()
+    assert slides[-1].source_line == slides[-1].figure.layout.meta["source_line"]
 
 
 def test_the_exported_study_deck_is_self_contained(study):
     chosen = ["C2.3", "C1.2"]
-    slides = deck.build_deck(study.codebook, study.store, study.settings, chosen, chart=study_chart(study, ["IND"]))
-    page = deck.export_html(slides, guess_first=True)
+    slides = deck.build_deck(study.codebook, study.store, study.settings, chosen, evaluate=study.evaluate,
+                             title=TITLE, chart=study_chart(study, ["IND"]))
+    page = deck.export_html(slides, title=TITLE, guess_first=True)
     parser = ExternalReferences()
     parser.feed(page)
     assert parser.loaded == []
@@ -185,30 +198,44 @@ def test_the_exported_study_deck_is_self_contained(study):
 # --- URL state -----------------------------------------------------------------------------------------------
 
 
+DEFAULT_STATE = deck.default_state(DEFAULTS)
+OTHER_GROUP = next(g for g in STUDY.peer_groups if g != DEFAULTS.peer_group)
+NAMES = DEFAULTS.params
+
+
 @pytest.mark.parametrize(
     "state",
     [
-        DeckState(),
-        DeckState(claim_ids=("C2.3", "C1.1"), slide=3, focus="IND", peers="muslim_populous", guess=True),
-        DeckState(claim_ids=("A3.1",), slide=12, peers="custom", custom=("BGD", "NPL")),
+        DEFAULT_STATE,
+        dataclasses.replace(DEFAULT_STATE, claim_ids=("C2.3", "C1.1"), slide=3, focus="IND", peers=OTHER_GROUP,
+                            guess=True),
+        dataclasses.replace(DEFAULT_STATE, claim_ids=("A3.1",), slide=12, peers="custom", custom=("BGD", "NPL")),
     ],
 )
 def test_deck_state_round_trips_through_the_url(state):
-    params = deck.state_to_params(state)
+    params = deck.state_to_params(state, DEFAULTS)
     assert all(isinstance(v, str) for v in params.values())
-    back, problems = deck.state_from_params(params)
+    back, problems = deck.state_from_params(params, DEFAULTS)
     assert back == state
     assert problems == []
 
 
-def test_default_state_leaves_the_url_empty_and_the_short_forms_are_written():
-    assert deck.state_to_params(DeckState()) == {}
-    params = deck.state_to_params(DeckState(claim_ids=("C2.3", "C1.1"), slide=2, guess=True))
-    assert params == {"slide": "2", "deck": "C2.3,C1.1", "guess": "1"}
+def test_default_state_is_the_study_default_and_leaves_the_url_empty():
+    assert (DEFAULT_STATE.focus, DEFAULT_STATE.peers) == (DEFAULTS.focus, DEFAULTS.peer_group)
+    assert deck.state_to_params(DEFAULT_STATE, DEFAULTS) == {}
+    assert deck.state_from_params({}, DEFAULTS) == (DEFAULT_STATE, [])
+
+
+def test_the_study_parameter_names_are_written():
+    state = dataclasses.replace(DEFAULT_STATE, claim_ids=("C2.3", "C1.1"), slide=2, guess=True)
+    params = deck.state_to_params(state, DEFAULTS)
+    assert params == {NAMES.slide: "2", NAMES.deck: "C2.3,C1.1", NAMES.guess: "1"}
 
 
 def test_the_repeated_form_streamlit_writes_is_read_too():
-    state, problems = deck.state_from_params({"deck": ["C2.3", "C1.1"], "slide": ["4"], "focus": "ind"})
+    state, problems = deck.state_from_params(
+        {NAMES.deck: ["C2.3", "C1.1"], NAMES.slide: ["4"], NAMES.focus: "ind"}, DEFAULTS
+    )
     assert state.claim_ids == ("C2.3", "C1.1")
     assert state.slide == 4 and state.focus == "IND"
     assert problems == []
@@ -216,9 +243,9 @@ def test_the_repeated_form_streamlit_writes_is_read_too():
 
 @pytest.mark.parametrize("raw", ["0", "-2", "three", "2.5"])
 def test_a_bad_slide_number_is_a_clear_problem_not_an_error(raw):
-    state, problems = deck.state_from_params({"slide": raw})
+    state, problems = deck.state_from_params({NAMES.slide: raw}, DEFAULTS)
     assert state.slide == 1
-    assert len(problems) == 1 and f"slide={raw}" in problems[0]
+    assert len(problems) == 1 and f"{NAMES.slide}={raw}" in str(problems[0])
 
 
 def test_a_slide_past_the_end_is_clamped_with_a_message():
@@ -267,9 +294,10 @@ def exported_deck(guess_first: bool = False) -> tuple[list[Slide], str]:
         SETTINGS,
         ["C1.1", "C1.2", "C2.1"],
         evaluate=stand_in_evaluate,
+        title=TITLE,
         chart=lambda claim, verdict: military_figure(),
     )
-    return slides, deck.export_html(slides, guess_first=guess_first)
+    return slides, deck.export_html(slides, title=TITLE, guess_first=guess_first)
 
 
 def test_exported_html_loads_nothing_from_outside_the_file():
@@ -296,6 +324,14 @@ def test_exported_html_holds_every_slide_with_its_verdict_and_source():
             assert f'data-claim="{slide.claim_id}"' in page
             assert slide.sentence in page
     assert "Source: World Bank WDI." in page
+
+
+def test_exported_html_inlines_the_decks_static_css_and_script():
+    from src.deck.export import CSS_FILE, JS_FILE
+
+    _, page = exported_deck()
+    assert CSS_FILE.read_text(encoding="utf-8") in page and JS_FILE.read_text(encoding="utf-8") in page
+    assert f"<title>{TITLE}</title>".replace("'", "&#x27;") in page
 
 
 @pytest.fixture(scope="module")
@@ -331,6 +367,7 @@ def active_slide(page) -> str:
     return page.evaluate("document.querySelector('.slide.active').id")
 
 
+@pytest.mark.browser
 def test_exported_deck_opens_offline_in_chromium_and_steps(browser, tmp_path):
     slides, page_html = exported_deck()
     path = tmp_path / "deck.html"
@@ -355,6 +392,7 @@ def test_exported_deck_opens_offline_in_chromium_and_steps(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.browser
 def test_a_link_with_a_slide_number_opens_that_slide(browser, tmp_path):
     slides, page_html = exported_deck()
     path = tmp_path / "deck.html"
@@ -365,6 +403,7 @@ def test_a_link_with_a_slide_number_opens_that_slide(browser, tmp_path):
     page.close()
 
 
+@pytest.mark.browser
 def test_guess_first_shows_the_question_then_reveals_the_answer(browser, tmp_path):
     slides, page_html = exported_deck(guess_first=True)
     path = tmp_path / "deck.html"
@@ -395,6 +434,7 @@ def test_png_export_without_a_browser_says_what_to_do_instead(tmp_path):
         deck.export_png(military_figure(), browser_path=str(tmp_path / "no-such-browser"))
 
 
+@pytest.mark.browser
 def test_png_export_draws_the_chart_with_the_system_chromium():
     if CHROMIUM is None and not IN_CI:
         pytest.skip("No chromium on PATH (apt-get install chromium); PNG export runs in CI")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from src.study.catalogue import load_sources
 from src.claims.rules import RULES
+from src.study.catalogue import load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

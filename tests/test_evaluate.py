@@ -12,10 +12,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.study.codebook import codebook as shipped_codebook
-from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all, robustness, robustness_variants
-from src.claims.rules import REFRESH_COMMAND, RuleResult, format_value
+from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all
+from src.claims.evidence import RuleResult
+from src.claims.prose import REFRESH_COMMAND, format_value
+from src.claims.robustness import robustness, robustness_variants
 from src.ingest.store import load_store
+from src.study.defaults import load_study_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
@@ -24,6 +26,7 @@ PEER_FILE = yaml.safe_load((CATALOGUE / "peer_groups.yaml").read_text(encoding="
 SOUTH_ASIA = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "south_asia")
 MUSLIM_POPULOUS = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "muslim_populous")
 WINDOWS = [(2015, 2025), (2020, 2025), (2005, 2015)]
+DEFAULTS = load_study_defaults()  # data/study.yaml: the settings a user starts from
 
 
 # --- independent readers of the shipped raw files -------------------------------------------------------------
@@ -108,12 +111,12 @@ def store():
 
 
 @pytest.fixture(scope="module")
-def book():
-    return shipped_codebook()
+def book(codebook):
+    return codebook
 
 
-def part(book, store, claim_id, index, settings) -> RuleResult:
-    return evaluate(book.claims[claim_id], store, settings).parts[index]
+def part(study, store, claim_id, index, settings) -> RuleResult:
+    return evaluate(study.codebook.claims[claim_id], store, settings, study).parts[index]
 
 
 # --- claims x settings ----------------------------------------------------------------------------------------
@@ -123,12 +126,12 @@ PEER_SETTINGS = [("south_asia", SOUTH_ASIA), ("muslim_populous", MUSLIM_POPULOUS
 
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("group, listed", PEER_SETTINGS)
-def test_military_spending_vs_peer_median(store, book, group, listed, window):
+def test_military_spending_vs_peer_median(store, book, study, group, listed, window):
     """C1.2 part 1: WDI military spending % of GDP against the peer median (read from the WDI bulk CSV)."""
     peers = listed if listed is not None else lower_middle_income()
     expected, detail = expected_peer_median(wdi_long("MS.MIL.XPND.GD.ZS"), "PAK", peers, window, "above",
                                             exclude=wdi_aggregates())
-    result = part(book, store, "C1.2", 0, Settings(peer_group=group, window=window))
+    result = part(study, store, "C1.2", 0, Settings.default(DEFAULTS, peer_group=group, window=window))
     assert result.holds == expected
     if expected is not None:
         own, median = detail
@@ -138,10 +141,10 @@ def test_military_spending_vs_peer_median(store, book, group, listed, window):
 
 @pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("claim_id, index, code", [("C1.2", 1, "MS.MIL.XPND.GD.ZS"), ("A2.2", 1, "SP.POP.GROW")])
-def test_against_the_published_world_aggregate(store, book, claim_id, index, code, window):
+def test_against_the_published_world_aggregate(store, book, study, claim_id, index, code, window):
     frame = wdi_long(code)
     own, world = latest(frame, ["PAK"], window), latest(frame, ["WLD"], window)
-    result = part(book, store, claim_id, index, Settings(window=window))
+    result = part(study, store, claim_id, index, Settings.default(DEFAULTS, window=window))
     assert result.holds == (float(own["value"].iloc[0]) > float(world["value"].iloc[0]))
     assert f"({format_value(float(world['value'].iloc[0]), result.evidence['unit'].iloc[0])} in " \
            f"{world['year'].iloc[0]})" in result.sentence
@@ -149,11 +152,11 @@ def test_against_the_published_world_aggregate(store, book, claim_id, index, cod
 
 @pytest.mark.parametrize("window", WINDOWS[:2])
 @pytest.mark.parametrize("focus", ["PAK", "IND", "BGD"])
-def test_tax_uses_imf_world_for_focus_and_peers(store, book, focus, window):
+def test_tax_uses_imf_world_for_focus_and_peers(store, book, study, focus, window):
     """C2.3: IMF WoRLD tax revenue against the South Asia median and the 15%-of-GDP benchmark."""
     tax = imf_tax()
-    settings = Settings(focus=focus, window=window)
-    verdict = evaluate(book.claims["C2.3"], store, settings)
+    settings = Settings.default(DEFAULTS, focus=focus, window=window)
+    verdict = evaluate(book.claims["C2.3"], store, settings, study)
     expected, _ = expected_peer_median(tax, focus, SOUTH_ASIA, window, "below")
     assert verdict.parts[0].holds == expected
     benchmark = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
@@ -164,9 +167,9 @@ def test_tax_uses_imf_world_for_focus_and_peers(store, book, focus, window):
 
 
 @pytest.mark.parametrize("benchmark_value", [None, 8.0, 12.0])
-def test_user_benchmark_moves_the_verdict(store, book, benchmark_value):
-    settings = Settings(benchmarks=() if benchmark_value is None else (("tax_gdp", benchmark_value),))
-    result = part(book, store, "C2.3", 1, settings)
+def test_user_benchmark_moves_the_verdict(store, book, study, benchmark_value):
+    settings = Settings.default(DEFAULTS, benchmarks=() if benchmark_value is None else (("tax_gdp", benchmark_value),))
+    result = part(study, store, "C2.3", 1, settings)
     raw = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
     shipped = next(b["value"] for b in raw if b["id"] == "tax_gdp")
     threshold = benchmark_value if benchmark_value is not None else shipped
@@ -176,10 +179,10 @@ def test_user_benchmark_moves_the_verdict(store, book, benchmark_value):
 
 
 @pytest.mark.parametrize("focus", SOUTH_ASIA)
-def test_political_stability_percentile_as_published(store, book, focus):
+def test_political_stability_percentile_as_published(store, book, study, focus):
     """C3.1 part 1: WGI percentile rank (pctrank column of the WGI CSV) in the bottom third."""
-    own = latest(wgi("pv", "pctrank"), [focus], Settings().window)
-    result = part(book, store, "C3.1", 0, Settings(focus=focus))
+    own = latest(wgi("pv", "pctrank"), [focus], Settings.default(DEFAULTS).window)
+    result = part(study, store, "C3.1", 0, Settings.default(DEFAULTS, focus=focus))
     band = book.claims["C3.1"].tests[0].params
     if own.empty:
         assert result.holds is None
@@ -189,21 +192,21 @@ def test_political_stability_percentile_as_published(store, book, focus):
 
 
 @pytest.mark.parametrize("focus", ["PAK", "IND", "LKA", "NPL"])
-def test_hdi_percentile_computed_from_undp_values(store, book, focus):
+def test_hdi_percentile_computed_from_undp_values(store, book, study, focus):
     """A3.1 part 1: share of other countries with a lower HDI in the focus's latest year."""
     hdi = undp_hdi()
-    own = latest(hdi, [focus], Settings().window)
+    own = latest(hdi, [focus], Settings.default(DEFAULTS).window)
     year, value = int(own["year"].iloc[0]), float(own["value"].iloc[0])
     others = hdi[(hdi["year"] == year) & (hdi["iso3"] != focus)]
     percentile = 100 * (others["value"] < value).sum() / len(others)
-    result = part(book, store, "A3.1", 0, Settings(focus=focus))
+    result = part(study, store, "A3.1", 0, Settings.default(DEFAULTS, focus=focus))
     band = book.claims["A3.1"].tests[0].params
     assert result.holds == (band["low"] <= percentile <= band["high"])
     assert f"percentile {percentile:.1f}" in result.sentence
 
 
 @pytest.mark.parametrize("window", [(2015, 2025), (2015, 2000 + 60), (2015, 1990)])
-def test_military_rule_share_of_years(store, book, window):
+def test_military_rule_share_of_years(store, book, study, window):
     """C1.3: years of military rule since 1947 from events.csv, divided by the years to the window's end."""
     events = pd.read_csv(CATALOGUE / "events.csv")
     rule = events[(events["kind"] == "military_rule") & events["countries"].str.contains("PAK")]
@@ -212,7 +215,7 @@ def test_military_rule_share_of_years(store, book, window):
     since = params["since"]
     years = sum(max(0, min(int(r.end_year), until) - max(int(r.start_year), since)) for r in rule.itertuples())
     share = years / (until - since)
-    verdict = evaluate(book.claims["C1.3"], store, Settings(window=window))
+    verdict = evaluate(book.claims["C1.3"], store, Settings.default(DEFAULTS, window=window), study)
     assert verdict.parts[0].holds == (params["low"] <= share <= params["high"])
     assert f"{years} of the {until - since} years" in verdict.sentence
 
@@ -221,8 +224,8 @@ def test_military_rule_share_of_years(store, book, window):
 
 
 @pytest.mark.parametrize("focus", SOUTH_ASIA)
-def test_every_claim_evaluates_for_each_south_asian_country(store, book, focus):
-    verdicts = evaluate_all(book, store, Settings(focus=focus))
+def test_every_claim_evaluates_for_each_south_asian_country(store, book, study, focus):
+    verdicts = evaluate_all(study, store, Settings.default(DEFAULTS, focus=focus))
     assert list(verdicts) == list(book.claims)
     for claim_id, verdict in verdicts.items():
         assert verdict.status in STATUSES, claim_id
@@ -236,14 +239,14 @@ def test_every_claim_evaluates_for_each_south_asian_country(store, book, focus):
 
 
 @pytest.mark.parametrize("group", [g["id"] for g in PEER_FILE["groups"]])
-def test_every_claim_evaluates_for_every_peer_group(store, book, group):
-    for verdict in evaluate_all(book, store, Settings(peer_group=group)).values():
+def test_every_claim_evaluates_for_every_peer_group(store, book, study, group):
+    for verdict in evaluate_all(study, store, Settings.default(DEFAULTS, peer_group=group)).values():
         assert verdict.status in STATUSES and verdict.peer_label
         assert "PAK" not in verdict.peers
 
 
-def test_pakistan_verdicts_under_default_settings_have_evidence(store, book):
-    for claim_id, verdict in evaluate_all(book, store, Settings()).items():
+def test_pakistan_verdicts_under_default_settings_have_evidence(store, book, study):
+    for claim_id, verdict in evaluate_all(study, store, Settings.default(DEFAULTS)).items():
         if verdict.status != "insufficient_data":
             assert not verdict.evidence[verdict.evidence["role"] == "focus"].empty, claim_id
             # Each check's sentence names the focus value's own (latest) year.
@@ -253,10 +256,10 @@ def test_pakistan_verdicts_under_default_settings_have_evidence(store, book):
                     assert str(focus_rows["year"].max()) in checked.sentence, (claim_id, checked.rule)
 
 
-def test_military_rule_is_insufficient_for_a_country_without_events(store, book):
+def test_military_rule_is_insufficient_for_a_country_without_events(store, book, study):
     events = pd.read_csv(CATALOGUE / "events.csv")
     assert not events["countries"].str.contains("IND").any()
-    verdict = evaluate(book.claims["C1.3"], store, Settings(focus="IND"))
+    verdict = evaluate(book.claims["C1.3"], store, Settings.default(DEFAULTS, focus="IND"), study)
     assert verdict.status == "insufficient_data"
     assert "lists no military rule periods for India" in verdict.missing[0]
 
@@ -265,30 +268,40 @@ def test_military_rule_is_insufficient_for_a_country_without_events(store, book)
 
 
 def test_settings_from_widgets_are_normalised():
-    settings = Settings(focus="pak", custom_peers=["ind"], window=[2010, 2020], benchmarks=[["tax_gdp", 12]])
-    assert settings == Settings(focus="PAK", custom_peers=("IND",), window=(2010, 2020), benchmarks=(("tax_gdp", 12.0),))
-    assert hash(settings) == hash(Settings(focus="PAK", custom_peers=("IND",), window=(2010, 2020),
-                                           benchmarks=(("tax_gdp", 12.0),)))
+    group = DEFAULTS.peer_group
+    settings = Settings(focus="pak", peer_group=group, custom_peers=["ind"], window=[2010, 2020],
+                        benchmarks=[["tax_gdp", 12]])
+    normalised = Settings(focus="PAK", peer_group=group, custom_peers=("IND",), window=(2010, 2020),
+                          benchmarks=(("tax_gdp", 12.0),))
+    assert settings == normalised and hash(settings) == hash(normalised)
 
 
-def test_unknown_focus_gives_insufficient_data_not_an_exception(store, book):
-    for verdict in evaluate_all(book, store, Settings(focus="XXX")).values():
+def test_default_settings_come_from_study_yaml():
+    declared = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["defaults"]
+    settings = Settings.default(DEFAULTS)
+    assert (settings.focus, settings.peer_group, settings.window) == (
+        declared["focus"], declared["peer_group"], tuple(declared["window"]))
+    assert Settings.default(DEFAULTS, focus="ind").focus == "IND"
+
+
+def test_unknown_focus_gives_insufficient_data_not_an_exception(store, book, study):
+    for verdict in evaluate_all(study, store, Settings.default(DEFAULTS, focus="XXX")).values():
         assert verdict.status == "insufficient_data" and verdict.missing
 
 
-def test_window_before_any_data_gives_insufficient_data(store, book):
-    verdict = evaluate(book.claims["C2.3"], store, Settings(window=(1900, 1920)))
+def test_window_before_any_data_gives_insufficient_data(store, book, study):
+    verdict = evaluate(book.claims["C2.3"], store, Settings.default(DEFAULTS, window=(1900, 1920)), study)
     assert verdict.status == "insufficient_data"
     assert "1900-1920" in verdict.missing[0]
 
 
-def test_poverty_outside_the_recent_window_is_named_not_dropped(store, book):
+def test_poverty_outside_the_recent_window_is_named_not_dropped(store, book, study):
     """C2.4 tests the last five years; Pakistan's latest poverty value (Gapminder file) may be older."""
     path = next((SNAPSHOTS / "gapminder_sg").glob("*extreme_poverty*.csv"))
     poverty = pd.read_csv(path)
     last = int(poverty.loc[poverty["geo"] == "pak", "time"].max())
-    settings = Settings()
-    verdict = evaluate(book.claims["C2.4"], store, settings)
+    settings = Settings.default(DEFAULTS)
+    verdict = evaluate(book.claims["C2.4"], store, settings, study)
     if last < settings.window[1] - 4:
         assert verdict.parts[2].holds is None
         assert any("extreme poverty" in m for m in verdict.missing)
@@ -298,8 +311,8 @@ def test_poverty_outside_the_recent_window_is_named_not_dropped(store, book):
         assert verdict.parts[2].holds is not None
 
 
-def test_debt_claim_says_its_preferred_series_needs_the_refresh_and_labels_the_proxy(store, book):
-    verdict = evaluate(book.claims["C2.2"], store, Settings())
+def test_debt_claim_says_its_preferred_series_needs_the_refresh_and_labels_the_proxy(store, book, study):
+    verdict = evaluate(book.claims["C2.2"], store, Settings.default(DEFAULTS), study)
     assert (verdict.evidence["indicator"] == "wdi_interest_revenue").sum() == 0
     notes = " ".join(verdict.notes)
     assert REFRESH_COMMAND in notes and "wdi_interest_revenue" in notes
@@ -307,11 +320,11 @@ def test_debt_claim_says_its_preferred_series_needs_the_refresh_and_labels_the_p
     assert set(verdict.evidence.loc[~verdict.evidence["indicator"].isna(), "indicator"]) == {"gm_debt_service_exports"}
 
 
-def test_years_differing_across_countries_are_said(store, book):
+def test_years_differing_across_countries_are_said(store, book, study):
     frame = wdi_long("MS.MIL.XPND.GD.ZS")
-    window = Settings().window
+    window = Settings.default(DEFAULTS).window
     years = set(latest(frame, [p for p in SOUTH_ASIA], window)["year"])
-    result = part(book, store, "C1.2", 0, Settings())
+    result = part(study, store, "C1.2", 0, Settings.default(DEFAULTS))
     assert ("Years differ" in result.sentence) == (len(years) > 1)
 
 
@@ -344,11 +357,11 @@ def test_context_parts_do_not_count():
     assert combine([result(True), result(False, context=True)], "all") == "supported"
 
 
-def test_robustness_counts_variants_with_the_same_status(store, book):
+def test_robustness_counts_variants_with_the_same_status(store, book, study):
     claim = book.claims["C2.1"]
-    holds, total, results = robustness(claim, store, Settings())
-    base = evaluate(claim, store, Settings()).status
-    assert total == len(results) == len(robustness_variants(claim, Settings()))
+    holds, total, results = robustness(claim, store, Settings.default(DEFAULTS), study)
+    base = evaluate(claim, store, Settings.default(DEFAULTS), study).status
+    assert total == len(results) == len(robustness_variants(claim, Settings.default(DEFAULTS), study))
     assert holds == sum(status == base for _, status in results)
     groups = {s.peer_group for s, _ in results}
     assert groups == {g["id"] for g in PEER_FILE["groups"]}

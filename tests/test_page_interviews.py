@@ -81,3 +81,47 @@ def test_imported_text_is_never_rendered_as_markdown_or_html(hostile):
     assert any(hostile in t.value for t in at.text)  # shown, as plain text
     assert not any(hostile in m.value for m in at.markdown)
     assert not any(hostile in c.value for c in at.caption)
+
+
+def zipped_fixture(folder: str) -> bytes:
+    """A fixture project folder (tests/fixtures/qual/<folder>, see its README) zipped in memory like a .qdpx."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    root = ROOT / "tests" / "fixtures" / "qual" / folder
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.name != "README.md":
+                archive.write(path, path.relative_to(root).as_posix())
+    return buffer.getvalue()
+
+
+def test_import_report_names_counts_and_what_was_skipped():
+    from src.qual.report import import_counts, skipped_table
+
+    session, error = import_files(None, [("vendor.qdpx", zipped_fixture("missing_and_media"))], None, {})
+    assert error is None
+    at = run(session)
+    assert not at.exception
+    report = next(t.value for t in at.text if t.value.startswith("Import report:"))
+    for what, count in import_counts(session.coding).items():
+        assert f"{count} {what}" in report
+    expected = skipped_table(session.coding)
+    assert any(f"What was skipped, and why ({len(expected)} kind(s))" in e.label for e in at.expander)
+    shown = next(f.value for f in at.dataframe if list(getattr(f.value, "columns", [])) == list(expected.columns))
+    assert list(shown["why"]) == list(expected["why"])
+
+
+def test_joint_display_is_shown_beside_the_verdicts():
+    from src.qual.joint import FIXED_COLUMNS
+
+    themes = dashboard_themes()
+    session, _ = import_files(None, [(EXAMPLE.name, EXAMPLE.read_bytes())], None, themes)
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state[SESSION_KEY] = session
+    at.run()
+    assert not at.exception
+    joint = next(f.value for f in at.dataframe if list(getattr(f.value, "columns", []))[:6] == FIXED_COLUMNS)
+    assert set(joint.columns[len(FIXED_COLUMNS):]) == set(session.coding.interviewees)
+    assert len(joint) and (joint["interviewees"] > 0).all()
+    assert not joint["verdict"].str.contains("not checked").all()

@@ -1,8 +1,8 @@
 """The Seminar mode page under Streamlit's AppTest: it runs on the shipped data and codebook, steps through the
 slides with its buttons, opens the slide and deck a link asks for, and answers bad links with a clear message.
 
-Expectations come from the shipped codebook (data/codebook/claims.yaml, read here with plain yaml) and from
-src.deck's own deck-building rules, never from typed-in values.
+Expectations come from the shipped codebook (data/codebook/claims.yaml, read here with plain yaml), the URL
+parameter names of data/study.yaml and src.deck's own deck-building rules, never from typed-in values.
 """
 
 from __future__ import annotations
@@ -19,14 +19,22 @@ PAGE = str(ROOT / "pages" / "presentation.py")
 CLAIMS = yaml.safe_load((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))["claims"]
 CLAIM_IDS = [c["id"] for c in CLAIMS]
 THEME_OF = {c["id"]: c["theme"] for c in CLAIMS}
+# Setting -> URL parameter name (the page's own `present` switch is not a study setting).
+URL_NAMES = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
 TIMEOUT = 120
 
 
-def run_page(**params) -> AppTest:
+def run_url(query: dict[str, str]) -> AppTest:
+    """The page opened at a URL with these query parameters (URL names, as a shared link holds them)."""
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for name, value in params.items():
+    for name, value in query.items():
         at.query_params[name] = value
     return at.run()
+
+
+def run_page(**settings) -> AppTest:
+    """The page opened with these settings (slide, deck, focus, guess, present), under the study's URL names."""
+    return run_url({URL_NAMES.get(name, name): value for name, value in settings.items()})
 
 
 def page_text(at: AppTest) -> str:
@@ -38,7 +46,7 @@ def slide_counter(at: AppTest) -> str:
 
 
 def expected_slide_count(claim_ids) -> int:
-    """Title slide + one slide per theme touched + one per claim (src/deck/__init__.py's rule)."""
+    """Title slide + one slide per theme touched + one per claim (src/deck/slides.py's rule)."""
     return 1 + len({THEME_OF[c] for c in claim_ids}) + len(claim_ids)
 
 
@@ -48,7 +56,7 @@ def test_the_page_runs_and_shows_the_title_slide_of_the_whole_study():
     assert at.error == []
     assert f"Slide 1 of {expected_slide_count(CLAIM_IDS)}" in slide_counter(at)
     assert any("deck-title" in str(m.value) for m in at.markdown)
-    assert at.multiselect(key="deck").value == CLAIM_IDS
+    assert at.multiselect(key=URL_NAMES["deck"]).value == CLAIM_IDS
     assert at.button(key="previous").disabled
     assert not at.button(key="next").disabled
 
@@ -71,7 +79,7 @@ def test_a_link_opens_that_slide_of_that_deck():
     deck = [CLAIM_IDS[-1], CLAIM_IDS[0]]
     at = run_page(slide="3", deck=",".join(deck))
     assert not at.exception and at.error == []
-    assert at.multiselect(key="deck").value == deck
+    assert at.multiselect(key=URL_NAMES["deck"]).value == deck
     assert f"Slide 3 of {expected_slide_count(deck)}" in slide_counter(at)
     # Slide 3 is the first chosen claim (after the title and its theme slide).
     assert any(f"{deck[0]}:" in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
@@ -83,18 +91,19 @@ def test_the_link_shown_on_the_page_reproduces_the_view():
     link = next(str(c.value) for c in at.caption if "Link to this slide" in str(c.value))
     query = link.split("presentation?", 1)[1].rstrip("`")
     params = dict(part.split("=", 1) for part in query.split("&"))
-    assert params == {"slide": "2", "deck": ",".join(deck), "focus": "IND", "guess": "1"}
-    again = run_page(**params)
+    expected = {"slide": "2", "deck": ",".join(deck), "focus": "IND", "guess": "1"}
+    assert params == {URL_NAMES[name]: value for name, value in expected.items()}
+    again = run_url(params)
     assert slide_counter(again) == slide_counter(at)
-    assert again.multiselect(key="deck").value == deck
-    assert again.selectbox(key="focus").value == "IND"
+    assert again.multiselect(key=URL_NAMES["deck"]).value == deck
+    assert again.selectbox(key=URL_NAMES["focus"]).value == "IND"
 
 
 @pytest.mark.parametrize("raw", ["abc", "0"])
 def test_a_bad_slide_number_gives_a_clear_message(raw):
     at = run_page(slide=raw)
     assert not at.exception
-    assert any(f"slide={raw}" in str(w.value) for w in at.warning)
+    assert any(f"{URL_NAMES['slide']}={raw}" in str(e.value) for e in at.error)
     assert "Slide 1 of" in slide_counter(at)
 
 
@@ -110,7 +119,7 @@ def test_an_unknown_claim_in_the_link_is_named_and_left_out():
     at = run_page(deck=f"NO.SUCH,{CLAIM_IDS[0]}")
     assert not at.exception
     assert any("NO.SUCH" in str(e.value) for e in at.error)
-    assert at.multiselect(key="deck").value == [CLAIM_IDS[0]]
+    assert at.multiselect(key=URL_NAMES["deck"]).value == [CLAIM_IDS[0]]
 
 
 def test_guess_first_asks_the_question_then_reveals_the_verdict():
@@ -146,6 +155,7 @@ def first_claim_slide() -> str:
     return "3"
 
 
+@pytest.mark.browser  # the PNG button shows only when a Chromium is found
 def test_a_claim_slide_offers_the_offline_deck_and_its_chart_as_png():
     at = run_page(slide=first_claim_slide())
     labels = [d.proto.label for d in at.get("download_button")]

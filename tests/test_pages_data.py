@@ -71,10 +71,11 @@ def test_app_lists_every_page_and_opens_each_data_page():
     ]:
         at.switch_page(page).run()
         assert_clean(at, title)
-    app_text = (ROOT / "app.py").read_text(encoding="utf-8")
-    for name in ("overview", "claims", "themes", "guns_vs_butter", "hdi", "explorer", "presentation", "interviews",
-                 "sources"):
-        assert f'"pages/{name}.py"' in app_text
+    # The menu is declared once (src/app/navigation.py) and lists every page file, each under its default path.
+    from src.app.navigation import MENU
+
+    declared = [path for entries in MENU.values() for path, _title, _icon in entries]
+    assert sorted(declared) == sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 
 
 def test_config_sets_theme_upload_limit_and_no_usage_statistics():
@@ -241,7 +242,7 @@ def test_a_bad_year_in_the_link_is_reported_not_raised(page):
 
 @pytest.fixture
 def fresh_caches():
-    """The loaders in src/app/ui.py cache across runs; a test that breaks a loader must not see a cached success."""
+    """The loaders in src/app/data.py cache across runs; a test that breaks a loader must not see a cached success."""
     import streamlit as st
 
     st.cache_resource.clear()

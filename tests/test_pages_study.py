@@ -218,11 +218,11 @@ def test_cached_build_builds_once_per_key_across_reruns():
     def script():
         import streamlit as st
 
-        from src.app import ui
+        from src.app import data
 
         builds = st.session_state.setdefault("builds", [])
         for key in ("first", "first", "second"):
-            st.text(ui.cached_build("test-cached-build", (key,), lambda key=key: builds.append(key) or f"built {key}"))
+            st.text(data.cached_build("test-cached-build", (key,), lambda key=key: builds.append(key) or f"built {key}"))
 
     at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.study.catalogue import default_for_concept, indicators, load_indicators
 from src.ingest.parsers import get_parser, imf_world, sipri_milex, ti_cpi, undp_hdr
 from src.ingest.parsers._common import read_workbook_sheets
+from src.ingest.snapshot import md5_of
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
-from src.ingest.snapshot import md5_of
+from src.study.catalogue import default_for_concept, load_indicators
 
 COUNTRIES = ("PAK", "IND", "BGD")
 UNDP_DIR = SNAPSHOT_DIR / "undp_hdr"
@@ -40,27 +40,27 @@ SIPRI_ALIASES = CATALOGUE_DIR / "aliases" / "sipri.csv"
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return indicators()
+    return load_indicators()
 
 
 @pytest.fixture(scope="module")
-def undp_values(catalogue):
-    return undp_hdr.parse(UNDP_DIR, catalogue)
+def undp_values(shipped_parse):
+    return shipped_parse("undp_hdr")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def sipri_values(catalogue):
-    return sipri_milex.parse(SIPRI_DIR, catalogue)
+def sipri_values(shipped_parse):
+    return shipped_parse("sipri")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def cpi_values(catalogue):
-    return ti_cpi.parse(CPI_DIR, catalogue)
+def cpi_values(shipped_parse):
+    return shipped_parse("cpi")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def imf_values(catalogue):
-    return imf_world.parse(IMF_DIR, catalogue)
+def imf_values(shipped_parse):
+    return shipped_parse("imf_world")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -196,17 +196,17 @@ def test_undp_renamed_header_is_a_clear_error(tmp_path):
     lines[0] = lines[0].replace("iso3", "iso_code", 1)
     (tmp_path / UNDP_FILE.name).write_text("\n".join(lines), encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"HDR23-24.*\['iso3'\] are missing"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 def test_undp_missing_column_and_unknown_series_are_clear_errors(tmp_path):
     table = pd.read_csv(UNDP_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=5)
     table.drop(columns=["country"]).to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"\['country'\] are missing"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
     table.rename(columns={"hdi_1990": "newindex_1990"}).to_csv(tmp_path / UNDP_FILE.name, index=False)
     with pytest.raises(ParseError, match=r"series \['newindex'\] are not declared.*undp_hdr.yaml"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 def test_undp_unknown_text_in_a_value_cell_names_the_column(tmp_path):
@@ -214,13 +214,13 @@ def test_undp_unknown_text_in_a_value_cell_names_the_column(tmp_path):
     table.loc[0, "le_2000"] = "n/a"
     table.to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"column 'le_2000'.*'n/a'"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 def test_undp_empty_file_is_a_clear_error(tmp_path):
     (tmp_path / UNDP_FILE.name).write_bytes(b"")
     with pytest.raises(ParseError, match="empty"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "gb18030"])
@@ -232,12 +232,12 @@ def test_undp_file_re_saved_in_another_encoding_is_a_clear_error(tmp_path, encod
     assert len(sample) == 3
     (tmp_path / UNDP_FILE.name).write_text("\n".join(sample), encoding=encoding)
     with pytest.raises(ParseError, match="not valid utf-8-sig"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 def test_undp_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ParseError, match="no file matching"):
-        undp_hdr.parse(tmp_path, indicators())
+        undp_hdr.parse(tmp_path, load_indicators())
 
 
 # --- SIPRI --------------------------------------------------------------------------------------------------

@@ -16,11 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from src.study.catalogue import indicators
-from src.ingest.parsers import get_parser
-from src.ingest.parsers import gapminder_ddf, owid_grapher, wdi_bulk, wgi
+from src.ingest.parsers import gapminder_ddf, get_parser, owid_grapher, wdi_bulk, wgi
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
+from src.study.catalogue import load_indicators
 
 COUNTRIES = ("PAK", "IND", "BGD")
 WDI_DIR = SNAPSHOT_DIR / "wdi"
@@ -31,27 +30,27 @@ GAPMINDER_DIR = SNAPSHOT_DIR / "gapminder_sg"
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return indicators()
+    return load_indicators()
 
 
 @pytest.fixture(scope="module")
-def wdi_values(catalogue):
-    return wdi_bulk.parse(WDI_DIR, catalogue)
+def wdi_values(shipped_parse):
+    return shipped_parse("wdi")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def wgi_values(catalogue):
-    return wgi.parse(SNAPSHOT_DIR / "wgi", catalogue)
+def wgi_values(shipped_parse):
+    return shipped_parse("wgi")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def owid_values(catalogue):
-    return owid_grapher.parse(OWID_DIR, catalogue)
+def owid_values(shipped_parse):
+    return shipped_parse("owid")  # the parser on the shipped folder (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
-def gapminder_values(catalogue):
-    return gapminder_ddf.parse(GAPMINDER_DIR, catalogue)
+def gapminder_values(shipped_parse):
+    return shipped_parse("gapminder_sg")  # the parser on the shipped folder (tests/conftest.py)
 
 
 def lookup(tidy: pd.DataFrame, indicator: str) -> dict[tuple[str, int], float]:

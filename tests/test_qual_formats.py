@@ -65,7 +65,7 @@ def test_taguette_highlights_skip_untagged_and_keep_one_row_per_tag():
     assert list(qual.codings["code"]) == [r["tag"] for r in tagged]
     assert list(qual.codings["interviewee"]) == [r["document"] for r in tagged]
     assert list(qual.codings["excerpt"]) == [r["content"] for r in tagged]
-    assert any("without a tag" in note for note in qual.notes)
+    assert any("without a tag" in note for note in qual.messages)
 
 
 def test_taguette_codebook_with_highlights_places_tags_under_their_parent():
@@ -91,7 +91,7 @@ def test_qualcoder_csv_builds_paths_from_categories_nearest_first():
                 for r in text_rows]
     assert list(qual.codings["code_path"]) == expected
     assert list(qual.codings["excerpt"]) == [r[header.index("Coded")] for r in text_rows]
-    assert any("image or audio/video" in note for note in qual.notes)
+    assert any("image or audio/video" in note for note in qual.messages)
 
 
 def test_refi_codebook_keeps_nesting_and_descriptions():
@@ -125,7 +125,9 @@ def test_refi_project_excerpts_are_the_selected_characters():
                                  code_name[ref.get("targetGUID")], text[start:end]))
     qual = read_coding_bytes(data, "project.qdpx")
     assert list(zip(qual.codings["interviewee"], qual.codings["code"], qual.codings["excerpt"])) == expected
-    assert any("non-text source" in note for note in qual.notes)
+    # Non-text sources are documents read, though they hold no text codings.
+    non_text = [s.get("name") for s in root.find(f"{PROJECT_NS}Sources") if s.tag != f"{PROJECT_NS}TextSource"]
+    assert non_text and set(non_text) <= set(qual.documents)
 
 
 def test_shipped_qdpx_fixture_matches_its_folder():

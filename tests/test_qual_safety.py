@@ -10,6 +10,7 @@ import io
 import stat
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -19,6 +20,7 @@ from src.qual.model import QualImportError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qual"
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "interviews_example.csv"
+NS = "{urn:QDA-XML:project:1.0}"
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
@@ -107,26 +109,45 @@ def test_xml_that_does_not_follow_the_schema_names_the_element():
     assert "`name`" in error.problem and "Code #2" in error.where
 
 
-def test_unknown_code_reference_names_the_selection():
+def fixture_members(qde: bytes, with_sources: bool = True) -> dict[str, bytes]:
     folder = FIXTURES / "project_qdpx"
-    qde = (folder / "project.qde").read_bytes().replace(
-        b'<CodeRef targetGUID="0B5C3E44-1B0A-4C7E-9D9A-000000000004"/>', b'<CodeRef targetGUID="NOPE"/>')
-    members = {"project.qde": qde, **{f"sources/{p.name}": p.read_bytes() for p in (folder / "sources").iterdir()}}
-    error = refused(zip_of(members), "badref.qdpx")
-    assert "NOPE" in error.problem and "PlainTextSelection #1" in error.where and "interview_02" in error.where
+    texts = {f"sources/{p.name}": p.read_bytes() for p in (folder / "sources").iterdir()} if with_sources else {}
+    return {"project.qde": qde, **texts}
 
 
-def test_selection_outside_the_text_is_refused():
-    folder = FIXTURES / "project_qdpx"
-    qde = (folder / "project.qde").read_bytes().replace(b'endPosition="28"', b'endPosition="9999"')
-    members = {"project.qde": qde, **{f"sources/{p.name}": p.read_bytes() for p in (folder / "sources").iterdir()}}
-    assert "outside the text" in refused(zip_of(members), "range.qdpx").problem
+def fixture_qde() -> bytes:
+    return (FIXTURES / "project_qdpx" / "project.qde").read_bytes()
 
 
-def test_missing_source_file_names_the_member():
-    qde = (FIXTURES / "project_qdpx" / "project.qde").read_bytes()
-    error = refused(zip_of({"project.qde": qde}), "nosources.qdpx")
-    assert "not in the archive" in error.problem and "interview_01" in error.where
+def fixture_codings() -> int:
+    """How many text codings the shipped project holds (counted from its XML)."""
+    root = ElementTree.fromstring(fixture_qde())
+    return sum(len(s.findall(f"{NS}Coding")) for s in root.iter(f"{NS}PlainTextSelection"))
+
+
+# Tolerant, not strict (issue 14): a stray reference, a selection out of range or a missing source is skipped and
+# reported, while the rest of the project imports.
+def test_unknown_code_reference_is_skipped_and_named():
+    qde = fixture_qde().replace(b'<CodeRef targetGUID="0B5C3E44-1B0A-4C7E-9D9A-000000000004"/>',
+                                b'<CodeRef targetGUID="NOPE"/>')
+    qual = read_coding_bytes(zip_of(fixture_members(qde)), "badref.qdpx")
+    assert len(qual.codings) == fixture_codings() - 1
+    assert any("NOPE" in m and "interview_02" in m and "not in the codebook" in m for m in qual.messages)
+
+
+def test_selection_outside_the_text_is_skipped_and_named():
+    qde = fixture_qde().replace(b'endPosition="28"', b'endPosition="9999"')
+    qual = read_coding_bytes(zip_of(fixture_members(qde)), "range.qdpx")
+    assert len(qual.codings) == fixture_codings() - 1
+    assert any("outside the text" in m and "interview_02" in m for m in qual.messages)
+
+
+def test_missing_source_file_is_a_note_and_its_codings_keep_their_positions():
+    qual = read_coding_bytes(zip_of(fixture_members(fixture_qde(), with_sources=False)), "nosources.qdpx")
+    assert len(qual.codings) == fixture_codings()
+    missing = qual.codings[qual.codings["document"] == "interview_01"]
+    assert (missing["excerpt"] == "").all() and missing["position"].str.startswith("characters ").all()
+    assert any("interview_01" in m and "not in the archive" in m for m in qual.messages)
 
 
 @pytest.mark.parametrize("payload", [BILLION_LAUGHS, EXTERNAL_ENTITY])

@@ -6,25 +6,23 @@ Expectations are computed in the test from the fixture files read with plain pan
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
-from src.study.catalogue import indicators as indicator_catalogue
-from src.study.codebook import Benchmark
-from src.study.events import load_events
 from src.claims.rules import (
     REFRESH_COMMAND,
     RULES,
     RULES_BY_KEY,
-    EvidenceData,
     RuleContext,
     format_value,
     indicator_ids_in,
     param_problems,
 )
+from src.ingest.store import Store
 from src.schema import check_tidy
+from src.study.codebook import Benchmark
+from src.study.events import load_events
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claims"
 WINDOW = (2015, 2024)
@@ -37,15 +35,16 @@ def raw() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def store(raw):
+def store(raw) -> Store:
     countries = pd.read_csv(FIXTURES / "countries.csv")
     countries["is_aggregate"] = countries["is_aggregate"].astype(bool)
-    return SimpleNamespace(values=check_tidy(raw, "fixture"), countries=countries)
+    return Store(values=check_tidy(raw, "fixture"), countries=countries, fingerprint="fixture")
 
 
 @pytest.fixture(scope="module")
-def data(store) -> EvidenceData:
-    return EvidenceData(store, indicator_catalogue())
+def data(store, catalogue) -> dict:
+    """What a check reads besides its parameters: the store (its look-ups) and the indicator catalogue."""
+    return {"store": store, "catalogue": catalogue}
 
 
 def benchmark(value_low: float, value_high: float, threshold=None) -> Benchmark:
@@ -53,7 +52,7 @@ def benchmark(value_low: float, value_high: float, threshold=None) -> Benchmark:
 
 
 def make_context(data, focus="AAA", peers=PEERS, window=WINDOW, **extra) -> RuleContext:
-    return RuleContext(data=data, focus=focus, peers=tuple(peers), peer_label="Test peers", window=window, **extra)
+    return RuleContext(**data, focus=focus, peers=tuple(peers), peer_label="Test peers", window=window, **extra)
 
 
 def latest_in(raw, indicator, iso3s, window=WINDOW) -> pd.DataFrame:
@@ -67,6 +66,23 @@ def test_every_rule_has_a_sentence_and_params():
     }
     for rule in RULES:
         assert rule.human and rule.title and rule.params, rule.key
+
+
+def test_every_declared_rule_has_exactly_one_check_and_every_check_a_declared_rule():
+    from src.claims.rules import CHECKS
+    from src.study.rule_specs import CHART_KINDS, RULE_SPECS
+
+    spec_keys = [spec.key for spec in RULE_SPECS]
+    assert len(spec_keys) == len(set(spec_keys))
+    assert set(CHECKS) == set(spec_keys)
+    assert [rule.key for rule in RULES] == spec_keys
+    for spec, rule in zip(RULE_SPECS, RULES):
+        assert rule.check is CHECKS[spec.key] and rule.chart == spec.chart in CHART_KINDS
+        assert (rule.title, rule.human, rule.params) == (spec.title, spec.human, spec.params)
+    # The event-share rule has no indicator to draw: it gets the periods chart, every indicator rule the lines chart.
+    for spec in RULE_SPECS:
+        has_slot = any(param.kind in ("slot", "slots") for param in spec.params.values())
+        assert spec.chart == ("lines" if has_slot else "periods"), spec.key
 
 
 # --- peer_median -----------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from src.ingest.build import main as build_main
-from src.paths import SNAPSHOT_DIR
 from src.ingest.snapshot import data_files, sidecar_path, snapshot_fingerprint, verify
+from src.paths import SNAPSHOT_DIR
 
 
 def shipped_files():

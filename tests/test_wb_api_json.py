@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-from src.study.catalogue import load_indicators, load_sources
 from src.ingest.parsers import wb_api_json
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
+from src.study.catalogue import load_indicators, load_sources
 from tests.conftest import FIXTURES
 
 SOURCES = load_sources()

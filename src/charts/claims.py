@@ -27,18 +27,11 @@ from src.charts.common import (
     source_line,
     split_by_country,
 )
-from src.claims.evaluate import STATUS_LABELS, STATUSES
+from src.claims.verdicts import STATUS_LABELS, STATUSES, VERDICT_COLOURS  # noqa: F401 (re-exported)
 
-# The verdict vocabulary is the evaluation's own (src/claims/evaluate.py); charts only add colours.
+# The verdict vocabulary (labels, colours, icons) is declared once, in src/claims/verdicts.py.
 VERDICT_STATUSES = STATUSES
 VERDICT_LABELS = STATUS_LABELS
-# Colour-blind-safe (Okabe-Ito) colours per verdict (used by the seminar deck, src/deck/__init__.py).
-VERDICT_COLOURS = {
-    "supported": "#009E73",
-    "partly_supported": "#E69F00",
-    "not_supported": "#D55E00",
-    "insufficient_data": "#7F7F7F",
-}
 PEER_COLOUR = "#A8A8A8"
 MEDIAN_COLOUR = "#CC79A7"
 
@@ -457,7 +450,7 @@ def source_freshness(files: pd.DataFrame, sources: Mapping) -> pd.DataFrame:
 
     Args:
         files: one row per snapshot file (folder, source, taken, source_last_updated, problem), as
-            src.app.ui.get_snapshot_files() returns it from the sidecars.
+            src.app.data.get_snapshot_files() returns it from the sidecars.
         sources: source id -> Source (producer, title, edition).
     """
     rows = []

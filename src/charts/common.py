@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+# The one number formatter (verdict sentences use it too), re-exported for the chart builders and pages.
+from src.claims.prose import format_amount, format_value  # noqa: F401
+
 # Okabe-Ito colours (colour-blind safe); the focus country is always the strong blue.
 FOCUS_COLOUR = "#0072B2"
 PALETTE = ("#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D1F", "#000000", "#999999")
@@ -30,11 +33,6 @@ PUBLISHED_SUFFIX = " (as published)"
 
 def display_name(iso3: str, names: Mapping[str, str] | None) -> str:
     return str((names or {}).get(iso3, iso3))
-
-
-def format_value(value: float) -> str:
-    """A number as people read it: 3 significant digits, thousands separated for big numbers."""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def fill_year_gaps(rows: pd.DataFrame, years: tuple[int, int] | None = None) -> pd.DataFrame:

@@ -1,36 +1,35 @@
-"""Claim verdicts anyone can re-run: evaluate(claim, store, settings) -> Verdict.
+"""Claim verdicts anyone can re-run: evaluate(claim, store, settings, study) -> Verdict.
 
 A verdict is the claim's declared tests (src/claims/rules.py) run on the store under the user's settings (focus country,
 peer group, year window, benchmark values) and combined as the claim says (all / any / majority). It carries the
 sentence, the evidence rows with each value's own year and source, the settings that produced it, and what was
-missing. `robustness()` re-runs a claim under the other reasonable settings and counts how often the verdict holds.
+missing. `robustness()` (src/claims/robustness.py, importable from here too) re-runs a claim under the other
+reasonable settings and counts how often the verdict holds.
+
+Nothing here is cached at module level: a caller that evaluates many times on one store (the app, robustness)
+passes an `EvaluationCache`, whose keys hold every input of a check, so an edited declared file is never stale.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from src.study.catalogue import indicators as indicator_catalogue
-from src.study.codebook import Benchmark, Claim, Codebook
-from src.study.codebook import codebook as shipped_codebook
-from src.study.events import events as shipped_events
-from src.study.peers import CUSTOM, group_label, members, peer_groups
-from src.claims.rules import RULES_BY_KEY, EvidenceData, RuleContext, RuleResult, evidence_of
+from src.claims.evidence import RuleContext, RuleResult, evidence_of
+from src.claims.rules import RULES_BY_KEY
+from src.claims.verdicts import STATUS_LABELS, STATUSES
+from src.study import Study
+from src.study.codebook import Benchmark, Claim
+from src.study.defaults import StudyDefaults
+from src.study.peers import CUSTOM, group_label, members
+from src.study.rule_specs import indicator_ids_in
 
-STATUSES = ("supported", "partly_supported", "not_supported", "insufficient_data")
-STATUS_LABELS = {
-    "supported": "Supported",
-    "partly_supported": "Partly supported",
-    "not_supported": "Not supported",
-    "insufficient_data": "Insufficient data",
-}
-DEFAULT_WINDOW = (2015, 2025)
-# Windows tried by robustness(), as (years back from the window's end); the user's own window is always included.
-ROBUSTNESS_SPANS = (15, 10, 5)
+__all__ = [
+    "STATUSES", "STATUS_LABELS", "EvaluationCache", "Settings", "Verdict", "combine", "evaluate", "evaluate_all",
+    "peer_list", "resolved_benchmarks",
+]
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,17 @@ class Settings:
     'below' tests, high end for 'above').
     """
 
-    focus: str = "PAK"
-    peer_group: str = "south_asia"
+    focus: str
+    peer_group: str
+    window: tuple[int, int]
     custom_peers: tuple[str, ...] = ()
-    window: tuple[int, int] = DEFAULT_WINDOW
     benchmarks: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def default(cls, defaults: StudyDefaults, **changes) -> Settings:
+        """The study's declared defaults (data/study.yaml), with `changes` (focus=, window=, ...) applied."""
+        return cls(**{"focus": defaults.focus, "peer_group": defaults.peer_group, "window": defaults.window,
+                      **changes})
 
     def __post_init__(self):
         # Normalise lists from widgets or URLs to tuples, so settings stay hashable and compare equal.
@@ -57,10 +62,14 @@ class Settings:
     def benchmark_value(self, benchmark_id: str) -> float | None:
         return next((float(v) for k, v in self.benchmarks if k == benchmark_id), None)
 
-    def describe(self, names: Mapping[str, str] | None = None) -> str:
-        """'Pakistan vs South Asia, 2015-2025, benchmarks: tax_gdp=15' (plain text for captions)."""
+    def describe(self, names: Mapping[str, str] | None = None, groups: Mapping | None = None) -> str:
+        """'Pakistan vs South Asia, 2015-2025, benchmarks: tax_gdp=15' (plain text for captions).
+
+        groups: the declared peer groups, for the group's label (without them the group id is shown).
+        """
         focus = (names or {}).get(self.focus, self.focus)
-        peers = group_label(self.peer_group) if self.peer_group != CUSTOM else f"{', '.join(self.custom_peers)}"
+        custom = ", ".join(self.custom_peers)
+        peers = group_label(self.peer_group, groups or {}) if self.peer_group != CUSTOM else custom
         text = f"{focus} vs {peers}, {self.window[0]}-{self.window[1]}"
         if self.benchmarks:
             text += ", benchmarks: " + ", ".join(f"{k}={v:g}" for k, v in self.benchmarks)
@@ -95,43 +104,61 @@ class Verdict:
         return STATUS_LABELS[self.status]
 
 
-@dataclass
-class _StoreCache:
-    data: EvidenceData
-    members: dict = field(default_factory=dict)
-    # (rule, params, focus, peers, window, benchmarks, proxies, events) -> RuleResult: robustness variants share
-    # most checks (a largest_share test does not depend on the peer group), so each runs once per store.
-    results: dict = field(default_factory=dict)
+class EvaluationCache:
+    """Peer lists and per-check results to reuse across evaluate() calls on one store (robustness variants share
+    most checks: a largest_share test does not depend on the peer group, so each runs once).
+
+    Every key holds the values of everything its entry was computed from: for a check, the rule, its parameters,
+    focus, peers and their label, window, the resolved benchmarks, the catalogue entries it names, the claim's
+    proxies and the events table; for a peer list, the group's declared definition, focus and custom peers. An
+    edited declared file therefore misses the cache instead of hitting a stale entry. The cache belongs to one
+    store (it starts afresh when given another). Callers own it: the app layer keeps one per (store, study).
+    """
+
+    def __init__(self, max_results: int = 20_000):
+        self.max_results = max_results
+        self.members: dict = {}
+        self.results: dict = {}
+        self._store = None
+
+    def for_store(self, store) -> EvaluationCache:
+        """This cache, emptied first if its entries came from another store."""
+        if self._store is not store:
+            self.members.clear()
+            self.results.clear()
+            self._store = store
+        return self
+
+    def check(self, key: tuple, run) -> RuleResult:
+        """The result stored under `key`, else `run()`'s (then stored)."""
+        result = self.results.get(key)
+        if result is None:
+            result = run()
+            if len(self.results) >= self.max_results:
+                self.results.clear()
+            self.results[key] = result
+        return result
 
 
-MAX_CACHED_RESULTS = 20_000
-
-
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _cache(store, catalogue) -> _StoreCache:
-    """Per-store slices and peer lists, so robustness runs do not re-slice half a million rows each time."""
-    try:
-        cached = _CACHES.get(store)
-    except TypeError:  # an object that cannot be weakly referenced: no caching
-        return _StoreCache(EvidenceData(store, catalogue))
-    if cached is None or cached.data.catalogue is not catalogue:
-        cached = _StoreCache(EvidenceData(store, catalogue))
-        _CACHES[store] = cached
-    return cached
-
-
-def peer_list(store, settings: Settings, cache: _StoreCache | None = None) -> tuple[str, ...]:
-    """The settings' peer countries, focus excluded."""
-    key = (settings.peer_group, settings.focus, tuple(settings.custom_peers))
-    if cache is not None and key in cache.members:
-        return cache.members[key]
-    group = members(settings.peer_group, store, settings.focus, settings.custom_peers)
+def peer_list(store, settings: Settings, groups: Mapping, cache: EvaluationCache | None = None) -> tuple[str, ...]:
+    """The settings' peer countries, focus excluded (groups: the declared peer groups)."""
+    key = (settings.peer_group, repr(groups.get(settings.peer_group)), settings.focus, tuple(settings.custom_peers))
+    if cache is not None:
+        cache.for_store(store)
+        if key in cache.members:
+            return cache.members[key]
+    group = members(settings.peer_group, store, settings.focus, settings.custom_peers, groups=groups)
     found = tuple(m for m in group if m != settings.focus)
     if cache is not None:
         cache.members[key] = found
     return found
+
+
+def table_key(table: pd.DataFrame | None) -> tuple | None:
+    """A declared table's content as a hashable value (the events table is a few dozen rows)."""
+    if table is None:
+        return None
+    return tuple(table.columns), tuple(tuple(map(str, row)) for row in table.itertuples(index=False))
 
 
 def resolved_benchmarks(benchmarks: Mapping[str, Benchmark], settings: Settings) -> dict[str, Benchmark]:
@@ -169,34 +196,25 @@ def _headline(parts: list[RuleResult]) -> str:
 
 
 def evaluate(
-    claim: Claim,
-    store,
-    settings: Settings = Settings(),
-    *,
-    codebook: Codebook | None = None,
-    events: pd.DataFrame | None = None,
-    catalogue: Mapping | None = None,
+    claim: Claim, store, settings: Settings, study: Study, *, cache: EvaluationCache | None = None
 ) -> Verdict:
     """Run a claim's tests on `store` under `settings` and combine them into a verdict.
 
     Args:
-        store: anything with `values` (tidy DataFrame) and `countries` (e.g. src.ingest.store.load_store()).
-        codebook: supplies the benchmarks (shipped codebook by default).
-        events: the events table (data/catalogue/events.csv by default).
-        catalogue: indicator id -> Indicator (shipped catalogue by default).
+        store: a src.ingest.store.Store (e.g. load_store()); checks read it through its look-ups.
+        study: the declared study (src.study.load_study()): benchmarks, events, indicator catalogue, peer groups.
+        cache: an EvaluationCache to reuse peer lists and check results from (and add to); none by default.
 
     Returns:
         A Verdict; missing data gives status 'insufficient_data' with `missing` saying what, never an exception.
-        Its evidence frames are shared with a per-store cache: treat them as read-only.
+        With a cache, its evidence frames are shared with later verdicts: treat them as read-only.
     """
-    catalogue = indicator_catalogue() if catalogue is None else catalogue
-    codebook = shipped_codebook() if codebook is None else codebook
-    events = shipped_events() if events is None else events
-    cache = _cache(store, catalogue)
-    peers = peer_list(store, settings, cache)
-    peer_label = group_label(settings.peer_group)
+    catalogue, codebook, events = study.indicators, study.codebook, study.events
+    peers = peer_list(store, settings, study.peer_groups, cache)
+    peer_label = group_label(settings.peer_group, study.peer_groups)
     context = RuleContext(
-        data=cache.data,
+        store=store,
+        catalogue=catalogue,
         focus=settings.focus,
         peers=peers,
         peer_label=peer_label,
@@ -206,15 +224,18 @@ def evaluate(
         proxies=claim.proxies,
     )
     parts = []
+    if cache is not None:
+        # What every test of this claim shares, as values (never identities), computed once per call.
+        shared = (settings.focus, peers, peer_label, context.window, repr(sorted(context.benchmarks.items())),
+                  repr(sorted(claim.proxies.items())), table_key(events))
     for test in claim.tests:
-        key = (test.rule, repr(sorted(test.params.items())), settings.focus, peers, context.window,
-               settings.benchmarks, repr(sorted(claim.proxies.items())), id(events))
-        result = cache.results.get(key)
-        if result is None:
-            result = RULES_BY_KEY[test.rule].check(test.params, context)
-            if len(cache.results) >= MAX_CACHED_RESULTS:
-                cache.results.clear()
-            cache.results[key] = result
+        rule = RULES_BY_KEY[test.rule]
+        if cache is None:
+            result = rule.check(test.params, context)
+        else:
+            entries = repr([(i, catalogue.get(i)) for i in indicator_ids_in(rule, test.params)])
+            key = (test.rule, repr(sorted(test.params.items())), entries, *shared)
+            result = cache.check(key, lambda: rule.check(test.params, context))
         parts.append(replace(result, context=test.context))
     status = combine(parts, claim.combine)
     counted = [p for p in parts if not p.context]
@@ -241,51 +262,18 @@ def evaluate(
     )
 
 
-def evaluate_all(codebook: Codebook, store, settings: Settings = Settings(), **kwargs) -> dict[str, Verdict]:
+def evaluate_all(
+    study: Study, store, settings: Settings, *, cache: EvaluationCache | None = None
+) -> dict[str, Verdict]:
     """Every checkable claim's verdict under `settings`, keyed by claim id (codebook order)."""
-    return {
-        claim_id: evaluate(claim, store, settings, codebook=codebook, **kwargs)
-        for claim_id, claim in codebook.claims.items()
-    }
+    claims = study.codebook.claims
+    return {claim_id: evaluate(claim, store, settings, study, cache=cache) for claim_id, claim in claims.items()}
 
 
-def _band_benchmarks(claim: Claim, codebook: Codebook) -> list[Benchmark]:
-    ids = [t.params["benchmark"] for t in claim.tests if t.rule == "benchmark"]
-    used = [codebook.benchmarks[i] for i in dict.fromkeys(ids)]
-    return [b for b in used if b.low != b.high]
+def __getattr__(name: str):
+    # Robustness lives in its own module (it imports this one); its names stay importable from here.
+    if name in ("robustness", "robustness_variants", "ROBUSTNESS_SPANS"):
+        from src.claims import robustness as module
 
-
-def robustness_variants(claim: Claim, settings: Settings, codebook: Codebook | None = None) -> list[Settings]:
-    """The reasonable settings to try: each peer group x three windows ending at the user's end year x each end
-    of any benchmark band the claim uses. The focus country stays the user's."""
-    codebook = shipped_codebook() if codebook is None else codebook
-    groups = list(peer_groups())
-    if settings.peer_group == CUSTOM:
-        groups.append(CUSTOM)
-    end = int(settings.window[1])
-    windows = list(dict.fromkeys([(end - span + 1, end) for span in ROBUSTNESS_SPANS] + [tuple(settings.window)]))
-    bands = _band_benchmarks(claim, codebook)
-    benchmark_choices: list[tuple[tuple[str, float], ...]] = [settings.benchmarks]
-    if bands:
-        benchmark_choices = [tuple((b.id, b.low) for b in bands), tuple((b.id, b.high) for b in bands)]
-    return [
-        replace(settings, peer_group=group, window=window, benchmarks=choice)
-        for group in groups
-        for window in windows
-        for choice in benchmark_choices
-    ]
-
-
-def robustness(
-    claim: Claim, store, settings: Settings = Settings(), **kwargs
-) -> tuple[int, int, list[tuple[Settings, str]]]:
-    """Under how many reasonable settings the verdict is the same as under `settings`.
-
-    Returns:
-        (holds, total, [(variant settings, status), ...]).
-    """
-    base = evaluate(claim, store, settings, **kwargs).status
-    results = [(variant, evaluate(claim, store, variant, **kwargs).status) for variant in robustness_variants(
-        claim, settings, kwargs.get("codebook"))]
-    holds = sum(status == base for _, status in results)
-    return holds, len(results), results
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,9 @@
 """`python -m src.ingest.build`: check every snapshot file against its sidecar md5, then rebuild the processed store.
 
 Run it after editing the catalogue or replacing a raw file by hand; the refresh command runs it for you.
-`--check` only verifies the checksums. Exit status 1 names each bad file.
+When the processed files already hold this build, nothing is written (they are tracked files).
+`--check` only verifies the checksums and that data/processed/manifest.json is well formed (a stale one is
+reported, not an error: the app rebuilds). Exit status 1 names each bad file.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
+from src.ingest.snapshot import verify
+from src.ingest.store import Store, build_store, check_processed, write_store
 from src.paths import PROCESSED_DIR, SNAPSHOT_DIR
 from src.schema import ParseError
-from src.ingest.snapshot import verify
-from src.ingest.store import Store, build_store, write_store
 
 
 def report_checksums(snapshot_dir: Path) -> bool:
@@ -25,6 +27,16 @@ def report_checksums(snapshot_dir: Path) -> bool:
         print(f"CHECKSUM FAIL {problem.file.relative_to(snapshot_dir)}: {problem.problem}", file=sys.stderr)
     if not problems:
         print(f"checksums: every file under {snapshot_dir} matches its sidecar")
+    return not problems
+
+
+def report_manifest(processed_dir: Path, snapshot_dir: Path) -> bool:
+    """Print what is wrong with the processed folder's manifest (and a note when it is stale); True when usable."""
+    problems, notes = check_processed(processed_dir, snapshot_dir)
+    for problem in problems:
+        print(f"MANIFEST FAIL {problem}; run `python -m src.ingest.build` to rebuild it", file=sys.stderr)
+    for note in notes:
+        print(f"note: {note}")
     return not problems
 
 
@@ -54,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if not report_checksums(args.snapshots):
         return 1
     if args.check:
-        return 0
+        return 0 if report_manifest(args.processed, args.snapshots) else 1
     started = time.perf_counter()
     try:
         store = build_store(args.snapshots)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,18 +27,31 @@ from urllib.parse import urlsplit
 import pandas as pd
 import yaml
 
-from src.study.catalogue import CatalogueError, Indicator, Source, load_indicators, load_sources
-from src.ingest.fetch import FetchError, fetch_wb_indicator, make_session
+from src.ingest.countries import load_countries
+from src.ingest.fetch import CannotConnect, FetchError, Limits, clip, fetch_wb_indicator, make_session
 from src.ingest.fetch import download as fetch_file
 from src.ingest.parsers import get_parser, wb_api_json
-from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
-from src.ingest.snapshot import StagedFile, replace_atomically, stage_bytes, staging_area
+from src.ingest.snapshot import (
+    StagedFile,
+    data_files,
+    remove_stale_staging,
+    replace_atomically,
+    stage_bytes,
+    staging_area,
+)
+from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR, SOURCES_FILE
+from src.schema import ParseError
+from src.study.catalogue import CatalogueError, Indicator, Source, load_indicators, load_sources
+from src.study.yaml_io import parse_yaml
 
 RANGES_FILE = CATALOGUE_DIR / "plausible_ranges.yaml"
 # Every series refreshed through the World Bank API is saved in this source's folder and parsed by its parser.
 API_SOURCE_ID = "wb_api"
 
 Progress = Callable[[str], None]
+KnownCodes = Callable[[], frozenset[str]]
+# How many codes a refresh may report per problem: enough to see the pattern, short enough to read.
+EXAMPLES = 8
 
 
 class RefreshError(Exception):
@@ -52,6 +66,7 @@ class Outcome:
     status: str
     detail: str
     files: tuple[str, ...] = ()
+    no_network: bool = False  # kept because a host could not be reached (the refresh stops after one)
 
 
 def load_ranges(path: Path = RANGES_FILE) -> dict[str, tuple[float, float]]:
@@ -61,7 +76,7 @@ def load_ranges(path: Path = RANGES_FILE) -> dict[str, tuple[float, float]]:
         RefreshError: the file is unreadable or an entry lacks unit/min/max, naming the entry.
     """
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise RefreshError(f"{path}: cannot be read ({exc})") from exc
     ranges: dict[str, tuple[float, float]] = {}
@@ -106,6 +121,116 @@ def check_values(frame: pd.DataFrame, expected: list[Indicator], ranges: dict[st
     return sorted(unchecked)
 
 
+def check_codes(frame: pd.DataFrame, known: frozenset[str]) -> None:
+    """Every code must be a known ISO3 code or a publisher aggregate (the country table, or already in the source).
+
+    Raises:
+        RefreshError: naming how many rows carry unknown codes, with examples (ISO2 codes after an API change...).
+    """
+    unknown = sorted(set(frame["iso3"]) - known)
+    if unknown:
+        rows = int(frame["iso3"].isin(unknown).sum())
+        raise RefreshError(
+            f"{len(unknown)} codes are neither ISO3 codes nor aggregates the country metadata knows "
+            f"({rows:,} rows), e.g. {unknown[:EXAMPLES]}: did the publisher change its codes?"
+        )
+
+
+def check_coverage(frame: pd.DataFrame, previous: pd.DataFrame, tolerance: int) -> None:
+    """Each indicator the previous files had must still be there, for all but `tolerance` of its codes.
+
+    Raises:
+        RefreshError: an indicator vanished, or lost more codes than sources.yaml `refresh.max_vanished_codes`.
+    """
+    after = {str(indicator): set(codes.astype(str)) for indicator, codes in frame.groupby("indicator")["iso3"]}
+    for indicator, codes in previous.groupby("indicator")["iso3"]:
+        codes_before = set(codes.astype(str))
+        if str(indicator) not in after:
+            raise RefreshError(f"{indicator}: the previous files have it, the download does not")
+        vanished = sorted(codes_before - after[str(indicator)])
+        if len(vanished) > tolerance:
+            raise RefreshError(
+                f"{indicator}: {len(vanished)} of {len(codes_before)} countries/aggregates in the previous files "
+                f"have no value in the download, e.g. {vanished[:EXAMPLES]} (tolerated: {tolerance}; "
+                f"{SOURCES_FILE.name} refresh.max_vanished_codes)"
+            )
+
+
+def source_limits(source: Source) -> Limits:
+    """The download bounds a source declares in sources.yaml `refresh` (max_bytes, deadline_seconds).
+
+    Raises:
+        RefreshError: a bound is missing or not a positive number, naming the source.
+    """
+    bounds = {}
+    for key in ("max_bytes", "deadline_seconds"):
+        value = source.refresh.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise RefreshError(
+                f"{SOURCES_FILE.name}: source {source.id!r} needs a positive refresh.{key}, not {value!r}"
+            )
+        bounds[key] = value
+    return Limits(max_bytes=int(bounds["max_bytes"]), deadline=time.monotonic() + bounds["deadline_seconds"])
+
+
+def previous_rows(
+    source: Source, snapshot_dir: Path, catalogue, sources, expected: list[Indicator], progress: Progress = print
+) -> pd.DataFrame:
+    """The rows the current snapshot holds for the indicators a refresh of `source` brings (empty when none).
+
+    A World Bank API refresh replaces series that may come from the source's bulk files and from earlier API
+    downloads, so both folders count. The folders are parsed with the full declared catalogue when the one
+    given is a subset (a bulk parser refuses files it does not know). Unreadable previous files are no reason
+    to refuse a repair: they are named in the progress and not compared.
+    """
+    wanted = {i.id for i in expected}
+    folders = [(source.folder, source.parser)]
+    if source.refresh.get("method") == "wb_api" and source.id != API_SOURCE_ID:
+        folders.append((sources[API_SOURCE_ID].folder, sources[API_SOURCE_ID].parser))
+    frames = []
+    for folder, parser in folders:
+        path = snapshot_dir / folder
+        if not path.is_dir() or not data_files(path):
+            continue
+        try:
+            frame = _parse_previous(path, parser, catalogue, sources)
+        except (CatalogueError, ModuleNotFoundError, ParseError) as exc:
+            progress(f"  {source.id}: previous files in {folder}/ unreadable, coverage not compared ({clip(exc)})")
+            continue
+        frames.append(frame.loc[frame["indicator"].isin(wanted), ["indicator", "iso3"]])
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"indicator": [], "iso3": []})
+
+
+def _parse_previous(path: Path, parser: str, catalogue, sources) -> pd.DataFrame:
+    parse = get_parser(parser)
+
+    def run(entries):
+        return wb_api_json.parse(path, entries, sources) if parse is wb_api_json.parse else parse(path, entries)
+
+    try:
+        return run(catalogue)
+    except ParseError:
+        return run(load_indicators(sources=sources))
+
+
+def shipped_known_codes(snapshot_dir: Path) -> KnownCodes:
+    """A loader (read once, when first needed) of every code the country metadata in `snapshot_dir` knows."""
+
+    found: list[frozenset[str]] = []  # this refresh run's copy, read on first use
+
+    def known() -> frozenset[str]:
+        if not found:
+            try:
+                found.append(frozenset(load_countries(snapshot_dir)["iso3"].astype(str)))
+            except (OSError, ParseError, IndexError, KeyError) as exc:
+                raise RefreshError(
+                    f"cannot check country codes: the country metadata is unreadable ({clip(exc)})"
+                ) from exc
+        return found[0]
+
+    return known
+
+
 def _origin(source: Source, url: str, source_last_updated: str) -> dict:
     """The `origin` block of a brand-new file's sidecar, from the source catalogue and the download."""
     return {
@@ -137,7 +262,7 @@ def api_series(source: Source, catalogue: dict[str, Indicator]) -> dict[str, Ind
     return series
 
 
-def _stage_wb_api(source, *, session, sources, catalogue, staging, snapshot_dir, progress) -> Staged:
+def _stage_wb_api(source, *, session, sources, catalogue, staging, snapshot_dir, progress, limits) -> Staged:
     """Download each of the source's series from the World Bank API into the staging folder."""
     folder = sources[API_SOURCE_ID].folder
     series = api_series(source, catalogue)
@@ -147,7 +272,7 @@ def _stage_wb_api(source, *, session, sources, catalogue, staging, snapshot_dir,
         def show(page, pages, rows, size, api_code=api_code):
             progress(f"  {source.id}: {api_code} page {page}/{pages}, {rows:,} rows, {size:,} bytes")
 
-        got = fetch_wb_indicator(session, source.refresh["url"], api_code, source.hosts, on_page=show)
+        got = fetch_wb_indicator(session, source.refresh["url"], api_code, source.hosts, on_page=show, limits=limits)
         relative = f"{folder}/{api_code}.json"
         staged.append(
             StagedFile(
@@ -168,13 +293,13 @@ def _stage_wb_api(source, *, session, sources, catalogue, staging, snapshot_dir,
     return staged, wb_api_json.parse(staging / folder, catalogue, sources), list(series.values())
 
 
-def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir, progress) -> Staged:
+def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir, progress, limits) -> Staged:
     """Download the source's one file into the staging folder and parse it with the source's parser.
 
     `sources` is unused: both stagers take the same arguments.
     """
     url = source.refresh["url"]
-    got = fetch_file(session, url, source.hosts)
+    got = fetch_file(session, url, source.hosts, limits=limits)
     progress(f"  {source.id}: downloaded {len(got.content):,} bytes from {url}")
     relative = f"{source.folder}/{PurePosixPath(urlsplit(url).path).name}"
     staged = StagedFile(
@@ -201,10 +326,15 @@ def refresh_source(
     catalogue: dict[str, Indicator],
     sources: dict[str, Source],
     ranges: dict[str, tuple[float, float]],
+    known_codes: KnownCodes | None = None,
     dry_run: bool = False,
     progress: Progress = print,
 ) -> Outcome:
-    """Download, validate and (unless `dry_run`) swap in one source; never raises for a failed source."""
+    """Download, validate and (unless `dry_run`) swap in one source; never raises for a failed source.
+
+    Validation: the source's parser, then known codes, coverage against the previous files, plausible ranges.
+    """
+    known_codes = shipped_known_codes(snapshot_dir) if known_codes is None else known_codes
     method = source.refresh.get("method")
     if method == "none":
         reason = source.refresh.get("reason", "no refresh method")
@@ -213,12 +343,16 @@ def refresh_source(
     progress(f"{source.id}: downloading ({method})")
     with staging_area(snapshot_dir) as staging:
         try:
+            limits = source_limits(source)
             stage = _stage_wb_api if method == "wb_api" else _stage_direct
             staged, frame, expected = stage(
                 source, session=session, sources=sources, catalogue=catalogue, staging=staging,
-                snapshot_dir=snapshot_dir, progress=progress,
+                snapshot_dir=snapshot_dir, progress=progress, limits=limits,
             )
             unchecked = check_values(frame, expected, ranges)
+            previous = previous_rows(source, snapshot_dir, catalogue, sources, expected, progress)
+            check_codes(frame, known_codes() | frozenset(previous["iso3"]))
+            check_coverage(frame, previous, int(source.refresh.get("max_vanished_codes", 0)))
             counts = f"{len(frame):,} rows, {frame['indicator'].nunique()} indicators, {len(staged)} files"
             unchecked_note = f" (units not range-checked: {unchecked})" if unchecked else ""
             progress(f"  {source.id}: valid: {counts}{unchecked_note}")
@@ -229,8 +363,11 @@ def refresh_source(
         # Any failure, even a bug in a parser, must keep the previous files and let the other sources run.
         except Exception as exc:  # noqa: BLE001
             reason = str(exc) if isinstance(exc, FetchError | RefreshError) else f"{type(exc).__name__}: {exc}"
+            reason = clip(reason)
+            if isinstance(exc, CannotConnect):
+                progress(f"NO NETWORK: {reason}")
             progress(f"  {source.id}: FAILED, previous files kept: {reason}")
-            return Outcome(source.id, "kept", reason)
+            return Outcome(source.id, "kept", reason, no_network=isinstance(exc, CannotConnect))
     progress(f"  {source.id}: updated {len(files)} files")
     return Outcome(source.id, "updated", counts, files)
 
@@ -244,9 +381,17 @@ def refresh(
     sources: dict[str, Source] | None = None,
     catalogue: dict[str, Indicator] | None = None,
     ranges: dict[str, tuple[float, float]] | None = None,
+    known_codes: KnownCodes | None = None,
     progress: Progress = print,
 ) -> list[Outcome]:
     """Refresh the given sources (all by default), one after the other, and return what happened to each.
+
+    Staging folders an interrupted earlier run left behind are removed first. When a host cannot be reached
+    at all (no network), the remaining sources are not tried: they are `kept`, saying so.
+
+    Args:
+        known_codes: returns the codes a download may use besides the source's own previous ones; defaults to
+            the country metadata in `snapshot_dir` (read once, when first needed).
 
     Raises:
         KeyError: an unknown source id.
@@ -258,18 +403,31 @@ def refresh(
     if unknown:
         raise KeyError(f"unknown source {unknown}; known: {sorted(sources)}")
     session = make_session() if session is None else session
-    return [
-        refresh_source(
+    known_codes = shipped_known_codes(snapshot_dir) if known_codes is None else known_codes
+    for stale in remove_stale_staging(snapshot_dir):
+        progress(f"removed the staging folder of an interrupted earlier refresh: {stale.name}")
+    outcomes: list[Outcome] = []
+    offline: Outcome | None = None
+    for source_id in source_ids or list(sources):
+        if offline is not None and sources[source_id].refresh.get("method") != "none":
+            outcomes.append(Outcome(source_id, "kept", f"not tried: no network ({offline.source} failed first)",
+                                    no_network=True))
+            continue
+        outcome = refresh_source(
             sources[source_id], session=session, snapshot_dir=snapshot_dir, catalogue=catalogue,
-            sources=sources, ranges=ranges, dry_run=dry_run, progress=progress,
+            sources=sources, ranges=ranges, known_codes=known_codes, dry_run=dry_run, progress=progress,
         )
-        for source_id in (source_ids or list(sources))
-    ]
+        offline = outcome if outcome.no_network else offline
+        outcomes.append(outcome)
+    return outcomes
 
 
 def summary(outcomes: list[Outcome]) -> list[str]:
     """Human-readable summary lines: updated, kept (with the reason), skipped (with the reason)."""
     lines = ["Summary:"]
+    offline = next((o for o in outcomes if o.no_network), None)
+    if offline is not None:
+        lines.insert(0, f"No network: {offline.detail}")
     for outcome in outcomes:
         lines.append(f"  {outcome.status:<12} {outcome.source}: {outcome.detail}")
     return lines

@@ -13,14 +13,15 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import partial
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import yaml
 
 from src.paths import SNAPSHOT_DIR
+from src.study.yaml_io import parse_yaml
 
 SIDECAR_SUFFIX = ".meta.yaml"
 # Documentation files kept beside the snapshots: not publisher data, so no sidecar.
@@ -54,7 +55,7 @@ def read_sidecar(data_file: Path) -> dict:
     if not meta_file.exists():
         raise SnapshotError(f"{data_file}: no sidecar {meta_file.name} beside it")
     try:
-        meta = yaml.safe_load(meta_file.read_text(encoding="utf-8"))
+        meta = parse_yaml(meta_file.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise SnapshotError(f"{meta_file}: not valid YAML ({exc})") from exc
     if not isinstance(meta, dict) or "origin" not in meta or "outs" not in meta:
@@ -102,6 +103,9 @@ def verify(snapshot_dir: Path = SNAPSHOT_DIR) -> list[ChecksumProblem]:
         except SnapshotError as exc:
             problems.append(ChecksumProblem(data_file, str(exc)))
             continue
+        if not isinstance(outs, dict):
+            problems.append(ChecksumProblem(data_file, f"{sidecar_path(data_file).name}: 'outs' is not a mapping"))
+            continue
         actual_md5, actual_size = md5_of(data_file), data_file.stat().st_size
         if actual_md5 != outs.get("md5") or actual_size != outs.get("size"):
             problems.append(
@@ -116,6 +120,68 @@ def verify(snapshot_dir: Path = SNAPSHOT_DIR) -> list[ChecksumProblem]:
         if not data_file.exists():
             problems.append(ChecksumProblem(data_file, "sidecar present but the data file is missing"))
     return problems
+
+
+def changed_snapshot_files(snapshot_dir: Path = SNAPSHOT_DIR) -> list[tuple[Path, str | None, str | None]]:
+    """(file, md5 its sidecar records, md5 of its bytes) for every data file whose bytes differ from its sidecar.
+
+    For the app's start-up banner: a file edited by hand (or damaged) is named before its values are shown.
+    A file with no readable sidecar records None; a sidecar whose data file is gone has actual None.
+    Reads every data file (~13 MB, well under a second), so call it once per process, not per rerun.
+    """
+    changed = []
+    for data_file in data_files(snapshot_dir):
+        try:
+            recorded = read_sidecar(data_file)["outs"].get("md5")
+        except (SnapshotError, AttributeError, OSError):
+            recorded = None
+        actual = md5_of(data_file)
+        if recorded != actual:
+            changed.append((data_file, recorded, actual))
+    for meta_file in sorted(snapshot_dir.rglob("*" + SIDECAR_SUFFIX)):
+        data_file = meta_file.with_name(meta_file.name[: -len(SIDECAR_SUFFIX)])
+        if not data_file.exists():
+            try:
+                recorded = read_sidecar(data_file)["outs"].get("md5")
+            except (SnapshotError, AttributeError, OSError):
+                recorded = None
+            changed.append((data_file, recorded, None))
+    return changed
+
+
+def snapshot_files_table(snapshot_dir: Path = SNAPSHOT_DIR):
+    """One row per raw data file, from its sidecar, for the Overview and Sources pages.
+
+    Returns:
+        A DataFrame with folder, file (relative to `snapshot_dir`), source, md5, size_bytes, taken (refreshed or
+        accessed), source_last_updated, licence and problem (a missing or broken sidecar, else "").
+    """
+    import pandas as pd
+
+    rows = []
+    for path in data_files(snapshot_dir):
+        row = {"folder": path.relative_to(snapshot_dir).parts[0], "file": str(path.relative_to(snapshot_dir))}
+        try:
+            meta = read_sidecar(path)
+        except SnapshotError as exc:
+            rows.append({**row, "problem": str(exc)})
+            continue
+        outs, origin = meta.get("outs") or {}, meta.get("origin") or {}
+        rows.append(
+            {
+                **row,
+                "source": meta.get("source", ""),
+                "md5": outs.get("md5", ""),
+                "size_bytes": outs.get("size"),
+                "taken": str(outs.get("refreshed_at") or outs.get("date_accessed") or ""),
+                # A refresh records the publisher's date in `outs`; the hand-written `origin` keeps the shipped one.
+                "source_last_updated": str(outs.get("source_last_updated") or origin.get("source_last_updated") or ""),
+                "licence": origin.get("licence", ""),
+                "problem": "",
+            }
+        )
+    columns = ["folder", "file", "source", "md5", "size_bytes", "taken", "source_last_updated", "licence", "problem"]
+    return pd.DataFrame(rows, columns=columns).fillna({"problem": ""})
 
 
 def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
@@ -136,6 +202,20 @@ def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
 # put back, so the snapshot is either all old or all new for a source.
 
 STAGING_PREFIX = ".refresh-staging-"
+# The single staging folder an earlier version of the refresh used.
+OLD_STAGING_NAME = ".refresh-staging"
+
+
+def remove_stale_staging(snapshot_dir: Path = SNAPSHOT_DIR) -> list[Path]:
+    """Delete the staging folders beside `snapshot_dir` that an interrupted earlier refresh left; return them.
+
+    Only one refresh runs at a time (it is a command a user starts), so any staging folder at start is stale.
+    """
+    stale = sorted(p for p in snapshot_dir.parent.glob(STAGING_PREFIX + "*") if p.is_dir())
+    stale += [p for p in (snapshot_dir.parent / OLD_STAGING_NAME,) if p.is_dir()]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return stale
 
 
 @dataclass(frozen=True)

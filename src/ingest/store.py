@@ -15,16 +15,18 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 from src.ingest.countries import add_codes_from_values, empty_countries, load_countries
 from src.ingest.parsers import get_parser
+from src.ingest.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
 from src.paths import CATALOGUE_DIR, INDICATOR_CATALOGUE_DIR, PROCESSED_DIR, SNAPSHOT_DIR, SOURCES_FILE, STORE_FILE
 from src.schema import TIDY_DTYPES, ParseError, check_tidy, empty_tidy
-from src.ingest.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
+from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 
 log = logging.getLogger(__name__)
 
@@ -54,17 +56,110 @@ def compact(values: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
+class IndicatorRows:
+    """One indicator's rows sorted by country and year, with each country's row span, for fast look-ups.
+
+    Boolean masks over the whole store cost ~1 ms each; robustness runs do thousands, so positions are found
+    with numpy on the year column and rows are taken once per call.
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame.sort_values(["iso3", "year"], kind="stable").reset_index(drop=True)
+        self.years = self.frame["year"].to_numpy()
+        codes = self.frame["iso3"].astype(str).to_numpy()
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.array([], dtype=int)
+        stops = np.r_[starts[1:], len(codes)] if len(codes) else np.array([], dtype=int)
+        self.spans = {codes[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
+
+    def take(self, iso3s: Iterable[str] | None, years: Years | None, latest_only: bool = False) -> pd.DataFrame:
+        """Rows of `iso3s` (in that order; every country when None) within the inclusive `years` (None: open)."""
+        if iso3s is None and years is None and not latest_only:
+            return self.frame
+        start, end = years if years is not None else (None, None)
+        found: list[int] = []
+        for iso3 in self.spans if iso3s is None else iso3s:
+            span = self.spans.get(iso3)
+            if span is None:
+                continue
+            low, high = span
+            chunk = self.years[low:high]
+            if start is not None:
+                low, high = low + int(np.searchsorted(chunk, start, "left")), high
+                chunk = self.years[low:high]
+            if end is not None:
+                high = low + int(np.searchsorted(chunk, end, "right"))
+            if high > low:
+                found.extend([high - 1] if latest_only else range(low, high))
+        return self.frame.iloc[found]
+
+
 @dataclass(frozen=True, eq=False)
 class Store:
     """All values (tidy, src.schema columns), the country table, and the snapshot fingerprint they came from.
 
     `problems` lists sources that could not be parsed (only when built with strict=False); empty normally.
+    Look-ups go through a per-indicator index built once, on first use, and held by this store (never shared).
+    `rows`/`latest_rows` hand out the store's in-memory form (text columns as categoricals) for the claim checks;
+    `series`/`latest` convert to the plain tidy dtypes for pages and charts.
     """
 
     values: pd.DataFrame
     countries: pd.DataFrame
     fingerprint: str
     problems: tuple[str, ...] = field(default=())
+
+    @cached_property
+    def _by_indicator(self) -> dict[str, IndicatorRows]:
+        grouped = self.values.groupby("indicator", sort=False, observed=True)
+        return {str(key): IndicatorRows(rows) for key, rows in grouped}
+
+    @cached_property
+    def _empty(self) -> pd.DataFrame:
+        return self.values.iloc[0:0]
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        if self.countries is not None and not self.countries.empty:
+            names.update(zip(self.countries["iso3"].astype(str), self.countries["name"].astype(str)))
+        # Names the publisher gave, for codes the country table lacks.
+        firsts = self.values.drop_duplicates("iso3")
+        for iso3, country in zip(firsts["iso3"].astype(str), firsts["country"].astype(str)):
+            names.setdefault(iso3, country)
+        return names
+
+    @cached_property
+    def aggregates(self) -> frozenset[str]:
+        """Codes of published aggregates (regions, income groups, world), from the country table."""
+        countries = self.countries
+        if countries is None or countries.empty or "is_aggregate" not in countries:
+            return frozenset()
+        return frozenset(countries.loc[countries["is_aggregate"].fillna(False).astype(bool), "iso3"].astype(str))
+
+    def has(self, indicator: str) -> bool:
+        """True when the store holds any row of `indicator` (false for refresh-only series not yet downloaded)."""
+        return indicator in self._by_indicator
+
+    def name(self, iso3: str) -> str:
+        """The display name of a code: the country table's, else the publisher's, else the code itself."""
+        return self._names.get(iso3, iso3)
+
+    def rows(self, indicator: str, iso3s: Iterable[str] | None = None, years: Years | None = None) -> pd.DataFrame:
+        """Rows of one indicator in the store's in-memory form, countries in the order given, years ascending.
+
+        Args:
+            iso3s: the countries wanted (every country, sorted by code, when None).
+            years: inclusive (first, last); either end may be None.
+        """
+        index = self._by_indicator.get(indicator)
+        return self._empty if index is None else index.take(iso3s, years)
+
+    def latest_rows(
+        self, indicator: str, iso3s: Iterable[str] | None = None, years: Years | None = None
+    ) -> pd.DataFrame:
+        """One row per country (in-memory form, order given): its own latest value within `years`."""
+        index = self._by_indicator.get(indicator)
+        return self._empty if index is None else index.take(iso3s, years, latest_only=True)
 
     def series(
         self, indicator: str | Iterable[str], iso3: str | Iterable[str] | None = None, years: Years | None = None
@@ -73,15 +168,9 @@ class Store:
 
         Returns only published (or labelled computed) rows, sorted by indicator, iso3, year: gaps stay gaps.
         """
-        rows = self.values[self.values["indicator"].isin(as_list(indicator))]
-        if iso3 is not None:
-            rows = rows[rows["iso3"].isin(as_list(iso3))]
-        start, end = years if years is not None else (None, None)
-        if start is not None:
-            rows = rows[rows["year"] >= start]
-        if end is not None:
-            rows = rows[rows["year"] <= end]
-        return rows.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True).astype(TIDY_DTYPES)
+        iso3s = None if iso3 is None else sorted(set(as_list(iso3)))
+        frames = [self.rows(i, iso3s, years) for i in sorted(set(as_list(indicator)))]
+        return self._tidy(frames)
 
     def latest(
         self,
@@ -95,13 +184,55 @@ class Store:
         Countries with no value in the range are absent (never filled from another year or country); the
         `year` column says which year each value is from, and years differ between countries.
         """
-        rows = self.series(indicator, iso3, (min_year, max_year))
-        return rows.groupby("iso3", sort=True).tail(1).reset_index(drop=True)
+        iso3s = None if iso3 is None else sorted(set(as_list(iso3)))
+        return self._tidy([self.latest_rows(indicator, iso3s, (min_year, max_year))])
+
+    def _tidy(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)]
+        rows = pd.concat(frames, ignore_index=True) if frames else self._empty
+        return rows.reset_index(drop=True).astype(TIDY_DTYPES)
 
     def country_name(self, iso3: str) -> str:
-        """The display name of a code (the code itself when the country table does not know it)."""
-        match = self.countries.loc[self.countries["iso3"] == iso3, "name"]
-        return str(match.iloc[0]) if len(match) else iso3
+        """The display name of a code (kept for callers of the older name; see `name`)."""
+        return self.name(iso3)
+
+    def countries_with_data(self) -> tuple[list[str], list[str]]:
+        """(countries, published aggregates) with at least one value, each sorted by display name.
+
+        Codes the country table does not know are left out (a picker could not name them).
+        """
+        known = set(self.countries["iso3"].astype(str)) if self.countries is not None else set()
+        with_data = {str(c) for c in self.values["iso3"].unique()} & known
+        places = sorted(with_data, key=lambda code: str(self.name(code)))
+        aggregates = self.aggregates
+        return [c for c in places if c not in aggregates], [c for c in places if c in aggregates]
+
+    def indicators_with_data(self) -> frozenset[str]:
+        """Ids of the indicators with at least one value."""
+        return frozenset(self._by_indicator)
+
+    def picker_options(self) -> dict:
+        """What the app's pickers offer: names (code -> display name), countries and aggregates with data (by
+        name), and the indicator ids with data."""
+        countries, aggregates = self.countries_with_data()
+        names = {str(c): str(n) for c, n in zip(self.countries["iso3"], self.countries["name"])}
+        return {
+            "names": names,
+            "countries": countries,
+            "aggregates": aggregates,
+            "indicators": set(self.indicators_with_data()),
+        }
+
+    def year_bounds(self) -> tuple[int, int]:
+        """First and last year with any value.
+
+        Raises:
+            ValueError: the store holds no values.
+        """
+        years = self.values["year"]
+        if years.empty:
+            raise ValueError("the data store holds no values (see the Sources page)")
+        return int(years.min()), int(years.max())
 
 
 def as_list(value: str | Iterable[str]) -> list[str]:
@@ -220,15 +351,25 @@ def manifest_for(store: Store, snapshot_dir: Path) -> dict:
 def recorded_md5(data_file: Path) -> str | None:
     """The md5 a file's sidecar records (None without a sidecar: `python -m src.ingest.build` reports that)."""
     try:
-        return read_sidecar(data_file)["outs"].get("md5")
-    except SnapshotError:
+        md5 = read_sidecar(data_file)["outs"].get("md5")
+    except (SnapshotError, AttributeError):
         return None
+    return md5 if isinstance(md5, str) else None
 
 
 def write_store(store: Store, processed_dir: Path = PROCESSED_DIR, snapshot_dir: Path = SNAPSHOT_DIR) -> Path:
-    """Write store.parquet, countries.parquet and manifest.json (manifest last, so a crash leaves no false match)."""
+    """Write store.parquet, countries.parquet and manifest.json (manifest last, so a crash leaves no false match).
+
+    Writes nothing when the processed files already hold this build (same build key, readable, same rows and
+    fingerprint): the files are tracked, and a rebuild with no change must not show up as one.
+    """
+    manifest = manifest_for(store, snapshot_dir)
+    current = read_processed(processed_dir, manifest["build_key"]) if processed_dir.is_dir() else None
+    if current is not None and (len(current.values), current.fingerprint) == (manifest["rows"], store.fingerprint):
+        log.info("processed store in %s is already this build: nothing written", processed_dir)
+        return processed_dir / MANIFEST_FILE_NAME
     processed_dir.mkdir(parents=True, exist_ok=True)
-    manifest_text = json.dumps(manifest_for(store, snapshot_dir), indent=1, sort_keys=True) + "\n"
+    manifest_text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
     _replace_atomically(processed_dir / STORE_FILE.name, lambda tmp: store.values.to_parquet(tmp, index=False))
     _replace_atomically(processed_dir / COUNTRIES_FILE_NAME, lambda tmp: store.countries.to_parquet(tmp, index=False))
     _replace_atomically(processed_dir / MANIFEST_FILE_NAME, lambda tmp: tmp.write_text(manifest_text))
@@ -245,20 +386,75 @@ def _replace_atomically(target: Path, write) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def read_processed(processed_dir: Path, build_key: str) -> Store | None:
-    """The processed store if its manifest matches `build_key` and the files read cleanly, else None."""
+# What a manifest must hold, and of which type; anything else (null, [], bad JSON, a missing key) means "rebuild".
+MANIFEST_FIELDS = {"fingerprint": str, "build_key": str, "built_at": str, "rows": int, "input_md5": dict}
+
+
+def read_manifest(processed_dir: Path = PROCESSED_DIR) -> tuple[dict | None, str]:
+    """(manifest, '') when data/processed/manifest.json is well formed, else (None, what is wrong with it)."""
+    path = processed_dir / MANIFEST_FILE_NAME
     try:
-        manifest = json.loads((processed_dir / MANIFEST_FILE_NAME).read_text())
-        if manifest.get("build_key") != build_key:
-            log.info("processed store is stale (built from other inputs): rebuilding")
-            return None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"{path}: missing"
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, f"{path}: not valid JSON ({str(exc)[:200]})"
+    if not isinstance(manifest, dict):
+        return None, f"{path}: expected a JSON object, found {type(manifest).__name__}"
+    for key, expected in MANIFEST_FIELDS.items():
+        if key not in manifest:
+            return None, f"{path}: lacks {key!r}"
+        value = manifest[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            return None, f"{path}: {key!r} should be {expected.__name__}, found {type(value).__name__}"
+    if not all(isinstance(k, str) and isinstance(v, str | None) for k, v in manifest["input_md5"].items()):
+        return None, f"{path}: 'input_md5' should map file names to md5 strings"
+    return manifest, ""
+
+
+def read_processed(processed_dir: Path, build_key: str) -> Store | None:
+    """The processed store if its manifest is well formed, matches `build_key` and the files read cleanly, else None.
+
+    Never raises for a damaged processed folder: whatever is wrong with it, the answer is "rebuild".
+    """
+    manifest, problem = read_manifest(processed_dir)
+    if manifest is None:
+        log.info("processed store unusable (%s): rebuilding", problem)
+        return None
+    if manifest["build_key"] != build_key:
+        log.info("processed store is stale (built from other inputs): rebuilding")
+        return None
+    try:
         values = compact(pd.read_parquet(processed_dir / STORE_FILE.name))
         values = values.astype({c: d for c, d in TIDY_DTYPES.items() if c not in CATEGORY_COLUMNS})[list(TIDY_DTYPES)]
         countries = pd.read_parquet(processed_dir / COUNTRIES_FILE_NAME)
-    except (OSError, ValueError, KeyError) as exc:
-        log.info("processed store unreadable (%s): rebuilding", exc)
+    # pyarrow raises its own errors for a damaged file; any of them means rebuild, never a traceback on a page.
+    except Exception as exc:  # noqa: BLE001
+        log.info("processed store unreadable (%s): rebuilding", str(exc)[:200])
+        return None
+    if len(values) != manifest["rows"]:
+        log.info("processed store has %d rows, its manifest says %d: rebuilding", len(values), manifest["rows"])
         return None
     return Store(values, countries, manifest["fingerprint"])
+
+
+def check_processed(
+    processed_dir: Path = PROCESSED_DIR, snapshot_dir: Path = SNAPSHOT_DIR
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) about the processed folder, for `python -m src.ingest.build --check`.
+
+    A malformed manifest is a problem; a well-formed one built from other inputs is a note (the app rebuilds).
+    """
+    manifest, problem = read_manifest(processed_dir)
+    if manifest is None:
+        return [problem], []
+    if manifest["build_key"] == build_inputs_digest(snapshot_dir):
+        return [], []
+    recorded = {f.relative_to(snapshot_dir).as_posix(): recorded_md5(f) for f in data_files(snapshot_dir)}
+    differing = sorted(n for n in recorded.keys() | manifest["input_md5"].keys()
+                       if recorded.get(n) != manifest["input_md5"].get(n))
+    why = f"snapshot files {differing[:5]} differ" if differing else "the catalogue or the build code changed"
+    return [], [f"{processed_dir / MANIFEST_FILE_NAME}: stale ({why}); run `python -m src.ingest.build`"]
 
 
 def load_store(snapshot_dir: Path = SNAPSHOT_DIR, processed_dir: Path = PROCESSED_DIR) -> Store:

@@ -10,7 +10,6 @@ from collections.abc import Iterator, Sequence
 from src.qual.model import QualImportError
 from src.qual.safety import check_size, decode_utf8
 
-
 HEADER_BYTES = 65536
 
 

@@ -1,19 +1,20 @@
 """One door for every coding file: detect its format (or take the one the user chose) and call its reader.
 
-Detection looks at the content, not only the name: a zip is a .qdpx project, XML is told apart by its root
-element's namespace, a CSV by its header. Reading several files together (a Taguette codebook with its
-highlights) combines them into one `QualImport`.
+Detection looks at the content, whatever the name: a zip is a .qdpx project (MAXQDA's are often shared renamed
+.zip), XML is told apart by its root element's namespace (a bare .qde project is read too), a CSV by its header.
+Reading several files together (a Taguette codebook with its highlights) combines them into one `QualImport`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from src.qual import qualcoder, refiqda, simple_csv, taguette
 from src.qual.csv_table import header_of
 from src.qual.model import QualImport, QualImportError, combine
-from src.qual.safety import check_size
+from src.qual.safety import check_size, xml_head
 
 # Format id -> (label shown to users, reader).
 FORMATS: dict[str, tuple[str, Callable[[bytes, str], QualImport]]] = {
@@ -23,25 +24,25 @@ FORMATS: dict[str, tuple[str, Callable[[bytes, str], QualImport]]] = {
                           taguette.read_codebook),
     "qualcoder": ("QualCoder coding report CSV (File, Coder, Coded, Id, Codename, Category...)", qualcoder.read),
     "refi_codebook": ("REFI-QDA codebook (.qdc)", refiqda.read_codebook),
-    "refi_project": ("REFI-QDA project (.qdpx)", refiqda.read_qdpx),
+    "refi_project": ("REFI-QDA project (.qdpx, .zip or a bare .qde)", refiqda.read_qdpx),
 }
-FILE_TYPES = ("csv", "qdc", "qdpx")
+FILE_TYPES = ("csv", "qdc", "qdpx", "qde", "zip", "xml")
+
 
 
 def detect_format(data: bytes, file_name: str) -> str:
     """The format id of a file, from its content. Raises QualImportError when nothing matches."""
     check_size(data, file_name)
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if data[:4] == b"PK\x03\x04" or file_name.lower().endswith(".qdpx"):
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06") or file_name.lower().endswith((".qdpx", ".zip")):
         return "refi_project"
-    if head.startswith(b"<"):
-        if refiqda.CODEBOOK_NS.encode() in data[:4096]:
+    head = xml_head(data)
+    if head is not None:
+        if refiqda.CODEBOOK_NS in head:
             return "refi_codebook"
-        if refiqda.PROJECT_NS.encode() in data[:4096]:
-            raise QualImportError(file_name, "this is a bare REFI-QDA project XML (.qde); upload the .qdpx archive "
-                                  "that holds it and its sources/ folder")
+        if refiqda.PROJECT_NS in head or "<Project" in head:
+            return "refi_project"
         raise QualImportError(file_name, "XML in no known REFI-QDA namespace (expected urn:QDA-XML:codebook:1.0 "
-                              "or a .qdpx project)", "root element")
+                              "for a .qdc or urn:QDA-XML:project:1.0 for a .qde/.qdpx project)", "root element")
     header = set(header_of(data, file_name))
     if set(simple_csv.COLUMNS) <= header:
         return "simple"
@@ -62,7 +63,12 @@ def read_coding_bytes(data: bytes, file_name: str, fmt: str | None = None) -> Qu
     if fmt is not None and fmt not in FORMATS:
         raise QualImportError(file_name, f"unknown format {fmt!r}; use one of {list(FORMATS)}")
     fmt = fmt or detect_format(data, file_name)
-    return FORMATS[fmt][1](data, file_name)
+    try:
+        return FORMATS[fmt][1](data, file_name)
+    except (RecursionError, MemoryError) as exc:
+        # A last guard: hostile structure must end as a message, never take the page down.
+        raise QualImportError(file_name, f"the file is too deeply nested or too large to read ({type(exc).__name__})"
+                              ) from None
 
 
 def read_coding_file(path: str | Path, fmt: str | None = None) -> QualImport:
@@ -79,5 +85,5 @@ def read_coding_files(files: Iterable[tuple[str, bytes]], fmt: str | None = None
     result = combine(imports)
     if result.codings.empty:
         note = "only a codebook came in: the tree is shown, but there are no excerpts (upload the coded excerpts too)"
-        result = QualImport(result.codings, result.codes, result.files, result.formats, (*result.notes, note))
+        result = replace(result, notes=(*result.notes, note))
     return result

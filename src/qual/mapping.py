@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 import pandas as pd
 
+from src.qual.cells import safe_csv_bytes, unguard_cell
 from src.qual.model import PATH_SEPARATOR, QualImport, QualImportError
 from src.qual.safety import check_size, decode_utf8
 
@@ -35,9 +36,9 @@ def dashboard_themes() -> dict[str, str]:
 
 def dashboard_indicators() -> set[str]:
     """Every indicator id declared in data/catalogue/indicators/*.yaml."""
-    from src.study.catalogue import indicators
+    from src.study.catalogue import load_indicators
 
-    return set(indicators())
+    return set(load_indicators())
 
 
 def empty_mapping() -> pd.DataFrame:
@@ -104,7 +105,8 @@ def validate_mapping(
 
 
 def mapping_to_csv(frame: pd.DataFrame) -> bytes:
-    return frame[list(MAPPING_COLUMNS)].fillna("").to_csv(index=False).encode("utf-8")
+    """The mapping as CSV, formula cells neutralised (code names come from strangers' files)."""
+    return safe_csv_bytes(frame[list(MAPPING_COLUMNS)].fillna(""))
 
 
 def mapping_from_csv(
@@ -124,8 +126,9 @@ def mapping_from_csv(
     if missing:
         raise QualImportError(file_name, f"wrong columns for a mapping CSV: missing {missing}; expected "
                               f"{list(MAPPING_COLUMNS)}, found {header}", "line 1")
-    records = [{c: cells[header.index(c)] if header.index(c) < len(cells) else "" for c in MAPPING_COLUMNS}
-               for cells in body]
+    # Our own download guards formula cells with a leading "'"; undo that so the code paths match again.
+    records = [{c: unguard_cell(cells[header.index(c)]) if header.index(c) < len(cells) else ""
+                for c in MAPPING_COLUMNS} for cells in body]
     return validate_mapping(pd.DataFrame(records, columns=list(MAPPING_COLUMNS)), themes, indicators, file_name)
 
 
@@ -191,7 +194,8 @@ def excerpts_for_claim(
     """
     parts = [excerpts_for_theme(theme_id, coding, mapping).assign(matched_by=f"theme {theme_id}")]
     for indicator_id in dict.fromkeys(indicator_ids):
-        parts.append(excerpts_for_indicator(indicator_id, coding, mapping).assign(matched_by=f"indicator {indicator_id}"))
+        found = excerpts_for_indicator(indicator_id, coding, mapping)
+        parts.append(found.assign(matched_by=f"indicator {indicator_id}"))
     found = pd.concat(parts, ignore_index=True)
     if found.empty:
         return found

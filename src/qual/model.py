@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from src.qual.cells import clean_text
+
 PATH_SEPARATOR = " / "
 
 CODING_COLUMNS = {
@@ -21,7 +23,8 @@ CODING_COLUMNS = {
     "code_path": "the code with its parents, 'Theme / Sub-code / Code'",
     "parent": "the nearest parent code ('' for a top-level code)",
     "theme": "the top-level code the code sits under (the code itself when it is top-level)",
-    "excerpt": "the coded text, as plain text",
+    "excerpt": "the coded text, as plain text ('' when the file holds only its position)",
+    "position": "where the excerpt sits in its document, as the tool recorded it ('characters 0-31'; '' if none)",
     "source_format": "which reader read it (taguette, qualcoder, refi-qda, simple)",
 }
 CODE_COLUMNS = {
@@ -43,14 +46,35 @@ class QualImportError(ValueError):
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """Something a reader left out: `count` of `what` in `file_name`, and `why` (a sentence for the reader)."""
+
+    file_name: str
+    what: str
+    count: int
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.file_name}: {self.count} {self.what} skipped: {self.why}"
+
+
+@dataclass(frozen=True)
 class QualImport:
-    """What one or more files brought in. `files` names them; `notes` says what a reader skipped and why."""
+    """What one or more files brought in. `files` names them; `notes` are general remarks; `skipped` says what a
+    reader left out and why; `documents` names every document read (coded or not)."""
 
     codings: pd.DataFrame
     codes: pd.DataFrame
     files: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    skipped: tuple[Skipped, ...] = field(default_factory=tuple)
+    documents: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def messages(self) -> list[str]:
+        """Every note and every skip, as sentences."""
+        return [*self.notes, *(str(s) for s in self.skipped)]
 
     @property
     def interviewees(self) -> list[str]:
@@ -87,16 +111,17 @@ def codings_frame(rows: list[dict], source_format: str) -> pd.DataFrame:
     """Rows with interviewee, document, excerpt and `path` (a list of names, top-level first) -> the codings table."""
     records = []
     for row in rows:
-        path = [p.strip() for p in row["path"] if p and p.strip()]
+        path = [clean_text(p) for p in row["path"] if p and clean_text(p)]
         records.append(
             {
-                "interviewee": row["interviewee"].strip() or row["document"].strip(),
-                "document": row["document"].strip(),
+                "interviewee": clean_text(row["interviewee"]) or clean_text(row["document"]),
+                "document": clean_text(row["document"]),
                 "code": path[-1],
                 "code_path": join_path(path),
                 "parent": path[-2] if len(path) > 1 else "",
                 "theme": path[0],
-                "excerpt": row["excerpt"].strip(),
+                "excerpt": clean_text(row["excerpt"]),
+                "position": row.get("position", ""),
                 "source_format": source_format,
             }
         )
@@ -107,10 +132,13 @@ def codings_frame(rows: list[dict], source_format: str) -> pd.DataFrame:
 
 def make_import(
     file_name: str, source_format: str, codings: pd.DataFrame, descriptions: dict[str, str] | None = None,
-    extra_paths: Iterable[str] = (), notes: Iterable[str] = (),
+    extra_paths: Iterable[str] = (), notes: Iterable[str] = (), skipped: Iterable[Skipped] = (),
+    documents: Iterable[str] | None = None,
 ) -> QualImport:
+    """One file's import; `documents` defaults to the documents that have codings."""
     codes = codes_table([*codings["code_path"].unique(), *extra_paths], descriptions)
-    return QualImport(codings, codes, (file_name,), (source_format,), tuple(notes))
+    documents = dict.fromkeys(codings["document"].unique() if documents is None else documents)
+    return QualImport(codings, codes, (file_name,), (source_format,), tuple(notes), tuple(skipped), tuple(documents))
 
 
 def combine(imports: Iterable[QualImport]) -> QualImport:
@@ -148,4 +176,6 @@ def combine(imports: Iterable[QualImport]) -> QualImport:
         tuple(f for i in imports for f in i.files),
         tuple(dict.fromkeys(f for i in imports for f in i.formats)),
         tuple(n for i in imports for n in i.notes),
+        tuple(s for i in imports for s in i.skipped),
+        tuple(dict.fromkeys(d for i in imports for d in i.documents)),
     )

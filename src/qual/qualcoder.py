@@ -8,8 +8,9 @@ Image and audio/video codings (`Coded` = image / a/v) carry no text and are skip
 
 from __future__ import annotations
 
+from src.qual.cells import clean_text
 from src.qual.csv_table import require_rows, rows
-from src.qual.model import QualImport, QualImportError, codings_frame, make_import
+from src.qual.model import QualImport, QualImportError, Skipped, codings_frame, make_import
 
 FORMAT = "qualcoder"
 COLUMNS = ("coder", "coded", "id", "codename")
@@ -31,13 +32,13 @@ def read(data: bytes, file_name: str) -> QualImport:
         if not cells[id_at].startswith("ctid:") and cells[coded_at] in ("image", "a/v"):
             media += 1
             continue
-        code = cells[code_at].strip()
+        code = clean_text(cells[code_at])
         if not code:
             raise QualImportError(file_name, "the `Codename` cell is empty", f"line {line}")
-        categories = [cells[i].strip() for i in category_at if cells[i].strip()]
+        categories = [clean_text(cells[i]) for i in category_at if clean_text(cells[i])]
         document = cells[header.index("filename")] if by_case else cells[0]
         records.append({"interviewee": cells[0], "document": document, "path": [*categories[::-1], code],
                         "excerpt": cells[coded_at]})
     require_rows(len(records) + media, file_name, WHAT)
-    notes = [f"{file_name}: {media} image or audio/video coding(s) skipped (no text)"] if media else []
-    return make_import(file_name, FORMAT, codings_frame(records, FORMAT), notes=notes)
+    skipped = [Skipped(file_name, "image or audio/video coding(s)", media, "they carry no text")] if media else []
+    return make_import(file_name, FORMAT, codings_frame(records, FORMAT), skipped=skipped)

@@ -5,6 +5,7 @@ For researchers whose tool exports nothing else: any spreadsheet can save it. Do
 
 from __future__ import annotations
 
+from src.qual.cells import clean_text
 from src.qual.csv_table import require_rows, rows
 from src.qual.model import QualImport, QualImportError, codings_frame, make_import
 
@@ -18,7 +19,7 @@ def read(data: bytes, file_name: str) -> QualImport:
     at = {name: header.index(name) for name in (*COLUMNS, *(["document"] if "document" in header else []))}
     records = []
     for line, cells in body:
-        value = {name: cells[i].strip() for name, i in at.items()}
+        value = {name: clean_text(cells[i]) for name, i in at.items()}
         for needed in ("interviewee", "theme", "excerpt"):
             if not value[needed]:
                 raise QualImportError(file_name, f"the `{needed}` cell is empty", f"line {line}")

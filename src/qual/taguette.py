@@ -7,8 +7,17 @@ A highlight with several tags appears once per tag in Taguette's export; a highl
 
 from __future__ import annotations
 
+from src.qual.cells import clean_text
 from src.qual.csv_table import require_rows, rows
-from src.qual.model import QualImport, QualImportError, codings_frame, empty_codings, join_path, make_import
+from src.qual.model import (
+    QualImport,
+    QualImportError,
+    Skipped,
+    codings_frame,
+    empty_codings,
+    join_path,
+    make_import,
+)
 
 FORMAT = "taguette"
 HIGHLIGHT_COLUMNS = ("id", "document", "tag", "content")
@@ -20,7 +29,7 @@ def read_highlights(data: bytes, file_name: str) -> QualImport:
     at = {name: header.index(name) for name in HIGHLIGHT_COLUMNS}
     records, untagged = [], 0
     for line, cells in body:
-        tag, document = cells[at["tag"]].strip(), cells[at["document"]].strip()
+        tag, document = clean_text(cells[at["tag"]]), clean_text(cells[at["document"]])
         if not document:
             raise QualImportError(file_name, "the `document` cell is empty", f"line {line}")
         if not tag:
@@ -29,8 +38,9 @@ def read_highlights(data: bytes, file_name: str) -> QualImport:
         records.append({"interviewee": document, "document": document, "path": [tag],
                         "excerpt": cells[at["content"]]})
     require_rows(len(records) + untagged, file_name, "Taguette highlights CSV")
-    notes = [f"{file_name}: {untagged} highlight(s) without a tag skipped"] if untagged else []
-    return make_import(file_name, FORMAT, codings_frame(records, FORMAT), notes=notes)
+    skipped = [Skipped(file_name, "highlight(s) without a tag", untagged, "a highlight with no tag belongs to no "
+                       "theme")] if untagged else []
+    return make_import(file_name, FORMAT, codings_frame(records, FORMAT), skipped=skipped)
 
 
 def read_codebook(data: bytes, file_name: str) -> QualImport:
@@ -38,11 +48,11 @@ def read_codebook(data: bytes, file_name: str) -> QualImport:
     parent_at = header.index("parent") if "parent" in header else None
     parents, descriptions, lines = {}, {}, {}
     for line, cells in body:
-        tag = cells[header.index("tag")].strip()
+        tag = clean_text(cells[header.index("tag")])
         if not tag:
             raise QualImportError(file_name, "the `tag` cell is empty", f"line {line}")
-        parents[tag] = cells[parent_at].strip() if parent_at is not None else ""
-        descriptions[tag] = cells[header.index("description")].strip()
+        parents[tag] = clean_text(cells[parent_at]) if parent_at is not None else ""
+        descriptions[tag] = clean_text(cells[header.index("description")])
         lines[tag] = line
     require_rows(len(parents), file_name, "Taguette codebook CSV")
 

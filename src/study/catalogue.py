@@ -6,12 +6,12 @@ Researchers edit these files; this module validates them on load and names the f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from src.paths import INDICATOR_CATALOGUE_DIR, SOURCES_FILE
+from src.study.yaml_io import parse_yaml
 
 BETTER_VALUES = ("higher", "lower", "neutral")
 REFRESH_METHODS = ("wb_api", "direct", "none")
@@ -62,7 +62,7 @@ class Indicator:
 
 def _read_yaml_list(path: Path) -> list[dict]:
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CatalogueError(f"{path}: cannot be read as YAML ({exc})") from exc
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -141,7 +141,8 @@ def load_indicators(
             values = {k: v for k, v in entry.items() if k in known_fields}
             values.setdefault("short_name", entry["name"])
             values["code"] = str(values["code"])
-            indicators[entry["id"]] = Indicator(**values, extra={k: v for k, v in entry.items() if k not in known_fields})
+            extra = {k: v for k, v in entry.items() if k not in known_fields}
+            indicators[entry["id"]] = Indicator(**values, extra=extra)
             where[entry["id"]] = path
     by_concept: dict[str, list[Indicator]] = {}
     for indicator in indicators.values():
@@ -157,20 +158,8 @@ def load_indicators(
     return indicators
 
 
-@lru_cache(maxsize=1)
-def sources() -> dict[str, Source]:
-    """The shipped source catalogue, read once per process."""
-    return load_sources()
-
-
-@lru_cache(maxsize=1)
-def indicators() -> dict[str, Indicator]:
-    """The shipped indicator catalogue, read once per process."""
-    return load_indicators(sources=sources())
-
-
-def default_for_concept(concept: str, catalogue: dict[str, Indicator] | None = None) -> Indicator:
-    catalogue = indicators() if catalogue is None else catalogue
+def default_for_concept(concept: str, catalogue: dict[str, Indicator]) -> Indicator:
+    """The indicator marked default for `concept` (the only one when a concept has one)."""
     members = [i for i in catalogue.values() if i.concept == concept]
     if not members:
         raise KeyError(f"no indicator for concept {concept!r}")

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from src.study.catalogue import indicators as indicator_catalogue
-from src.paths import CATALOGUE_DIR, CODEBOOK_DIR
-from src.claims.rules import RULES_BY_KEY, indicator_ids_in, param_problems
+from src.paths import BENCHMARKS_FILE, CODEBOOK_DIR
+from src.study.rule_specs import RULE_SPECS_BY_KEY, indicator_ids_in, param_problems
+from src.study.yaml_io import parse_yaml
 
 THEMES_FILE = CODEBOOK_DIR / "themes.yaml"
 CODES_FILE = CODEBOOK_DIR / "codes.yaml"
 CLAIMS_FILE = CODEBOOK_DIR / "claims.yaml"
-BENCHMARKS_FILE = CATALOGUE_DIR / "benchmarks.yaml"
 THEME_KINDS = ("advantage", "constraint")
 COMBINE_MODES = ("all", "any", "majority")
 CODE_ORIGINS = ("paper", "paper_first_pass", "derived")
@@ -121,7 +119,7 @@ class Codebook:
 
 def _load(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise CodebookError(f"{path}: cannot be read as YAML ({exc})") from exc
 
@@ -218,10 +216,11 @@ def _tests(entry: dict, path: Path, label: str, catalogue, benchmarks) -> tuple[
     tests = []
     for number, raw in enumerate(raw_tests, start=1):
         where = f"test {number}"
-        if not isinstance(raw, dict) or raw.get("rule") not in RULES_BY_KEY:
+        if not isinstance(raw, dict) or raw.get("rule") not in RULE_SPECS_BY_KEY:
             rule = raw.get("rule") if isinstance(raw, dict) else raw
-            raise CodebookError(f"{path}: {label} {where} has unknown rule {rule!r}; known: {sorted(RULES_BY_KEY)}")
-        rule = RULES_BY_KEY[raw["rule"]]
+            known = sorted(RULE_SPECS_BY_KEY)
+            raise CodebookError(f"{path}: {label} {where} has unknown rule {rule!r}; known: {known}")
+        rule = RULE_SPECS_BY_KEY[raw["rule"]]
         params = raw.get("params") or {}
         if not isinstance(params, dict):
             raise CodebookError(f"{path}: {label} {where} ({rule.key}) `params` must be a mapping")
@@ -244,10 +243,9 @@ def load_claims(
     themes: Mapping[str, Theme],
     codes: Mapping[str, Code],
     benchmarks: Mapping[str, Benchmark],
-    catalogue: Mapping | None = None,
+    catalogue: Mapping,
     path: Path = CLAIMS_FILE,
 ) -> tuple[dict[str, Claim], dict[str, UnsettledClaim]]:
-    catalogue = indicator_catalogue() if catalogue is None else catalogue
     document = _load(path)
     if not isinstance(document, dict) or not isinstance(document.get("claims"), list):
         raise CodebookError(f"{path}: expected a mapping with a `claims` list (and an optional `unsettled` list)")
@@ -275,7 +273,7 @@ def load_claims(
         tests = _tests(entry, path, label, catalogue, benchmarks)
         # Every series a test uses must be declared on the claim, so readers see it listed.
         declared = set(listed["indicators"]) | set(listed["preferred"]) | set(listed["context"])
-        used = {i for test in tests for i in indicator_ids_in(RULES_BY_KEY[test.rule], test.params)}
+        used = {i for test in tests for i in indicator_ids_in(RULE_SPECS_BY_KEY[test.rule], test.params)}
         undeclared = sorted(used - declared)
         if undeclared:
             raise CodebookError(
@@ -305,12 +303,12 @@ def load_claims(
 
 
 def load_codebook(
-    directory: Path = CODEBOOK_DIR, benchmarks_file: Path = BENCHMARKS_FILE, catalogue: Mapping | None = None
+    directory: Path = CODEBOOK_DIR, benchmarks_file: Path = BENCHMARKS_FILE, *, catalogue: Mapping
 ) -> Codebook:
     """Read and cross-check themes.yaml, codes.yaml, claims.yaml (in `directory`) and the benchmarks.
 
     Args:
-        catalogue: indicator id -> Indicator; the shipped catalogue (src.study.catalogue.indicators()) by default.
+        catalogue: indicator id -> Indicator (src.study.catalogue.load_indicators(), or Study.indicators).
 
     Raises:
         CodebookError: naming the file and the entry at fault (unknown theme/code/indicator/rule/benchmark,
@@ -322,8 +320,3 @@ def load_codebook(
     claims, unsettled = load_claims(themes, codes, benchmarks, catalogue, directory / CLAIMS_FILE.name)
     return Codebook(themes=themes, codes=codes, claims=claims, unsettled=unsettled, benchmarks=benchmarks)
 
-
-@lru_cache(maxsize=1)
-def codebook() -> Codebook:
-    """The shipped codebook, read once per process."""
-    return load_codebook()

@@ -7,14 +7,12 @@ must cite its source. This module validates the file and names the line at fault
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from src.paths import CATALOGUE_DIR
+from src.paths import EVENTS_FILE
 
-EVENTS_FILE = CATALOGUE_DIR / "events.csv"
 EVENT_COLUMNS = ("start_year", "end_year", "label", "kind", "countries", "source")
 
 
@@ -86,8 +84,3 @@ def events_for(events: pd.DataFrame, iso3: str, kind: str | None = None) -> pd.D
         mask &= events["kind"] == kind
     return events[mask]
 
-
-@lru_cache(maxsize=1)
-def events() -> pd.DataFrame:
-    """The shipped events table, read once per process (treat as read-only)."""
-    return load_events()

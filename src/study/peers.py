@@ -7,15 +7,14 @@ Groups are declared in data/catalogue/peer_groups.yaml; some are fixed lists, ot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from src.paths import CATALOGUE_DIR
+from src.paths import PEER_GROUPS_FILE
+from src.study.yaml_io import parse_yaml
 
-PEER_GROUPS_FILE = CATALOGUE_DIR / "peer_groups.yaml"
 PEER_KINDS = ("list", "income_group", "hdi_band")
 CUSTOM = "custom"
 
@@ -45,7 +44,7 @@ class PublishedAggregate:
 
 def _read(path: Path) -> dict:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise PeerGroupError(f"{path}: cannot be read as YAML ({exc})") from exc
     if not isinstance(document, dict) or not isinstance(document.get("groups"), list):
@@ -92,16 +91,10 @@ def load_published_aggregates(path: Path = PEER_GROUPS_FILE) -> tuple[PublishedA
     return tuple(PublishedAggregate(iso3=str(e["iso3"]), label=str(e.get("label") or e["iso3"])) for e in entries)
 
 
-@lru_cache(maxsize=1)
-def peer_groups() -> dict[str, PeerGroup]:
-    """The shipped peer groups, read once per process."""
-    return load_peer_groups()
-
-
-def group_label(group_id: str, groups: dict[str, PeerGroup] | None = None) -> str:
+def group_label(group_id: str, groups: dict[str, PeerGroup]) -> str:
+    """The label users see for `group_id` ('Chosen countries' for a custom list, the id itself when unknown)."""
     if group_id == CUSTOM:
         return "Chosen countries"
-    groups = peer_groups() if groups is None else groups
     return groups[group_id].label if group_id in groups else group_id
 
 
@@ -136,7 +129,9 @@ def _similar_hdi(group: PeerGroup, store, focus: str) -> list[str]:
     return []
 
 
-def members(group_id: str, store, focus: str, custom: tuple[str, ...] | list[str] = (), groups=None) -> list[str]:
+def members(
+    group_id: str, store, focus: str, custom: tuple[str, ...] | list[str] = (), *, groups: dict[str, PeerGroup]
+) -> list[str]:
     """ISO3 codes in peer group `group_id` for focus country `focus` (the focus included when it belongs).
 
     Args:
@@ -144,13 +139,13 @@ def members(group_id: str, store, focus: str, custom: tuple[str, ...] | list[str
         store: anything with `values` (tidy DataFrame) and `countries` (country metadata).
         focus: ISO3 of the focus country (needed for the HDI band).
         custom: the user's own list when group_id is 'custom'.
+        groups: the declared peer groups (load_peer_groups(), or Study.peer_groups).
 
     Raises:
         PeerGroupError: unknown group id.
     """
     if group_id == CUSTOM:
         return sorted({str(code).upper() for code in custom})
-    groups = peer_groups() if groups is None else groups
     if group_id not in groups:
         raise PeerGroupError(f"{PEER_GROUPS_FILE}: no peer group {group_id!r}; known: {sorted(groups) + [CUSTOM]}")
     group = groups[group_id]

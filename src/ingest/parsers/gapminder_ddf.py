@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     concat_tidy,
     find_files,
@@ -23,6 +22,7 @@ from src.ingest.parsers._common import (
     to_numbers,
 )
 from src.schema import ParseError
+from src.study.catalogue import Indicator
 
 SOURCE = "gapminder_sg"
 FILE_PATTERN = "ddf--datapoints--*--by--geo--time.csv"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     cells_to_numbers,
     coded_rows,
@@ -29,6 +28,7 @@ from src.ingest.parsers._common import (
     with_header,
 )
 from src.schema import ParseError
+from src.study.catalogue import Indicator
 
 SOURCE = "imf_world"
 DATA_FILES = "world-imf*.xlsx"

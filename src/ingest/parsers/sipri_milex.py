@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     ALIASES_DIR,
     cells_to_numbers,
@@ -30,6 +30,7 @@ from src.ingest.parsers._common import (
     years_from_columns,
 )
 from src.schema import ParseError
+from src.study.catalogue import Indicator
 
 SOURCE = "sipri"
 DATA_FILES = "SIPRI-Milex-data-*.xlsx"
@@ -83,13 +84,23 @@ def parse_sheet(
     require_unique(rows, ["iso3"], origin)
     reporting = rows[REPORTING_YEAR] if REPORTING_YEAR in rows.columns else pd.Series(pd.NA, index=rows.index)
     rows["note"] = [_reporting_note(indicator, c, r) for c, r in zip(rows[COUNTRY_HEADER], reporting, strict=True)]
-    long = []
-    for year in years:
-        part = rows[["iso3", COUNTRY_HEADER, "note"]].rename(columns={COUNTRY_HEADER: "country"})
-        part["year"] = int(year)
-        part["value"] = cells_to_numbers(rows[year], f"{origin} column {year}", MISSING_MARKERS)
-        long.append(part)
-    values = pd.concat(long)
+    # Year after year, each with every country in sheet order, built at once (a frame per year costs more).
+    cells = rows[years].to_numpy(dtype=object).ravel(order="F")
+    try:
+        numbers = cells_to_numbers(pd.Series(cells, dtype=object), origin, MISSING_MARKERS)
+    except ParseError:
+        for year in years:  # convert year by year only on failure, so the error names the column and row
+            cells_to_numbers(rows[year], f"{origin} column {year}", MISSING_MARKERS)
+        raise
+    values = pd.DataFrame(
+        {
+            "iso3": np.tile(rows["iso3"].to_numpy(dtype=object), len(years)),
+            "country": np.tile(rows[COUNTRY_HEADER].to_numpy(dtype=object), len(years)),
+            "note": np.tile(rows["note"].to_numpy(dtype=object), len(years)),
+            "year": np.repeat(np.array([int(year) for year in years], dtype="int64"), len(rows)),
+            "value": numbers.to_numpy(),
+        }
+    )
     return concat_tidy(
         [tidy_rows(group, indicator, file=file, note=note) for note, group in values.groupby("note", sort=False)],
         origin,

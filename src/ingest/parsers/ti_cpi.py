@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     cells_to_numbers,
     coded_rows,
@@ -27,6 +26,7 @@ from src.ingest.parsers._common import (
     tidy_rows,
     with_header,
 )
+from src.study.catalogue import Indicator
 
 SOURCE = "cpi"
 DATA_FILES = "CPI*_GlobalResultsTrends.xlsx"

@@ -17,11 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator, Source
-from src.study.catalogue import indicators as shipped_indicators
-from src.study.catalogue import sources as shipped_sources
 from src.ingest.parsers._common import concat_tidy, tidy_rows
 from src.schema import ParseError
+from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 
 # Also the folder under data/snapshots/: the `file` column names it even when a refresh parses a staging copy.
 SOURCE_ID = "wb_api"
@@ -88,20 +86,25 @@ def _read_file(path: Path, relative: str, by_code: dict[str, Indicator]) -> list
             where = f"{relative} page {meta['page']} row {position}"
             try:
                 api_code, raw_value, date = row["indicator"]["id"], row["value"], row["date"]
-                # A few aggregates have no ISO3 code in the API; their own id is the publisher's code.
-                iso3 = row.get("countryiso3code") or row["country"]["id"]
-                country = row["country"]["value"]
+                iso3, country = row["countryiso3code"], row["country"]["value"]
             except (KeyError, TypeError) as exc:
-                raise ParseError(f"{where}: lacks the field {exc}") from exc
+                # Never fall back to country.id: it is ISO2 in the real API and would move every row to a code
+                # nothing else uses (issue 15). A missing field means the API changed: say so, keep the old file.
+                raise ParseError(f"{where}: lacks the field {exc}; the API's format changed") from exc
+            if not isinstance(iso3, str):
+                raise ParseError(f"{where}: countryiso3code {str(iso3)[:40]!r} is not a code")
+            if not iso3:
+                # A few API aggregates have no ISO3 code and no counterpart in any other source: skipped, not guessed.
+                continue
             if api_code not in by_code:
                 raise ParseError(
                     f"{where}: code {api_code!r} is not declared in data/catalogue/indicators/ for a source "
                     "refreshed through the World Bank API; declare it or delete the file"
                 )
             if raw_value is not None and (isinstance(raw_value, bool) or not isinstance(raw_value, int | float)):
-                raise ParseError(f"{where}: value {raw_value!r} is not a number")
-            if not str(date).isdigit():
-                raise ParseError(f"{where}: date {date!r} is not a year")
+                raise ParseError(f"{where}: value {str(raw_value)[:40]!r} is not a number")
+            if not (isinstance(date, str | int) and str(date).isascii() and str(date).isdigit()):
+                raise ParseError(f"{where}: date {str(date)[:40]!r} is not a year")
             by_indicator.setdefault(api_code, []).append(
                 {"iso3": iso3, "country": country, "year": int(date), "value": raw_value}
             )
@@ -127,8 +130,8 @@ def parse(
     Raises:
         ParseError: naming the file (and page/row) at fault.
     """
-    catalogue = shipped_indicators() if catalogue is None else catalogue
-    sources = shipped_sources() if sources is None else sources
+    sources = load_sources() if sources is None else sources
+    catalogue = load_indicators(sources=sources) if catalogue is None else catalogue
     by_code = api_code_map(catalogue, sources)
     frames: list[pd.DataFrame] = []
     for path in sorted(folder.glob("*.json")):

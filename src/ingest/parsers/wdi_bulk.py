@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     concat_tidy,
     find_files,
@@ -24,6 +23,7 @@ from src.ingest.parsers._common import (
     years_from_columns,
 )
 from src.schema import ParseError
+from src.study.catalogue import Indicator
 
 SOURCE = "wdi"
 PREAMBLE_LINES = 4

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from src.study.catalogue import Indicator
 from src.ingest.parsers._common import (
     ALIASES_DIR,
     concat_tidy,
@@ -26,6 +25,7 @@ from src.ingest.parsers._common import (
     to_numbers,
 )
 from src.schema import ParseError
+from src.study.catalogue import Indicator
 
 SOURCE = "wgi"
 DATA_FILE = "wgidataset.csv"

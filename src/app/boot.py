@@ -1,0 +1,48 @@
+"""What every run does first: read the data keys once, make sure app.py lays the page out, show start banners.
+
+Why this module: with a `pages/` folder beside app.py, Streamlit runs a fresh server's first deep link
+(`/explorer?...`) in its old multipage mode, the page alone without app.py's page config and grouped menu. Calling
+the public st.navigation switches that mode off for the process, so a page reached without app.py registers the
+menu (hidden) and reruns, which then goes through app.py. A page run on its own (a test, `streamlit run
+pages/x.py`) tries that once per session and then draws itself.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from src.app import data, navigation, show
+
+# Set by app.py for the page it runs in the same script run; the page takes it.
+THROUGH_APP = "_run_through_app"
+_TRIED_NAVIGATION = "_page_registered_navigation"
+
+
+def start_app_run() -> None:
+    """app.py, first thing every run: read the data keys, mark the run as coming through app.py, set the page up."""
+    data.begin_run()
+    st.session_state[THROUGH_APP] = True
+    page_config()
+
+
+def page_config() -> None:
+    """The study's title, a wide layout and a favicon drawn locally.
+
+    Without an emoji favicon Streamlit uses the current page's Material icon and fetches it from Google's font
+    CDN (the app must work offline; tests/test_browser.py checks). Also set before a page registers the menu
+    itself, since that too would otherwise show the page's icon.
+    """
+    st.set_page_config(page_title=data.get_study().defaults.title, page_icon="🛡️", layout="wide")
+
+
+def enter_page() -> None:
+    """Every page, first thing: rerun through app.py when the run did not come through it, then show the
+    banners about changed snapshot files and unreadable sources."""
+    if not st.session_state.pop(THROUGH_APP, False):
+        data.begin_run()
+        if not st.session_state.get(_TRIED_NAVIGATION):
+            st.session_state[_TRIED_NAVIGATION] = True
+            page_config()
+            st.navigation(navigation.pages(), position="hidden")
+            st.rerun()
+    show.banners()

@@ -1,0 +1,305 @@
+"""The app's one cache: the declared study, the store, verdicts, robustness and built figures.
+
+Why this module: every `st.cache_*` of the dashboard lives here, keyed on file CONTENT, so an edit to any declared
+file (src.study.declared_files) or a refreshed snapshot shows on the next rerun without a restart, and no other
+module keeps a copy. The keys are read once per run: src.app.boot computes them when a run starts
+(`begin_run`); outside a page run (a test script, the bench) each call reads them afresh.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+import yaml
+
+from src.ingest.snapshot import SnapshotError, changed_snapshot_files, snapshot_files_table, snapshot_fingerprint
+from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
+from src.study import catalogue_files, content_key, declared_files
+from src.study.yaml_io import parse_yaml
+
+# Errors a broken data, catalogue or codebook file raises; each message names the file at fault.
+DATA_ERRORS = (ValueError, KeyError, OSError, SnapshotError)
+# The plausible value range per unit (also what the refresh checks downloads against); bounds benchmark overrides.
+RANGES_FILE = CATALOGUE_DIR / "plausible_ranges.yaml"
+
+_RUN_KEYS = "_data_keys_of_this_run"
+
+
+# --- keys ----------------------------------------------------------------------------------------------------
+
+
+def _read_keys() -> dict[str, str]:
+    return {
+        "snapshot": snapshot_fingerprint(SNAPSHOT_DIR),
+        "catalogue": content_key(catalogue_files()),
+        "study": content_key(declared_files()),
+    }
+
+
+def begin_run() -> None:
+    """Read the content keys for this run (called by src.app.boot before a page draws anything)."""
+    st.session_state[_RUN_KEYS] = _read_keys()
+
+
+def _keys() -> dict[str, str]:
+    keys = st.session_state.get(_RUN_KEYS)
+    return keys if keys is not None else _read_keys()
+
+
+def store_key() -> tuple[str, str]:
+    """(snapshot fingerprint, catalogue content key): the store also depends on the catalogue (ids, scales)."""
+    keys = _keys()
+    return keys["snapshot"], keys["catalogue"]
+
+
+def study_key() -> str:
+    """md5 of every declared file's bytes."""
+    return _keys()["study"]
+
+
+def load_or_stop(load: Callable, *args, what: str):
+    """Run a loader; on a broken or missing file show a clear error naming it and stop the page (no traceback)."""
+    try:
+        return load(*args)
+    except ImportError as exc:
+        st.error(f"{what.capitalize()} is not available in this version of the dashboard yet ({exc}).")
+    except DATA_ERRORS as exc:
+        st.error(f"Could not load {what}: {exc}")
+    st.stop()
+
+
+# --- the declared study and the store ------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2)
+def _study(study_key: str):
+    from src.study import load_study
+
+    return load_study()
+
+
+def get_study():
+    """The declared study (src.study.Study): catalogues, codebook, peer groups, events, defaults. Never modify it."""
+    return load_or_stop(_study, study_key(), what="the study's declared files")
+
+
+@st.cache_resource(show_spinner="Loading the data snapshot...", max_entries=2)
+def _store(fingerprint: str, catalogue_key: str):
+    from src.ingest.store import load_store
+
+    return load_store()
+
+
+def get_store():
+    """The processed store (src.ingest.store.Store), reloaded when the snapshot or catalogue changes. Never modify it."""
+    return load_or_stop(_store, *store_key(), what="the data store")
+
+
+def get_sources() -> dict:
+    """Source id -> src.study.catalogue.Source."""
+    return get_study().sources
+
+
+def get_indicators() -> dict:
+    """Indicator id -> src.study.catalogue.Indicator."""
+    return get_study().indicators
+
+
+def get_codebook():
+    """The study's codebook: themes, codes, claims, unsettled claims, benchmarks."""
+    return get_study().codebook
+
+
+def get_peer_groups() -> dict:
+    """Peer group id -> group."""
+    return get_study().peer_groups
+
+
+def get_events() -> pd.DataFrame | None:
+    """Dated events (military rule, floods, ...) from data/catalogue/events.csv."""
+    return get_study().events
+
+
+@st.cache_resource(max_entries=2)
+def _choices(fingerprint: str, catalogue_key: str) -> dict:
+    return _store(fingerprint, catalogue_key).picker_options()
+
+
+def choices() -> dict:
+    """Picker options (src.ingest.store.Store.picker_options): names, countries, aggregates, indicators with data."""
+    get_store()  # stops the page with a clear message when the store cannot be loaded
+    return _choices(*store_key())
+
+
+@st.cache_resource(max_entries=2)
+def _year_bounds(fingerprint: str, catalogue_key: str) -> tuple[int, int]:
+    return _store(fingerprint, catalogue_key).year_bounds()
+
+
+def year_bounds() -> tuple[int, int]:
+    """First and last year with any value in the store."""
+    get_store()
+    return load_or_stop(_year_bounds, *store_key(), what="the years of the data")
+
+
+def concept_indicator(concept: str) -> str | None:
+    """The indicator for a concept: its declared default when the store has data for it, else the first other
+    member with data; None when none has."""
+    with_data = choices()["indicators"]
+    members = sorted(
+        (i for i in get_indicators().values() if i.concept == concept and i.id in with_data),
+        key=lambda i: not i.default,
+    )
+    return members[0].id if members else None
+
+
+def chart_events(focus: str) -> pd.DataFrame | None:
+    """The focus country's events worth marking on claim charts (all but IMF programmes, which would cover most
+    recent years), or None when there are none."""
+    events = get_events()
+    if events is None:
+        return None
+    from src.study.events import events_for
+
+    mine = events_for(events, focus)
+    return mine[mine["kind"] != "imf_programme"]
+
+
+def country_names() -> dict[str, str]:
+    """ISO3 (or published aggregate code) -> display name."""
+    return choices()["names"]
+
+
+def country_labeller() -> Callable[[str], str]:
+    """A fast `iso3 -> "Name (ISO3)"` for widgets' format_func."""
+    names = country_names()
+    return lambda iso3: f"{names.get(iso3, iso3)} ({iso3})"
+
+
+def country_label(iso3: str) -> str:
+    """'Pakistan (PAK)'."""
+    return country_labeller()(iso3)
+
+
+def indicator_labeller() -> Callable[[str], str]:
+    """A fast `id -> "Short name [source]"` for widgets' format_func."""
+    catalogue = get_indicators()
+
+    def label(indicator_id: str) -> str:
+        indicator = catalogue.get(indicator_id)
+        return f"{indicator.short_name} [{indicator.source}]" if indicator else indicator_id
+
+    return label
+
+
+def indicator_label(indicator_id: str) -> str:
+    """'Military spending (% of GDP) [wdi]'."""
+    return indicator_labeller()(indicator_id)
+
+
+# --- snapshot files and their health -------------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2)
+def _snapshot_files(fingerprint: str) -> pd.DataFrame:
+    return snapshot_files_table(SNAPSHOT_DIR)
+
+
+def get_snapshot_files() -> pd.DataFrame:
+    """One row per raw data file (src.ingest.snapshot.snapshot_files_table)."""
+    return load_or_stop(_snapshot_files, store_key()[0], what="the snapshot sidecars")
+
+
+@st.cache_resource(max_entries=2, show_spinner="Checking the snapshot files...")
+def _changed_files(fingerprint: str) -> tuple:
+    # Reads every data file (~13 MB): once per process and snapshot version.
+    return tuple(changed_snapshot_files(SNAPSHOT_DIR))
+
+
+def store_problems() -> tuple[str, ...]:
+    """The sources the store could not parse (src.ingest.store.Store.problems), each naming its file."""
+    return tuple(_store(*store_key()).problems)
+
+
+def changed_files() -> tuple:
+    """(file, recorded md5, actual md5) for each snapshot file whose bytes differ from its sidecar."""
+    return _changed_files(store_key()[0])
+
+
+@st.cache_resource(max_entries=2)
+def _plausible_ranges(ranges_key: str) -> dict[str, tuple[float, float]]:
+    entries = parse_yaml(RANGES_FILE.read_text(encoding="utf-8")) or []
+    return {str(e["unit"]): (float(e["min"]), float(e["max"])) for e in entries if isinstance(e, dict)}
+
+
+def plausible_range(unit: str) -> tuple[float, float]:
+    """(min, max) a value in `unit` may take (data/catalogue/plausible_ranges.yaml); any finite number when the
+    unit is not listed or the file cannot be read."""
+    try:
+        ranges = _plausible_ranges(content_key([RANGES_FILE]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        ranges = {}
+    return ranges.get(unit, (-math.inf, math.inf))
+
+
+# --- verdicts, robustness, built figures ---------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=2)
+def _evaluation_cache(store_key: tuple[str, str], study_key: str):
+    # One per (store, study): the verdicts and the robustness runs of every session share its check results.
+    from src.claims.evaluate import EvaluationCache
+
+    return EvaluationCache()
+
+
+@st.cache_resource(max_entries=16, show_spinner="Checking the claims...")
+def _verdicts(store_key: tuple[str, str], study_key: str, settings) -> dict:
+    from src.claims.evaluate import evaluate_all
+
+    cache = _evaluation_cache(store_key, study_key)
+    return evaluate_all(_study(study_key), _store(*store_key), settings, cache=cache)
+
+
+def get_verdicts(settings) -> dict:
+    """Claim id -> src.claims.evaluate.Verdict for every checkable claim under `settings` (cached)."""
+    get_study()
+    get_store()
+    return load_or_stop(_verdicts, store_key(), study_key(), settings, what="the claim verdicts")
+
+
+@st.cache_resource(max_entries=64)
+def _robustness(store_key: tuple[str, str], study_key: str, claim_id: str, settings) -> tuple[int, int]:
+    from src.claims.robustness import robustness
+
+    study = _study(study_key)
+    cache = _evaluation_cache(store_key, study_key)
+    return robustness(study.codebook.claims[claim_id], _store(*store_key), settings, study, cache=cache)[:2]
+
+
+def get_robustness(claim_id: str, settings) -> tuple[int, int]:
+    """(holds, total): under how many reasonable settings the claim's verdict stays the same (cached).
+
+    Raises:
+        DATA_ERRORS: a declared file or the store could not be read.
+    """
+    return _robustness(store_key(), study_key(), claim_id, settings)
+
+
+# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel): bounded memory.
+@st.cache_resource(max_entries=120, show_spinner=False)
+def _built(what: str, key, data_key: tuple, _build: Callable):
+    return _build()
+
+
+def cached_build(what: str, key, build: Callable):
+    """`build()`'s result (a figure, a table), built once per (`what`, `key`) and data version, then shared by
+    every rerun and session.
+
+    `key` must hold every input of `build` other than the snapshot and the declared files (their version is added
+    here), e.g. the claim id and the StudyChoice. The result is shared: never modify it afterwards.
+    """
+    return _built(what, key, (*store_key(), study_key()), build)

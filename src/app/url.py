@@ -1,0 +1,177 @@
+"""URL parameters: seed widgets from a link, name every value the dashboard cannot use, and give share links.
+
+Why this module: a link can name a widget's value by id (`?focus=IND`), but Streamlit reads a bound parameter only
+in the label form it writes itself (`?focus=India+(IND)`) and drops anything else silently. So a known value goes
+into session state before the widget renders, and an unknown one gets a message. Parameter names and defaults
+come from the study (data/study.yaml, `params` and `defaults`), never from constants here.
+
+Every URL value is text from a stranger: it is shown only inside a code span whose fence is longer than any run of
+backticks in it (so nothing in it is read as markdown, a link or HTML), and numbers are parsed with float()/int(),
+checked finite and within their range, never with str.isdigit().
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from src.app import data
+
+# Long values are cut in messages: the point is to name the value, not to echo a payload.
+SHOWN_LENGTH = 60
+_PENDING = "_link_value_{}"
+_REPORTED = "_link_error_{}"
+
+
+def params():
+    """The study's URL parameter names (src.study.defaults.StudyParams)."""
+    return data.get_study().defaults.params
+
+
+def shown_value(value: str) -> str:
+    """`value` as an inline code span that markdown renders literally (no link, image, HTML, icon or maths).
+
+    Control characters are written as escapes and long values cut, so the span cannot be broken by a new line.
+    """
+    text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
+    if len(text) > SHOWN_LENGTH:
+        text = text[:SHOWN_LENGTH] + "..."
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def url_param_error(name: str, value: str, hint: str) -> None:
+    """Say plainly that a link asked for something this dashboard cannot use, instead of failing or ignoring it."""
+    st.error(
+        f"The link asks for {shown_value(f'{name}={value}')}, which this dashboard does not know, so it is "
+        f"ignored. {hint}",
+        icon=":material/link_off:",
+    )
+
+
+def _report(key: str, value: str, hint: str) -> None:
+    url_param_error(key, value, hint)
+    st.session_state[_REPORTED.format(key)] = (value, hint)
+
+
+def _before_widget(key: str) -> None:
+    """Set again a value a link gave by id on the previous run (so Streamlit writes it into the URL), unless the
+    reader changed it since, and repeat that run's message about the link (Streamlit has dropped it by now)."""
+    pending = st.session_state.pop(_PENDING.format(key), None)
+    if pending is not None and st.session_state.get(key) == pending:
+        st.session_state[key] = pending
+    reported = st.session_state.pop(_REPORTED.format(key), None)
+    if reported and st.query_params.get(key) is None:
+        url_param_error(key, *reported)
+
+
+def _take(key: str, value, sync_url: bool) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+        if sync_url:
+            st.session_state[_PENDING.format(key)] = value
+
+
+def seed_single(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = True) -> None:
+    """Read a single-value URL parameter before its bound widget does: a known value named by id (any letter
+    case) goes to the widget; an unknown value gets `url_param_error`."""
+    _before_widget(key)
+    raw = st.query_params.get(key)
+    if raw is None or raw == "" or raw in {label(o) for o in options}:
+        return
+    for candidate in (raw, raw.strip().upper(), raw.strip().lower()):
+        if candidate in options:
+            _take(key, candidate, sync_url)
+            return
+    _report(key, raw, hint)
+
+
+def seed_list(key: str, options: Sequence, hint: str, label: Callable = str, *, sync_url: bool = True) -> None:
+    """Like `seed_single` for a multi-select: accepts `?key=A,B`, `?key=A&key=B` and Streamlit's label form;
+    reports unknown entries and keeps the known ones."""
+    _before_widget(key)
+    raw = st.query_params.get_all(key)
+    labels = {label(o) for o in options}
+    if not raw or all(value in labels for value in raw):
+        return
+    by_label = {label(o): o for o in options}
+    upper = {str(o).upper(): o for o in options}
+    wanted, unknown = [], []
+    for value in raw:
+        parts = [value] if value in labels else [p.strip() for p in value.split(",") if p.strip()]
+        for part in parts:
+            found = by_label.get(part) or upper.get(part.upper())
+            (wanted if found else unknown).append(found or part)
+    if unknown:
+        _report(key, ",".join(unknown), hint)
+    _take(key, list(dict.fromkeys(wanted)), sync_url)
+
+
+def check_choice(key: str, options: Sequence[str]) -> None:
+    """Name a value of `?key=` that is none of `options` (a segmented control or toggle would drop it silently)."""
+    raw = st.query_params.get(key)
+    if raw not in (None, "") and raw not in options:
+        url_param_error(key, raw, f"Use one of: {', '.join(options)}.")
+
+
+def check_flag(key: str) -> None:
+    """Name a value of a bound toggle's `?key=` other than true/false (what Streamlit reads and writes)."""
+    raw = st.query_params.get(key)
+    if raw not in (None, "") and raw.strip().lower() not in ("true", "false"):
+        url_param_error(key, raw, "Use true or false.")
+
+
+def parse_number(text: str | None, low: float = -math.inf, high: float = math.inf) -> float | None:
+    """`text` as a finite number within [low, high], else None (also for None or an empty text)."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = float(text)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) and low <= value <= high else None
+
+
+def parse_year(text: str | None, low: int, high: int) -> int | None:
+    """`text` as a whole year within [low, high], else None."""
+    if text is None:
+        return None
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        return None
+    return value if low <= value <= high else None
+
+
+def share_link(values: Mapping, *, container=None) -> None:
+    """'Link to this view': the page's address with `values` in id form, to copy (the address bar may show
+    Streamlit's label form, or nothing for a value a link gave, until the next interaction)."""
+    container = container or st.sidebar
+    query = urlencode({k: v for k, v in values.items() if v not in (None, "", [])}, safe=",")
+    base = st.context.url or ""
+    container.caption("Link to this view")
+    container.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+
+
+def shared_query(settings) -> dict[str, str]:
+    """The claim checker's settings (src.claims.evaluate.Settings) as URL parameters that differ from the study's
+    defaults, so a link to another page keeps the comparison."""
+    defaults = data.get_study().defaults
+    names = defaults.params
+    query = {}
+    if settings.focus != defaults.focus:
+        query[names.focus] = settings.focus
+    if settings.peer_group != defaults.peer_group:
+        query[names.peers] = settings.peer_group
+    if settings.custom_peers:
+        query[names.custom] = ",".join(settings.custom_peers)
+    if tuple(settings.window) != tuple(defaults.window):
+        query[names.start], query[names.end] = str(settings.window[0]), str(settings.window[1])
+    for bench_id, value in settings.benchmarks:
+        query[names.benchmark_prefix + bench_id] = f"{value:g}"
+    return query

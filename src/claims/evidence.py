@@ -1,0 +1,167 @@
+"""What a rule's check may look at and what it hands back, and the evidence queries checks share.
+
+Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`, `Store.has`,
+`Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
+of a slot to use, peers' latest values without aggregates, evidence rows tagged with their role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from src.claims.prose import REFRESH_COMMAND, capitalised, indicator_phrase, named_series, year_span
+from src.schema import TIDY_COLUMNS
+from src.study.rule_specs import slot_ids
+
+EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may look at, fixed by the user's settings.
+
+    store: a src.ingest.store.Store (its look-ups are the only way checks read values). catalogue: indicator
+    id -> Indicator. peers never includes the focus; benchmarks maps benchmark id -> object with low, high,
+    label, unit, source (and threshold, the value the user chose, or None); proxies maps indicator id -> label
+    naming it a proxy.
+    """
+
+    store: object
+    catalogue: Mapping
+    focus: str
+    peers: tuple[str, ...]
+    peer_label: str
+    window: tuple[int, int]
+    benchmarks: Mapping = field(default_factory=dict)
+    events: pd.DataFrame | None = None
+    proxies: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def focus_name(self) -> str:
+        return self.store.name(self.focus)
+
+    @property
+    def peer_countries(self) -> list[str]:
+        """The peers that are countries (published aggregates never count as peers), focus excluded."""
+        return [p for p in self.peers if p != self.focus and p not in self.store.aggregates]
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One test's outcome. holds: True/False, or None when data is missing (then `missing` says what)."""
+
+    rule: str
+    holds: bool | None
+    sentence: str
+    evidence: pd.DataFrame
+    missing: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    params: Mapping = field(default_factory=dict)
+    context: bool = False
+
+
+def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
+    """The rows as evidence: the tidy columns plus `role` (focus, peer, aggregate)."""
+    rows = rows.copy()
+    rows["role"] = role
+    return rows.reindex(columns=EVIDENCE_COLUMNS)
+
+
+def evidence_of(*frames: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    return pd.concat(frames, ignore_index=True).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None) -> RuleResult:
+    return RuleResult(
+        rule=key,
+        holds=None,
+        sentence=f"Insufficient data: {what}.",
+        evidence=evidence if evidence is not None else evidence_of(),
+        missing=(what,),
+        notes=tuple(notes),
+        params=dict(params),
+    )
+
+
+def countries_only(store, rows: pd.DataFrame) -> pd.DataFrame:
+    """Drop published aggregates (regions, income groups, world) so they never count as peers."""
+    return rows[~rows["iso3"].isin(store.aggregates)]
+
+
+def rule_years(params: Mapping, ctx: RuleContext) -> tuple[int, int]:
+    """The settings' window, or its last `recent_years` years when the test asks for recent data only."""
+    start, end = ctx.window
+    recent = params.get("recent_years")
+    if recent:
+        start = max(start, end - int(recent) + 1)
+    return start, end
+
+
+def peers_latest(indicator_id: str, ctx: RuleContext, years: tuple[int, int]) -> pd.DataFrame:
+    """Each peer country's own latest value of `indicator_id` within `years` (aggregates left out)."""
+    peers = [p for p in ctx.peers if p != ctx.focus]
+    return countries_only(ctx.store, ctx.store.latest_rows(indicator_id, peers, years))
+
+
+def enough_peers(params: Mapping, wanted: int) -> int:
+    """Peers needed for a fair median: `min_peers` (default 3), or all of a smaller group, and never zero."""
+    return max(1, min(int(params.get("min_peers") or 3), wanted))
+
+
+def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | None, tuple[str, ...], str]:
+    """Pick the series to use for one indicator slot: one id, or [preferred, fallback, ...]; the first series with
+    a value for the focus in `years` wins.
+
+    Returns:
+        (indicator id or None, notes for the reader, what is missing ('' when found)).
+        Notes say when a preferred series is absent because only the refresh brings it, and when the series
+        used is a proxy for another concept.
+    """
+    catalogue = ctx.catalogue
+    skipped: list[str] = []
+    refresh_only: list[str] = []
+    for indicator_id in slot_ids(slot):
+        if not ctx.store.rows(indicator_id, [ctx.focus], years).empty:
+            notes = []
+            if skipped:
+                why = (
+                    f"is not in the shipped snapshot (run `{REFRESH_COMMAND}` to download it)"
+                    if skipped == refresh_only
+                    else f"has no value for {ctx.focus_name} in {year_span(years)}"
+                )
+                notes.append(f"The preferred series {named_series(skipped, catalogue)} {why}; using "
+                             f"{named_series([indicator_id], catalogue)} instead.")
+            if indicator_id in ctx.proxies:
+                label = indicator_phrase(indicator_id, catalogue)
+                notes.append(f"{capitalised(label)} is a {ctx.proxies[indicator_id]}.")
+            return indicator_id, tuple(notes), ""
+        entry = catalogue.get(indicator_id)
+        if entry is not None and not getattr(entry, "in_snapshot", True) and not ctx.store.has(indicator_id):
+            refresh_only.append(indicator_id)
+        skipped.append(indicator_id)
+    notes = ()
+    if refresh_only:
+        notes = (f"The series {named_series(refresh_only, catalogue)} is not in the shipped snapshot; run "
+                 f"`{REFRESH_COMMAND}` to download it.",)
+    return None, notes, f"no value of {named_series(skipped, catalogue)} for {ctx.focus_name} in {year_span(years)}"
+
+
+def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tuple[int, list[pd.DataFrame]] | None:
+    """Latest year in `years` where `iso3` has every series: (year, one row per series that year), else None."""
+    frames = [ctx.store.rows(i, [iso3], years) for i in indicator_ids]
+    if any(f.empty for f in frames):
+        return None
+    common = set(frames[0]["year"])
+    for frame in frames[1:]:
+        common &= set(frame["year"])
+    if not common:
+        return None
+    year = max(common)
+    used = [f[f["year"] == year] for f in frames]
+    return year, used

@@ -1,0 +1,244 @@
+"""A seminar deck as data: a title slide, then per theme a theme slide and its chosen claims' slides.
+
+Each claim slide shows the same ClaimView as the claim's card on the Claims page (src/views/claim_view.py), so a
+slide and its card draw the same chart over the same years. Plain data, no Streamlit: the Seminar mode page and
+the HTML export (src/deck/export.py) both show these slides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import plotly.graph_objects as go
+
+from src.views.claim_view import ClaimView, build_claim_view
+from src.views.comparison import Comparison
+
+SLIDE_KINDS = ("title", "theme", "claim")
+
+
+class UnknownClaimError(ValueError):
+    """The deck asks for claim ids the codebook does not have; the message lists them and the known ones."""
+
+    def __init__(self, unknown: Sequence[str], known: Sequence[str]):
+        self.unknown = list(unknown)
+        self.known = list(known)
+        super().__init__(
+            f"The deck asks for claim(s) the codebook does not have: {', '.join(self.unknown)}. "
+            f"Known claims: {', '.join(self.known)}."
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Slide:
+    """One slide: a title slide, a theme slide or a claim slide.
+
+    `text` is the study summary (title), the theme's summary (theme) or the claim's paraphrase (claim);
+    `question` is the guess-first question (claims; "" when the codebook gives none); `figures` are the claim's
+    charts (its ClaimView's, once drawn); `settings_line` says which comparison produced the verdict; `verdict`
+    is the claim checker's Verdict (None on other slides).
+    """
+
+    kind: str
+    title: str
+    text: str = ""
+    question: str = ""
+    figures: tuple[go.Figure, ...] = ()
+    sentence: str = ""
+    status: str = ""
+    source_line: str = ""
+    claim_id: str = ""
+    theme_id: str = ""
+    settings_line: str = ""
+    verdict: object = None
+
+    def __post_init__(self):
+        if self.kind not in SLIDE_KINDS:
+            raise ValueError(f"slide kind {self.kind!r} is not one of {SLIDE_KINDS}")
+
+    @property
+    def figure(self) -> go.Figure | None:
+        """The slide's first chart (the one a PNG export saves), or None."""
+        return self.figures[0] if self.figures else None
+
+
+# --- choosing the claims ------------------------------------------------------------------------------------
+
+
+def default_claim_ids(codebook) -> list[str]:
+    """The default deck: every claim of the codebook (src.study.codebook.Codebook), in its order."""
+    return list(codebook.claims)
+
+
+def check_claim_ids(codebook, claim_ids: Iterable[str]) -> list[str]:
+    """The claim ids in the given order without repeats; raises UnknownClaimError listing any the codebook lacks."""
+    wanted = list(dict.fromkeys(str(c) for c in claim_ids))
+    unknown = [c for c in wanted if c not in codebook.claims]
+    if unknown:
+        raise UnknownClaimError(unknown, list(codebook.claims))
+    return wanted
+
+
+# --- building the deck ---------------------------------------------------------------------------------------
+
+Evaluator = Callable[[object, object, object], object]
+# (claim, verdict) -> the claim's ClaimView (claim_view_builder), or one figure, or None for no chart.
+ChartBuilder = Callable[[object, object], "ClaimView | go.Figure | None"]
+
+
+def settings_line(settings, names: Mapping[str, str] | None = None, groups: Mapping | None = None) -> str:
+    """The comparison behind the verdicts in words (src.claims.evaluate.Settings.describe: focus, peers, years);
+    `groups` (the declared peer groups) gives the group's label."""
+    return f"Compared: {settings.describe(names, groups)}."
+
+
+def build_deck(
+    codebook,
+    store,
+    settings,
+    claim_ids: Sequence[str] | None = None,
+    *,
+    evaluate: Evaluator,
+    title: str,
+    chart: ChartBuilder | None = None,
+    summary: str = "",
+    names: Mapping[str, str] | None = None,
+    groups: Mapping | None = None,
+) -> list[Slide]:
+    """The slides: a title slide, then for each theme (in the order its first chosen claim comes) a theme slide
+    followed by its chosen claims in the chosen order.
+
+    Args:
+        codebook: src.study.codebook's codebook (themes and claims; a claim's `question` feeds the guess-first step).
+        store: src.ingest.store.Store handed to `evaluate`.
+        settings: src.claims.evaluate.Settings (focus, peer group, window, benchmarks).
+        claim_ids: the claims to show, in order; None or empty means every claim of the codebook.
+        evaluate: (claim, store, settings) -> Verdict, e.g. study_evaluator(study).
+        title: the title slide's heading (the study's deck_title).
+        chart: (claim, verdict) -> ClaimView (claim_view_builder) or figure or None; None draws no charts (the
+            verdict still shows). Drawing is the slow part: the page builds the deck without charts and draws
+            the slide on screen with draw_slide(); the HTML export draws them all.
+        summary: the title slide's text.
+        names: ISO3 -> display name, for the comparison line under each slide.
+        groups: the declared peer groups (Study.peer_groups), for the group's label in that line.
+
+    Returns:
+        The slides, title slide first.
+
+    Raises:
+        UnknownClaimError: a claim id is not in the codebook (the message lists them).
+    """
+    chosen = check_claim_ids(codebook, claim_ids or list(codebook.claims))
+    comparison = settings_line(settings, names, groups)
+    slides = [Slide("title", title, text=summary, settings_line=comparison)]
+    by_theme: dict[str, list[str]] = {}
+    for claim_id in chosen:
+        by_theme.setdefault(codebook.claims[claim_id].theme, []).append(claim_id)
+    for theme_id, theme_claims in by_theme.items():
+        theme = codebook.themes[theme_id]
+        title_text = f"{theme.id}: {theme.label} ({theme.kind})"
+        slides.append(Slide("theme", title_text, text=theme.summary, theme_id=theme_id))
+        slides.extend(_claim_slide(codebook.claims[c], store, settings, evaluate, comparison) for c in theme_claims)
+    return draw_slides(slides, codebook, chart) if chart is not None else slides
+
+
+def _claim_slide(claim, store, settings, evaluate, comparison) -> Slide:
+    """One claim's slide; a claim that cannot be evaluated still gets a slide that says why (nothing is lost)."""
+    base = Slide(
+        "claim",
+        f"{claim.id}: {claim.paraphrase}",
+        text=claim.paraphrase,
+        question=claim.question or "",
+        claim_id=claim.id,
+        theme_id=claim.theme,
+        settings_line=comparison,
+    )
+    try:
+        verdict = evaluate(claim, store, settings)
+    except (ValueError, KeyError, LookupError) as exc:
+        return replace(base, sentence=f"This claim could not be checked with the current settings: {exc}")
+    return replace(base, sentence=verdict.sentence, status=verdict.status, verdict=verdict)
+
+
+def _figures_of(drawn) -> tuple[go.Figure, ...]:
+    if drawn is None:
+        return ()
+    if isinstance(drawn, ClaimView):
+        return tuple(f.figure for f in drawn.figures)
+    return (drawn,)
+
+
+def _source_line(figure: go.Figure) -> str:
+    meta = figure.layout.meta if isinstance(figure.layout.meta, dict) else {}
+    return str(meta.get("source_line") or "")
+
+
+def draw_slide(slide: Slide, claim, chart: ChartBuilder) -> Slide:
+    """The slide with its claim's charts and their source line(s) (a chart that fails says why instead)."""
+    if slide.kind != "claim" or slide.verdict is None or slide.figures:
+        return slide
+    try:
+        figures = _figures_of(chart(claim, slide.verdict))
+    except (ValueError, KeyError, LookupError) as exc:
+        return replace(slide, source_line=f"The chart could not be drawn: {exc}")
+    lines = dict.fromkeys(line for line in map(_source_line, figures) if line)
+    return replace(slide, figures=figures, source_line=" ".join(lines))
+
+
+def draw_slides(slides: Sequence[Slide], codebook, chart: ChartBuilder) -> list[Slide]:
+    """Every claim slide with its charts (draw_slide); the other slides as they are."""
+    return [draw_slide(s, codebook.claims[s.claim_id], chart) if s.kind == "claim" else s for s in slides]
+
+
+def claim_slide_index(slides: Sequence[Slide], claim_id: str) -> int | None:
+    """1-based slide number of a claim's slide, or None when the deck does not hold it."""
+    for number, slide in enumerate(slides, start=1):
+        if slide.kind == "claim" and slide.claim_id == claim_id:
+            return number
+    return None
+
+
+def claim_view_builder(
+    store,
+    study,
+    comparison: Comparison,
+    *,
+    events=None,
+    names: Mapping[str, str] | None = None,
+    with_data: Iterable[str] | None = None,
+) -> ChartBuilder:
+    """A `chart` for build_deck: each claim's ClaimView, the same the Claims page shows for this comparison.
+
+    `with_data` (indicator ids with values) is computed from the store once here when not given.
+    """
+    available = frozenset(with_data if with_data is not None else store.values["indicator"].unique())
+
+    def build(claim, verdict) -> ClaimView:
+        return build_claim_view(
+            claim, verdict, store, study, comparison, events=events, names=names, with_data=available
+        )
+
+    return build
+
+
+
+def make_settings(defaults, focus: str, peer_group: str, custom_peers: Sequence[str] = ()):
+    """The claim checker's settings for a deck: its focus country and peers, the study's defaults otherwise.
+
+    Args:
+        defaults: the study's defaults (src.study.defaults.StudyDefaults), for the window.
+    """
+    from src.claims.evaluate import Settings  # imported late: the claim checker is its own module
+
+    return Settings.default(defaults, focus=focus, peer_group=peer_group, custom_peers=tuple(custom_peers))
+
+
+def study_evaluator(study) -> Evaluator:
+    """The claim checker (src.claims.evaluate.evaluate) with the declared study bound, as build_deck takes it."""
+    from src.claims.evaluate import evaluate  # imported late: the claim checker is its own module
+
+    def run(claim, store, settings):
+        return evaluate(claim, store, settings, study)
+
+    return run

@@ -1,0 +1,215 @@
+"""Editing a declared file while the app runs shows on the next rerun, with no restart (issue 11).
+
+Each test runs a page, edits one shipped file under data/ (restored byte for byte afterwards), runs the SAME
+AppTest again and finds the edit on the page. The edits are marked "(edited)" so they cannot be mistaken for
+shipped text. The store loader is replaced by one that hands out the shipped store: a catalogue edit changes the
+store's key (the loader must be asked again) but must not rebuild or rewrite data/processed/.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from src.claims.prose import format_value
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+TIMEOUT = 120
+MARK = " (edited)"
+
+
+@functools.cache
+def shipped_store():
+    from src.ingest.store import load_store
+
+    return load_store()
+
+
+@pytest.fixture
+def store_loads(monkeypatch) -> list[int]:
+    """Calls of the store loader during the test; the loader returns the shipped store."""
+    import src.ingest.store
+
+    calls: list[int] = []
+    store = shipped_store()
+    monkeypatch.setattr(src.ingest.store, "load_store", lambda *a, **k: calls.append(1) or store)
+    return calls
+
+
+@contextmanager
+def edited(path: Path, change) -> Iterator[None]:
+    """`path` rewritten as YAML by `change(document)` (or as text by `change(text)` for a .csv), then restored."""
+    original = path.read_bytes()
+    try:
+        if path.suffix == ".csv":
+            path.write_text(change(original.decode("utf-8")), encoding="utf-8")
+        else:
+            document = yaml.safe_load(original.decode("utf-8"))
+            change(document)
+            path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        yield
+    finally:
+        path.write_bytes(original)
+    assert path.read_bytes() == original
+
+
+def page(name: str, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def clean(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def first_claim(**where) -> dict:
+    claims = yaml.safe_load((DATA / "codebook/claims.yaml").read_text(encoding="utf-8"))["claims"]
+    return next(c for c in claims if all(test(c) for test in where.values()))
+
+
+def test_a_new_peer_group_is_offered_and_usable_on_the_claims_page(store_loads):
+    path = DATA / "catalogue/peer_groups.yaml"
+    claim = first_claim()
+    at = clean(page("claims", claim=claim["id"]))
+    shipped = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    copy = {**shipped[0], "id": "reload_test_group", "label": shipped[0]["label"] + MARK}
+    with edited(path, lambda doc: doc["groups"].append(copy)):
+        clean(at.run())
+        assert copy["label"] in at.selectbox(key="peers").options
+        clean(at.selectbox(key="peers").set_value(copy["id"]).run())
+        assert at.selectbox(key="peers").value == copy["id"]
+        assert "no peer group" not in texts(at)
+        assert copy["label"] in texts(at), "the page compares with the new group"
+
+
+def test_a_claim_paraphrase_edit_shows(store_loads):
+    path = DATA / "codebook/claims.yaml"
+    claim = first_claim()
+    at = clean(page("claims", claim=claim["id"]))
+
+    def change(doc):
+        doc["claims"][0]["paraphrase"] += MARK
+
+    with edited(path, change):
+        clean(at.run())
+        assert any(s.value.endswith(claim["paraphrase"] + MARK) for s in at.subheader)
+
+
+def test_a_benchmark_value_edit_reaches_the_verdict_sentence(store_loads):
+    path = DATA / "catalogue/benchmarks.yaml"
+    claim = first_claim(uses=lambda c: any(t["rule"] == "benchmark" for t in c.get("tests", [])))
+    bench_id = next(t["params"]["benchmark"] for t in claim["tests"] if t["rule"] == "benchmark")
+    at = clean(page("claims", claim=claim["id"]))
+    bench = next(b for b in yaml.safe_load(path.read_text(encoding="utf-8")) if b["id"] == bench_id)
+    new_low = bench["low"] + 0.5  # a value no shipped sentence holds
+    shown = f"below {format_value(new_low, bench['unit'])}"
+
+    def change(doc):
+        entry = next(b for b in doc if b["id"] == bench_id)
+        entry["low"], entry["high"] = new_low, max(entry["high"], new_low)
+
+    assert shown not in texts(at)
+    with edited(path, change):
+        clean(at.run())
+        assert shown in texts(at)
+
+
+def test_an_event_label_edit_shows_in_the_claim_sources(store_loads):
+    path = DATA / "catalogue/events.csv"
+    claim = first_claim()
+    at = clean(page("claims", claim=claim["id"]))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    label_at = header.index("label")
+    # An event of the default focus country that the claim charts mark (IMF programmes are left off them).
+    focus = yaml.safe_load((DATA / "study.yaml").read_text(encoding="utf-8"))["defaults"]["focus"]
+    rows = list(csv.reader(lines))
+    target = next(r for r in rows[1:] if focus in r[header.index("countries")] and r[header.index("kind")] != "imf_programme")
+    old_label = target[label_at]
+    with edited(path, lambda text: text.replace(old_label, old_label + MARK, 1)):
+        clean(at.run())
+        assert old_label + MARK in texts(at)
+
+
+def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads):
+    at = clean(page("explorer"))
+    indicator_id = at.selectbox(key="indicator").value
+    path = next(p for p in sorted((DATA / "catalogue/indicators").glob("*.yaml"))
+                if any(i["id"] == indicator_id for i in yaml.safe_load(p.read_text(encoding="utf-8"))))
+    entry = next(i for i in yaml.safe_load(path.read_text(encoding="utf-8")) if i["id"] == indicator_id)
+    loads_before = len(store_loads)
+
+    def change(doc):
+        next(i for i in doc if i["id"] == indicator_id)["short_name"] += MARK
+
+    with edited(path, change):
+        clean(at.run())
+        assert f"**{entry['short_name']}{MARK}**" in texts(at)
+        assert len(store_loads) > loads_before, "the catalogue is part of the store's key"
+
+
+def test_a_source_title_edit_shows_on_the_sources_page(store_loads):
+    path = DATA / "catalogue/sources.yaml"
+    at = clean(page("sources"))
+    title = yaml.safe_load(path.read_text(encoding="utf-8"))[0]["title"]
+
+    def change(doc):
+        doc[0]["title"] += MARK
+
+    with edited(path, change):
+        clean(at.run())
+        assert title + MARK in [s.value for s in at.subheader]
+
+
+def test_theme_and_code_label_edits_show_on_the_themes_page(store_loads):
+    themes, codes = DATA / "codebook/themes.yaml", DATA / "codebook/codes.yaml"
+    at = clean(page("themes"))
+    theme = yaml.safe_load(themes.read_text(encoding="utf-8"))[0]
+    code = next(c for c in yaml.safe_load(codes.read_text(encoding="utf-8")) if c["theme"] == theme["id"])
+
+    def change_theme(doc):
+        doc[0]["label"] += MARK
+
+    def change_code(doc):
+        next(c for c in doc if c["id"] == code["id"])["label"] += MARK
+
+    with edited(themes, change_theme):
+        clean(at.run())
+        assert f"{theme['id']}: {theme['label']}{MARK}" in [h.value for h in at.header]
+    with edited(codes, change_code):
+        clean(at.run())
+        shown = " ".join(" ".join(map(str, frame.value.astype(str).to_numpy().ravel())) for frame in at.dataframe)
+        assert code["label"] + MARK in shown
+
+
+def test_a_study_title_edit_shows_on_the_title_slide(store_loads):
+    path = DATA / "study.yaml"
+    claim = first_claim()
+    at = clean(page("presentation", deck=claim["id"]))
+    deck_title = yaml.safe_load(path.read_text(encoding="utf-8"))["deck_title"]
+
+    def change(doc):
+        doc["deck_title"] += MARK
+
+    with edited(path, change):
+        clean(at.run())
+        assert html.escape(deck_title + MARK) in texts(at), "slide text is shown escaped"
