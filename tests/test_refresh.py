@@ -372,7 +372,11 @@ def test_refreshed_sidecars_keep_yaml_that_verify_reads(no_network, snapshots):
     assert set(yaml.safe_load(text)) == {"source", "description", "origin", "outs"}
 
 
-REFRESHED_FROM_SHIPPED = [s.id for s in SOURCES.values() if s.refresh["method"] != "none" and s.id != "wb_api"]
+# Sources refreshed over files that ship (wb_api and imf_weo start empty: only the refresh fills them).
+REFRESHED_FROM_SHIPPED = [
+    s.id for s in SOURCES.values()
+    if s.refresh["method"] != "none" and s.id != "wb_api" and (SNAPSHOT_DIR / s.folder).is_dir()
+]
 
 
 @pytest.mark.parametrize("source_id", REFRESHED_FROM_SHIPPED)
@@ -436,7 +440,8 @@ def test_the_store_uses_the_refreshed_series_instead_of_the_bulk_file(no_network
 
 def test_the_api_refresh_asks_for_every_series_the_issue_names():
     # Issue 3: interest payments, government health and education spending, military share of government spending.
-    asked = set(api_series(SOURCES["wb_api"], CATALOGUE))
+    # Since issue 12 most of them ship from the Open Numbers copy of WDI, refreshed from the API under the same codes.
+    asked = set(api_series(SOURCES["wb_api"], CATALOGUE)) | set(api_series(SOURCES["open_numbers_wdi"], CATALOGUE))
     issue_codes = {
         "GC.XPN.INTP.RV.ZS", "GC.XPN.INTP.ZS", "SH.XPD.GHED.GD.ZS", "SH.XPD.GHED.GE.ZS",
         "SE.XPD.TOTL.GD.ZS", "SE.XPD.TOTL.GB.ZS", "MS.MIL.XPND.ZS",

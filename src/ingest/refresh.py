@@ -314,7 +314,8 @@ def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir,
         parse = get_parser(source.parser)
     except ModuleNotFoundError as exc:
         raise RefreshError(f"no parser src/ingest/parsers/{source.parser}.py to validate the download") from exc
-    expected = [i for i in catalogue.values() if i.source == source.id and i.in_snapshot]
+    # Every declared series of the source, refresh-only ones too (the IMF WEO file ships with none in the snapshot).
+    expected = [i for i in catalogue.values() if i.source == source.id]
     return [staged], parse(staging / source.folder, catalogue), expected
 
 
