@@ -28,6 +28,7 @@ from src.charts.claims import (
     theme_indicators,
     verdict_counts,
 )
+from src.claims.prose import indicator_phrase
 from src.study.catalogue import load_indicators, load_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,32 +122,40 @@ def test_published_aggregate_is_drawn_as_published(military):
     assert aggregate.line.dash == "dot"
 
 
-def test_title_states_claim_indicator_country_peers_and_years(military):
-    title = build(military).layout.title.text
-    for part in ("C1.2", "Military spending", "Pakistan", "South Asia", "1990", "2024"):
+def test_title_says_what_is_shown_not_the_claim_code(military):
+    fig = build(military)
+    title = fig.layout.title.text
+    label = indicator_phrase("wdi_mil_gdp", load_indicators())
+    for part in (label[0].upper() + label[1:], "Pakistan", "South Asia", "1990", "2024"):
         assert part in title
+    assert "C1.2" not in title and fig.layout.meta["claim"] == "C1.2"
 
 
-def test_source_annotation_cites_the_publisher(military):
+def test_source_line_cites_the_publisher_once_outside_the_figure(military):
     fig = build(military)
-    source_notes = [a for a in fig.layout.annotations if a.name == "source"]
-    assert len(source_notes) == 1
-    assert source_notes[0].text.startswith("Source: World Bank (2026). World Development Indicators")
+    assert not [a for a in fig.layout.annotations if a.name == "source"]
+    assert fig.layout.meta["source_line"].startswith("Source: World Bank (2026). World Development Indicators")
 
 
-def test_periods_are_shaded_single_year_events_are_lines_and_older_ones_left_out(military):
+def test_periods_are_light_bands_and_every_event_a_marker_on_the_time_axis(military):
     fig = build(military)
+    (markers,) = [t for t in fig.data if t.name == "Events"]
+    assert set(markers.y) == {0} and fig.layout.yaxis99.range == (0, 1)  # the invisible axis over the time axis
     for event in EVENTS.to_dict("records"):
-        # Events of the same year share one mark, named after all of them.
-        drawn = [(s.type, s.x0) for s in fig.layout.shapes if s.name.startswith("event:") and event["label"] in s.name]
         end = event["start_year"] if pd.isna(event["end_year"]) else event["end_year"]
+        bands = [s.x0 for s in fig.layout.shapes if s.name == f"event: {event['label']}"]
+        hovers = [text for text in markers.text if event["label"] in text]
         if end < YEARS[0]:
-            assert drawn == []
-        elif end > event["start_year"]:
-            assert ("rect", max(event["start_year"], YEARS[0]) - 0.5) in drawn
-        else:
-            assert ("line", event["start_year"]) in drawn
+            assert bands == [] and hovers == []
+            continue
+        assert hovers, event["label"]
+        if end > event["start_year"]:
+            assert max(event["start_year"], YEARS[0]) - 0.5 in bands
+        else:  # a single year is a marker only, never a band
+            assert event["start_year"] - 0.5 not in bands
     assert any(e < YEARS[0] for e in EVENTS["end_year"].dropna())  # the table has an event before the window
+    # No event text on the data: nothing rotated, no event annotation.
+    assert not [a for a in fig.layout.annotations if (a.name or "").startswith("event")]
 
 
 def test_benchmark_line_and_band(military):
@@ -165,9 +174,12 @@ def test_benchmark_without_value_is_refused():
 
 def test_indicator_without_rows_gets_an_empty_panel_that_says_so(military):
     fig = build(military, indicator_ids=["wdi_mil_gdp", "wdi_tax_gdp"])
-    assert {a.name for a in fig.layout.annotations} >= {"no-data", "source"}
+    assert "no-data" in {a.name for a in fig.layout.annotations}
     panel_titles = [a.text for a in fig.layout.annotations]
-    assert "Tax revenue (% of GDP)" in panel_titles and "Military spending (% of GDP)" in panel_titles
+    catalogue = load_indicators()
+    for indicator_id in ("wdi_tax_gdp", "wdi_mil_gdp"):
+        label = indicator_phrase(indicator_id, catalogue)
+        assert f"{label[0].upper() + label[1:]} ({catalogue[indicator_id].unit})" in panel_titles
 
 
 def test_peer_median_counts_only_peers_with_data(military):

@@ -75,7 +75,9 @@ def military():
 
 
 def source_annotation(fig) -> str:
-    return next(a.text for a in fig.layout.annotations if a.name == "source")
+    """The source line: in the figure's meta only (the page prints it under the chart), never drawn inside."""
+    assert not [a for a in fig.layout.annotations if a.name == "source"]
+    return fig.layout.meta["source_line"]
 
 
 def test_a_missing_year_is_a_break_in_the_line_not_a_bridge(military):
@@ -125,7 +127,8 @@ def test_benchmark_events_and_log_scale_are_drawn_and_labelled(military):
     shapes = {s.name: s for s in fig.layout.shapes}
     assert shapes["benchmark: 2 % line"].y0 == 2.0
     assert shapes["event: rule"].x0 == pytest.approx(1999.5)  # clipped to the window's first year, 2000
-    assert shapes["event: floods"].x0 == 2010
+    (markers,) = [t for t in fig.data if t.name == "Events"]
+    assert list(markers.x) == [2000, 2010] and markers.text[1] == "floods (2010)"
     assert fig.layout.yaxis.type == "log"
     assert "Events: A; B." in source_annotation(fig)
 
@@ -137,8 +140,8 @@ def test_events_in_the_same_year_share_one_line_and_label(military):
     )
     fig = evidence.time_series_figure(military[military["iso3"] == "PAK"], focus="PAK", years=(1990, 2024),
                                       events=events)
-    event_shapes = [s.name for s in fig.layout.shapes if s.name.startswith("event: ")]
-    assert event_shapes == ["event: floods; policy"], "the 1958-1971 period lies outside the window"
+    (markers,) = [t for t in fig.data if t.name == "Events"]
+    assert list(markers.text) == ["floods; policy (2022)"], "the 1958-1971 period lies outside the window"
     assert "Events: A; B." in source_annotation(fig)
 
 

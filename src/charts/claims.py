@@ -7,7 +7,7 @@ Themes pages stay thin and every figure can be tested on its traces and layout.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -15,18 +15,28 @@ from plotly.subplots import make_subplots
 
 from src.charts.common import (
     AGGREGATE_COLOUR,
+    BENCHMARK_COLOUR,
+    BODY_TEXT_PX,
+    COMPUTED_SUFFIX,
     FOCUS_COLOUR,
+    PALETTE,
     PUBLISHED_SUFFIX,
     add_benchmark,
     add_events,
     add_layout_items,
+    benchmark_text,
     display_name,
+    end_labels,
     finish,
     line_trace_props,
     no_data_note,
+    short_value,
     source_line,
     split_by_country,
+    text_width,
+    year_values,
 )
+from src.claims.prose import indicator_phrase
 from src.claims.verdicts import STATUS_LABELS, STATUSES, VERDICT_COLOURS  # noqa: F401 (re-exported)
 
 # The verdict vocabulary (labels, colours, icons) is declared once, in src/claims/verdicts.py.
@@ -34,6 +44,12 @@ VERDICT_STATUSES = STATUSES
 VERDICT_LABELS = STATUS_LABELS
 PEER_COLOUR = "#A8A8A8"
 MEDIAN_COLOUR = "#CC79A7"
+BAND_COLOUR = "rgba(204, 121, 167, 0.18)"  # the median's hue, light: the middle half of a large peer group
+WINDOW_TINT = "rgba(0, 114, 178, 0.05)"
+# Okabe-Ito without the median's colour, so no peer line looks like the median.
+PEER_PALETTE = tuple(colour for colour in PALETTE if colour != MEDIAN_COLOUR)
+# More peers with data than this are drawn as a band: South Asia's seven peers still get a line and label each.
+MAX_PEER_LINES = 7
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,18 @@ def peer_median(series: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
     return median.assign(computed=True)
 
 
+def peer_band(series: pd.DataFrame, peers: Sequence[str]) -> pd.DataFrame:
+    """The peers' interquartile range per year (25th and 75th percentile), over the peers with data that year.
+
+    Returns:
+        Columns year, low, high, n (how many peers had a value that year).
+    """
+    rows = series[series["iso3"].isin(list(peers))]
+    grouped = rows.groupby("year")["value"]
+    band = pd.DataFrame({"low": grouped.quantile(0.25), "high": grouped.quantile(0.75), "n": grouped.count()})
+    return band.reset_index()
+
+
 def claim_chart(
     series: pd.DataFrame,
     *,
@@ -98,147 +126,288 @@ def claim_chart(
     events=None,
     sources: Mapping | None = None,
     window: tuple[int, int] | None = None,
+    text_size: int = BODY_TEXT_PX,
+    max_peer_lines: int = MAX_PEER_LINES,
 ) -> go.Figure:
     """One claim's evidence: the focus country against its peers over time, one panel per indicator.
 
+    A handful of peers (at most `max_peer_lines` with data) are lines in their own colours, labelled at their line
+    ends; a larger group is its interquartile band and median, its single countries on request (one legend entry).
+
     Args:
         series: tidy rows (src.schema.TIDY_COLUMNS) for the claim's indicators; rows outside `years` are ignored.
-        claim_id: shown in the title.
+        claim_id: kept in `layout.meta["claim"]` (the title says what is shown, not a code).
         indicator_ids: the panels, top to bottom; an indicator with no rows gets an empty panel that says so.
-        indicators: the indicator catalogue (id -> Indicator) for names and units.
-        focus: ISO3 of the focus country (thick blue line).
-        peers: ISO3 codes of the peer countries (thin grey lines and their computed median).
+        indicators: the indicator catalogue (id -> Indicator) for names, definitions and units.
+        focus: ISO3 of the focus country (thick blue line, labelled with its latest value and year).
+        peers: ISO3 codes of the peer countries.
         years: (first, last) year drawn; a missing year is a break in the line.
         names: ISO3 -> display name.
         aggregates: published aggregate codes (e.g. SAS, WLD) drawn as published, dotted.
         peer_label: the peer group's name, for the title and the median's legend entry.
         benchmarks: Benchmark objects or codebook entries; drawn on their indicator's panel as a line or a band.
-        events: an events table (label, start, end) as src.charts.common.add_events takes it; periods shaded.
-        sources: source catalogue (id -> Source) for the citation under the chart.
-        window: the years the verdict looks at, outlined so a reader sees which part of the chart it rests on.
+        events: an events table (label, start, end) as src.charts.common.add_events takes it: markers on the time
+            axis, periods as light bands.
+        sources: source catalogue (id -> Source) for the source line.
+        window: the years the verdict looks at, a subtle band on the time axis.
+        text_size: chart text in pixels (14 on the page; the deck passes 18 for a projector).
+        max_peer_lines: more peers with data than this are drawn as a band.
 
     Returns:
-        The figure; `layout.meta` holds {"claim": claim_id, "source_line": ...} for the page caption.
+        The figure; `layout.meta` holds claim, source_line and alt_text (title and latest values with years).
     """
     indicator_ids = list(indicator_ids)
     shown = series[series["year"].between(*years) & series["indicator"].isin(indicator_ids)]
     peers = [p for p in peers if p != focus]
-    panel_titles = [_panel_title(indicators, i) for i in indicator_ids]
+    peers_with_data = [p for p in peers if p in set(shown["iso3"])]
+    as_band = len(peers_with_data) > max_peer_lines
+    colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] for position, iso3 in enumerate(peers_with_data)}
     several = len(indicator_ids) > 1
-    fig = make_subplots(
-        rows=max(len(indicator_ids), 1),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.12 if several else 0.05,
-        subplot_titles=panel_titles if several else None,
-    )
-    traces, trace_rows = [], []
+    labels = [_indicator_label(indicators, i) for i in indicator_ids]
+    units = [_indicator_unit(indicators, i, shown) for i in indicator_ids]
+    panel_titles = [f"{label} ({unit})" if unit else label for label, unit in zip(labels, units)]
+    panels = max(len(indicator_ids), 1)
+    plot_height = 400 + 300 * (panels - 1) + 10 * (text_size - BODY_TEXT_PX) * panels
+    # Room between panels for the next panel's title, no more.
+    spacing = text_size * 3.2 / plot_height if several else 0.05
+    fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                        subplot_titles=panel_titles if several else None)
+    group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
+    traces, trace_rows, panel_labels, ranges, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
+    bench_list = [b for b in map(as_benchmark, benchmarks) if b.indicator in indicator_ids]
     for row, indicator_id in enumerate(indicator_ids, start=1):
         rows = by_indicator.get(indicator_id, shown.iloc[0:0])
-        unit = getattr(indicators.get(indicator_id), "unit", "") or (str(rows["unit"].iloc[0]) if len(rows) else "")
-        panel = _indicator_panel(
-            fig, rows, row=row, unit=unit, focus=focus, peers=peers, years=years, names=names,
-            aggregates=aggregates, peer_label=peer_label, first_panel=row == 1,
-        )
-        traces += panel
-        trace_rows += [row] * len(panel)
+        panel = _Panel(row=row, unit=units[row - 1], first=row == 1)
+        _indicator_panel(fig, panel, rows, focus=focus, peers=peers_with_data, years=years, names=names,
+                         aggregates=aggregates, group_name=group_name, as_band=as_band, colours=colours)
+        for bench in bench_list:
+            if bench.indicator == indicator_id:
+                panel.values += [bench.low, bench.high]
+                panel.labels.append(((bench.low + bench.high) / 2, benchmark_text(_benchmark_label(bench.label)),
+                                     BENCHMARK_COLOUR))
+        traces += panel.traces
+        trace_rows += [row] * len(panel.traces)
+        panel_labels.append(panel.labels)
+        ranges.append(panel.y_range())
+        latest.append((labels[row - 1], panel.latest))
     # One call for every trace: adding them one at a time costs more than building them.
     fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
-    for bench in map(as_benchmark, benchmarks):
-        if bench.indicator in indicator_ids:
-            add_benchmark(fig, bench.low, bench.high, bench.label, row=indicator_ids.index(bench.indicator) + 1, col=1)
-    add_events(fig, events, years)
+    for bench in bench_list:
+        add_benchmark(fig, bench.low, bench.high, _benchmark_label(bench.label), text_size=text_size,
+                      row=indicator_ids.index(bench.indicator) + 1, col=1, with_label=False)
+    add_events(fig, events, years, text_size=text_size, bottom_panel=panels)
     if window is not None:
-        _outline_window(fig, window, years, panels=len(indicator_ids))
+        _mark_window(fig, window, years, panels=panels)
     computed_note = (
-        f"The median of {peer_label} is computed by us each year from the peers with data that year."
-        if not shown[shown["iso3"].isin(peers)].empty
-        else ""
+        f"Median{' and interquartile range' if as_band else ''} of {peer_label} computed by us each year from the "
+        "peers with data that year."
+        if peers_with_data else ""
     )
     comparison = f"{display_name(focus, names)} against {peer_label}, {years[0]}-{years[1]}"
-    # Several panels name their indicators in the panel titles; the main title stays short enough to show whole.
-    what = "evidence" if several else (getattr(indicators.get(indicator_ids[0]), "short_name", indicator_ids[0])
-                                       if indicator_ids else "no indicator")
+    what = _join(labels) if labels else "No indicator"
+    title = f"{what}: {comparison}"
+    subtitle = _subtitle(indicators, indicator_ids, labels, units, window, years, several)
+    label_width = max((text_width(text, text_size) for panel in panel_labels for _, text, _ in panel), default=0)
     fig = finish(
-        fig,
-        title=f"{claim_id}: {what}, {comparison}",
-        source_text=source_line(shown, sources, computed_note=computed_note),
-        height=420 + 280 * max(len(indicator_ids) - 1, 0),
+        fig, title=title, source_text=source_line(shown, sources, computed_note=computed_note),
+        height=plot_height, subtitle=subtitle, text_size=text_size,
+        right=round(max(label_width, 40) + 16), alt_text=_alt_text(title, latest),
     )
-    # The legend goes to the right: below the plot it would collide with the source line on tall figures.
-    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"},
-                      margin={"r": 260})
-    if not several and panel_titles:
-        fig.update_yaxes(title_text=panel_titles[0])
-    # A fixed range keeps an empty panel from squeezing the shared axis, and shows where the window ends.
     fig.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5])
+    # Fixed value ranges, so the labels at the line ends can be nudged apart in pixels.
+    margin = fig.layout.margin
+    inner = fig.layout.height - margin.t - margin.b
+    for row, (y_range, labels_here) in enumerate(zip(ranges, panel_labels), start=1):
+        axis = "yaxis" if row == 1 else f"yaxis{row}"
+        domain = fig.layout[axis].domain or (0, 1)
+        if y_range is not None:
+            fig.update_yaxes(range=list(y_range), row=row, col=1)
+            end_labels(fig, labels_here, yref="y" if row == 1 else f"y{row}", y_range=y_range,
+                       panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
     fig.update_layout(meta={**fig.layout.meta, "claim": claim_id})
     return fig
 
 
-def _panel_title(indicators: Mapping, indicator_id: str) -> str:
-    indicator = indicators.get(indicator_id)
-    if indicator is None:
+@dataclass
+class _Panel:
+    """What one panel collects while its traces are built: the traces, the line-end labels, every drawn value
+    (for the fixed value range) and the latest values (for the text alternative)."""
+
+    row: int
+    unit: str
+    first: bool
+    traces: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    values: list = field(default_factory=list)
+    latest: list = field(default_factory=list)
+
+    def add_line(self, trace: dict, *, label: str | None, colour: str, describe: str, lead: bool = False) -> None:
+        """Keep a line trace; label its last value at the line end (when `label`) and note it for the alt text."""
+        self.traces.append(trace)
+        points = [(x, y) for x, y in zip(trace["x"], trace["y"]) if y is not None and not pd.isna(y)]
+        self.values += [y for _, y in points]
+        if points:
+            year, value = points[-1]
+            said = f"{short_value(value, self.unit)} ({year})"
+            self.latest.insert(0 if lead else len(self.latest), f"{describe} {said}")
+            if label is not None:
+                self.labels.append((value, f"{label} {said}", colour))
+
+    def y_range(self) -> tuple[float, float] | None:
+        finite = [v for v in self.values if v is not None and not pd.isna(v)]
+        if not finite:
+            return None
+        low, high = min(finite), max(finite)
+        pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+        # Shares and counts start at zero unless that would squash the lines into a strip.
+        low = 0.0 if low >= 0 and (low - pad < 0 or low <= 0.5 * high) else low - pad
+        return low, high + pad
+
+
+def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours):
+    """One panel's traces, as dicts: peers (own colours, or a band with single countries on request), published
+    aggregates (dotted), the peers' median (dashed) and the focus country (blue, on top). An empty panel gets a
+    note and an empty placeholder trace."""
+    unit = panel.unit
+    if rows.empty:
+        axis = str(panel.row) if panel.row > 1 else ""
+        no_data_note(fig, "No data for this indicator in the chosen countries and years", f"x{axis} domain",
+                     f"y{axis} domain")
+        fig.update_yaxes(range=[0, 1], showticklabels=False, row=panel.row, col=1)
+        # Plotly leaves a subplot with no traces undrawn: an empty placeholder trace (no points) keeps it visible.
+        panel.traces.append({"type": "scatter", "x": list(years), "y": [None, None], "mode": "lines",
+                             "showlegend": False, "hoverinfo": "skip", "name": "no data"})
+        return
+    legend = panel.first
+    by_country = split_by_country(rows)
+    present = [p for p in peers if p in by_country]
+    if as_band:
+        _band_traces(panel, rows, present, years=years, group_name=group_name, legend=legend)
+        # Single countries on request: hidden, one legend entry shows them all.
+        for iso3 in present:
+            trace = line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit, colour=PEER_COLOUR,
+                                     years=years, width=1, legendgroup="single-peers", showlegend=False)
+            panel.traces.append({**trace, "visible": "legendonly"})
+        if present:
+            panel.traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines",
+                                 "name": f"Each of the {group_name}", "legendgroup": "single-peers",
+                                 "visible": "legendonly", "showlegend": legend, "hoverinfo": "skip",
+                                 "line": {"color": PEER_COLOUR, "width": 1}})
+    else:
+        for iso3 in present:
+            trace = line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit, colour=colours[iso3],
+                                     years=years, width=1.6, legendgroup=iso3, showlegend=False)
+            panel.add_line(trace, label=trace["name"], colour=colours[iso3], describe=trace["name"])
+    for iso3 in aggregates:
+        if iso3 in by_country:
+            name = display_name(iso3, names) + PUBLISHED_SUFFIX
+            trace = line_trace_props(by_country[iso3], name=name, unit=unit, colour=AGGREGATE_COLOUR, years=years,
+                                     width=1.8, dash="dot", legendgroup=iso3, showlegend=legend)
+            panel.add_line(trace, label=name, colour=AGGREGATE_COLOUR, describe=name)
+    median = peer_median(rows, present)
+    if not median.empty:
+        trace = line_trace_props(median, name=f"Median of {group_name}", unit=unit, colour=MEDIAN_COLOUR, years=years,
+                                 width=2.4, dash="dash", legendgroup="peer-median",
+                                 extra_hover=" (median of %{customdata} with data)", showlegend=legend)
+        counts = dict(zip(median["year"], median["n"]))
+        trace["customdata"] = [counts.get(year, 0) for year in trace["x"]]
+        panel.add_line(trace, label="Median" + COMPUTED_SUFFIX, colour=MEDIAN_COLOUR, describe=trace["name"])
+    if focus in by_country:
+        name = display_name(focus, names)
+        trace = line_trace_props(by_country[focus], name=name, unit=unit, colour=FOCUS_COLOUR, years=years, width=4,
+                                 legendgroup=focus, showlegend=legend)
+        panel.add_line(trace, label=f"<b>{name}</b>", colour=FOCUS_COLOUR, describe=name, lead=True)
+
+
+def _band_traces(panel, rows, present, *, years, group_name, legend) -> None:
+    """The peers' interquartile range as a light band: an invisible lower edge, then the upper edge filled to it."""
+    band = peer_band(rows, present)
+    if band.empty:
+        return
+    x, low = year_values(band.rename(columns={"low": "value"}), years)
+    _, high = year_values(band.rename(columns={"high": "value"}), years)
+    counts = dict(zip(band["year"], band["n"]))
+    name = f"Middle half of {group_name}{COMPUTED_SUFFIX}"
+    common = {"type": "scatter", "x": x, "mode": "lines", "connectgaps": False, "legendgroup": "peer-band",
+              "line": {"width": 0, "color": BAND_COLOUR}}
+    panel.traces.append({**common, "y": low, "name": name + " (25th percentile)", "showlegend": False,
+                         "hoverinfo": "skip"})
+    panel.traces.append({
+        **common, "y": high, "name": name, "fill": "tonexty", "fillcolor": BAND_COLOUR, "showlegend": legend,
+        "customdata": [[lo, counts.get(year, 0)] for year, lo in zip(x, low)],
+        "hovertemplate": (f"<b>{name}</b><br>Year %{{x}}: %{{customdata[0]:.3~g}} to %{{y:.3~g}} {panel.unit}"
+                          " (of %{customdata[1]} with data)<extra></extra>"),
+    })
+    panel.values += [v for v in (*low, *high) if not pd.isna(v)]
+
+
+def _indicator_label(indicators: Mapping, indicator_id: str) -> str:
+    """The indicator's plain name with no unit in brackets ('Military expenditure'): the unit is said once, apart."""
+    if indicators.get(indicator_id) is None:
         return indicator_id
-    short, unit = getattr(indicator, "short_name", indicator_id), getattr(indicator, "unit", "")
-    return short if not unit or unit in short else f"{short} ({unit})"
+    phrase = indicator_phrase(indicator_id, indicators)
+    return phrase[:1].upper() + phrase[1:]
 
 
-def _outline_window(fig, window: tuple[int, int], years: tuple[int, int], *, panels: int) -> None:
-    """The verdict's years outlined on every panel, labelled at the bottom left (what plotly's add_vrect draws,
-    added in one step: add_vrect looks through every trace of every panel first)."""
+def _indicator_unit(indicators: Mapping, indicator_id: str, rows: pd.DataFrame) -> str:
+    unit = getattr(indicators.get(indicator_id), "unit", "")
+    if unit:
+        return unit
+    mine = rows[rows["indicator"] == indicator_id]
+    return str(mine["unit"].iloc[0]) if len(mine) else ""
+
+
+def _join(labels: Sequence[str]) -> str:
+    """'A', 'A and b', 'A, b and c' (later names lower-cased unless they are acronyms)."""
+    parts = [labels[0], *(label if label[:2].isupper() else label[:1].lower() + label[1:] for label in labels[1:])]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _subtitle(indicators, indicator_ids, labels, units, window, years, several) -> str:
+    """Each series' definition and unit, once; and what the band on the time axis is."""
+    parts = []
+    for indicator_id, label, unit in zip(indicator_ids, labels, units):
+        definition = str(getattr(indicators.get(indicator_id), "definition", "") or "").strip()
+        if several:
+            parts.append(f"{label}: {definition}" if definition else "")
+        else:
+            parts.append(" ".join(p for p in (definition, f"Unit: {unit}." if unit else "") if p))
+    text = " ".join(p for p in parts if p)
+    if window is not None:
+        first, last = max(window[0], years[0]), min(window[1], years[1])
+        text += f" The blue bar on the time axis marks the years the verdict uses ({first}-{last})."
+    return text.strip()
+
+
+def _benchmark_label(label: str) -> str:
+    """'the IMF tax tipping point of 15% of GDP' -> 'IMF tax tipping point of 15% of GDP' (a label, not a phrase)."""
+    return label[4:] if label.lower().startswith("the ") else label
+
+
+def _alt_text(title: str, latest: Sequence[tuple[str, list[str]]]) -> str:
+    """The chart in words: its title, then each panel's latest values with their years."""
+    said = [f"{label}: {'; '.join(values)}." for label, values in latest if values]
+    return f"{title}. Latest values: " + " ".join(said) if said else f"{title}. No values to show."
+
+
+def _mark_window(fig, window: tuple[int, int], years: tuple[int, int], *, panels: int) -> None:
+    """The verdict's years as a very light tint on each panel and a blue bar on the time axis; no label on the data
+    (the subtitle says what the bar is)."""
     x0, x1 = max(window[0], years[0]) - 0.5, min(window[1], years[1]) + 0.5
-    shapes, labels = [], []
+    shapes = []
     for panel in range(1, max(panels, 1) + 1):
         axis = str(panel) if panel > 1 else ""
         shapes.append({
             "type": "rect", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": x0, "x1": x1, "y0": 0, "y1": 1,
-            "fillcolor": "rgba(0,0,0,0)", "line": {"color": FOCUS_COLOUR, "width": 1, "dash": "dot"},
-            "name": "verdict window",
+            "fillcolor": WINDOW_TINT, "line": {"width": 0}, "layer": "below", "name": "verdict window",
         })
-        labels.append({
-            "text": "Years the verdict uses", "xref": f"x{axis}", "yref": f"y{axis} domain", "x": x0, "y": 0,
-            "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 11},
-        })
-    add_layout_items(fig, shapes=shapes, annotations=labels)
-
-
-def _indicator_panel(fig, rows, *, row, unit, focus, peers, years, names, aggregates, peer_label, first_panel):
-    """The traces of one panel, as dicts: peers (grey), published aggregates (dotted), the peers' median (dashed)
-    and the focus country (blue). An empty panel gets a note and an empty placeholder trace."""
-    if rows.empty:
-        axis = str(row) if row > 1 else ""
-        no_data_note(fig, "No data for this indicator in the chosen countries and years", f"x{axis} domain",
-                     f"y{axis} domain")
-        fig.update_yaxes(range=[0, 1], showticklabels=False, row=row, col=1)
-        # Plotly leaves a subplot with no traces undrawn: an empty placeholder trace (no points) keeps it visible.
-        return [{"type": "scatter", "x": list(years), "y": [None, None], "mode": "lines", "showlegend": False,
-                 "hoverinfo": "skip", "name": "no data"}]
-    traces = []
-    legend = {"showlegend": first_panel}
-    by_country = split_by_country(rows)
-    for iso3 in peers:
-        if iso3 in by_country:
-            traces.append(line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit,
-                                           colour=PEER_COLOUR, years=years, width=1.2, legendgroup=iso3, **legend))
-    for iso3 in aggregates:
-        if iso3 in by_country:
-            name = display_name(iso3, names) + PUBLISHED_SUFFIX
-            traces.append(line_trace_props(by_country[iso3], name=name, unit=unit, colour=AGGREGATE_COLOUR,
-                                           years=years, width=1.8, dash="dot", legendgroup=iso3, **legend))
-    median = peer_median(rows, peers)
-    if not median.empty:
-        trace = line_trace_props(median, name=f"Median of {peer_label}", unit=unit, colour=MEDIAN_COLOUR, years=years,
-                                 width=2.4, dash="dash", legendgroup="peer-median",
-                                 extra_hover=" (median of %{customdata} with data)", **legend)
-        counts = dict(zip(median["year"], median["n"]))
-        trace["customdata"] = [counts.get(year, 0) for year in trace["x"]]
-        traces.append(trace)
-    if focus in by_country:
-        traces.append(line_trace_props(by_country[focus], name=display_name(focus, names), unit=unit,
-                                       colour=FOCUS_COLOUR, years=years, width=4, legendgroup=focus, **legend))
-    return traces
+    axis = str(panels) if panels > 1 else ""
+    shapes.append({
+        "type": "rect", "xref": f"x{axis}", "yref": f"y{axis} domain", "x0": x0, "x1": x1, "y0": -0.012, "y1": 0.012,
+        "fillcolor": FOCUS_COLOUR, "line": {"width": 0}, "layer": "above", "name": "verdict window on the axis",
+    })
+    add_layout_items(fig, shapes=shapes)
 
 
 def verdict_counts(verdicts: Iterable, theme_of: Mapping[str, str]) -> pd.DataFrame:

@@ -3,8 +3,10 @@
 - Each value keeps its own year: hover says "Year 2019: 3.1 % of GDP"; a missing year is a break in the line
   (a NaN row and `connectgaps=False`), never a bridge or a filled value.
 - Values we computed are labelled "(computed)" in the legend and explained in the source line.
-- Every figure carries a title that states what it shows and a source line (from the source catalogue)
-  as an annotation under the plot; `layout.meta["source_line"]` holds the same text for the page caption.
+- Every figure carries a title that states what it shows, a subtitle with definition and unit, and a source line
+  (from the source catalogue) in `layout.meta["source_line"]` only: the page prints it once, under the chart.
+- `layout.meta["alt_text"]` is the chart's text alternative (title and latest values with their years).
+- Text is at least 14 px (`text_size`), in colours that pass WCAG AA on white.
 
 Pure functions: data in, plotly objects or DataFrames out; no Streamlit, no I/O.
 """
@@ -25,8 +27,14 @@ FOCUS_COLOUR = "#0072B2"
 PALETTE = ("#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D1F", "#000000", "#999999")
 AGGREGATE_COLOUR = "#555555"
 BENCHMARK_COLOUR = "#009E73"
-EVENT_SHADE = "rgba(120, 120, 120, 0.15)"
-FONT = {"size": 15, "family": "Source Sans Pro, Arial, sans-serif", "color": "#111111"}
+EVENT_SHADE = "rgba(120, 120, 120, 0.12)"
+EVENT_MARKER_COLOUR = "#555555"
+# Chart text: at least 14 px on screen (the deck asks for 18); colours pass WCAG AA (4.5:1) on white.
+BODY_TEXT_PX = 14
+WCAG_AA_TEXT = 4.5
+TEXT_COLOUR = "#111111"
+SUBTLE_TEXT_COLOUR = "#4D4D4D"
+FONT = {"size": BODY_TEXT_PX, "family": "Source Sans Pro, Arial, sans-serif", "color": TEXT_COLOUR}
 COMPUTED_SUFFIX = " (computed)"
 PUBLISHED_SUFFIX = " (as published)"
 
@@ -174,8 +182,39 @@ def source_line(rows: pd.DataFrame, sources: Mapping | None, *, computed_note: s
     return text
 
 
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #RRGGBB colour."""
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(foreground: str, background: str = "#FFFFFF") -> float:
+    """WCAG 2.1 contrast ratio of two #RRGGBB colours (1 to 21; AA asks 4.5 for body text)."""
+    lighter, darker = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour(colour: str, minimum: float = WCAG_AA_TEXT) -> str:
+    """`colour` darkened just enough for text on white to pass WCAG AA: a label keeps its line's hue, readably.
+    (Okabe-Ito orange or sky blue drawn as text would be about 2:1.)"""
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    shade = colour.upper()
+    factor = 1.0
+    while contrast_ratio(shade) < minimum and factor > 0:
+        factor -= 0.05
+        shade = "#{:02X}{:02X}{:02X}".format(*(int(c * factor) for c in (red, green, blue)))
+    return shade
+
+
+def short_value(value: float, unit: str) -> str:
+    """A value for a line-end label: '17.1%' for a percentage unit, else the number (the subtitle names the unit)."""
+    amount = format_amount(value, unit)
+    return f"{amount}%" if (unit or "").strip().startswith("%") else amount
+
+
 def wrap(text: str, width: int = 140) -> str:
-    """Break a long line for a plotly annotation, which does not wrap by itself."""
+    """Break a long line for a plotly annotation or title, which does not wrap by itself."""
     lines, current = [], ""
     for word in text.split():
         if current and len(current) + len(word) + 1 > width:
@@ -187,62 +226,156 @@ def wrap(text: str, width: int = 140) -> str:
     return "<br>".join(lines)
 
 
+def text_width(text: str, size: float) -> float:
+    """Rough width in pixels of one line of chart text (average glyph of a sans-serif is about 0.55 em)."""
+    return max((len(line) for line in text.split("<br>")), default=0) * 0.55 * size
+
+
+def legend_rows(names: Sequence[str], size: float, width: float = 900) -> int:
+    """How many rows a horizontal legend of these entries takes at about `width` pixels (it wraps, never scrolls)."""
+    rows, used = 1, 0.0
+    for name in names:
+        entry = text_width(name, size) + 50  # the line sample and the gap
+        if used and used + entry > width:
+            rows, used = rows + 1, 0.0
+        used += entry
+    return rows if names else 0
+
+
 def finish(
     fig: go.Figure,
     *,
     title: str,
     source_text: str,
     y_title: str | None = None,
-    x_title: str | None = "Year",
+    x_title: str | None = None,
     height: int = 520,
+    subtitle: str = "",
+    text_size: int = BODY_TEXT_PX,
+    right: int = 40,
+    alt_text: str = "",
 ) -> go.Figure:
-    """Title, readable fonts, legend below, and the source line as an annotation under the plot."""
-    footer_lines = wrap(source_text).count("<br>") + 1
-    bottom = 80 + 17 * footer_lines
+    """Title and subtitle (definition and unit) at the top left, a horizontal legend under them, readable text.
+
+    The source line is NOT drawn inside the figure: it goes to `layout.meta["source_line"]`, which the page (and
+    the deck) prints once under the chart. `layout.meta["alt_text"]` is the chart's text alternative (the title
+    when `alt_text` is not given). `right` is the margin for labels at the line ends.
+    """
+    title_size = round(text_size * 1.4)
+    title_lines = wrap(title, _chars_per_line(title_size)).count("<br>") + 1
+    wrapped_subtitle = wrap(subtitle, _chars_per_line(text_size)) if subtitle else ""
+    subtitle_lines = wrapped_subtitle.count("<br>") + 1 if subtitle else 0
+    shown_in_legend = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    rows = legend_rows(list(dict.fromkeys(shown_in_legend)), text_size)
+    # The title's pad pushes its first line down by the extra lines (plotly anchors a wrapped title by its last).
+    heading = 14 + (2 * title_lines - 1) * title_size * 1.25 + subtitle_lines * text_size * 1.35
+    panel_titles = text_size * 2 if fig._grid_ref is not None and len(fig._grid_ref) > 1 else 8
+    top = round(heading + rows * text_size * 1.9 + panel_titles + 6)
+    bottom = round(text_size * 2.6)
+    total = height + top
     fig.update_layout(
-        title={"text": title, "font": {"size": 20}, "x": 0, "xanchor": "left"},
-        font=FONT,
+        title={
+            "text": wrap(title, _chars_per_line(title_size)),
+            "font": {"size": title_size, "color": TEXT_COLOUR},
+            "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
+            "yref": "container", "pad": {"l": 12, "t": round(12 + title_size * 1.25 * (title_lines - 1))},
+            "subtitle": {"text": wrapped_subtitle, "font": {"size": text_size, "color": SUBTLE_TEXT_COLOUR}},
+        },
+        font={**FONT, "size": text_size},
+        hoverlabel={"font": {"size": text_size}},
         template="plotly_white",
-        height=height + bottom,
-        margin={"l": 70, "r": 30, "t": 80, "b": bottom},
+        height=total,
+        margin={"l": round(text_size * 4.5), "r": right, "t": top, "b": bottom},
         hovermode="closest",
-        # Legend on the right: it never collides with the axis title or the source line under the plot.
-        legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.01, "xanchor": "left"},
-        meta={"source_line": source_text},
+        # Under the title, horizontal: it wraps to another row instead of scrolling, and never covers a line.
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "xref": "container", "y": 1 - heading / total,
+                "yanchor": "top", "yref": "container", "font": {"size": text_size},
+                "itemclick": "toggle", "itemdoubleclick": "toggleothers"},
+        meta={"source_line": source_text, "alt_text": alt_text or title},
     )
+    fig.update_xaxes(tickfont={"size": text_size}, title_font={"size": text_size})
+    fig.update_yaxes(tickfont={"size": text_size}, title_font={"size": text_size})
+    fig.update_annotations(font_size=text_size)
     # Figures with subplots title their own axes.
     if fig._grid_ref is None:
         fig.update_yaxes(title_text=y_title)
         fig.update_xaxes(title_text=x_title)
-    fig.add_annotation(
-        text=wrap(source_text),
-        name="source",
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-(bottom - 17 * footer_lines - 10),
-        showarrow=False,
-        align="left",
-        xanchor="left",
-        yanchor="top",
-        font={"size": 12, "color": "#444444"},
-    )
     return fig
 
 
-def add_benchmark(fig: go.Figure, low: float, high: float, label: str, **where) -> None:
-    """A benchmark as a dashed line (low == high) or a shaded band, labelled; `where` is row/col for subplots."""
+def _chars_per_line(size: float, width: float = 980) -> int:
+    """How many characters fit on one line of a chart about `width` pixels wide (so a title wraps, not clips)."""
+    return max(int(width / (0.55 * size)), 20)
+
+
+def end_labels(
+    fig: go.Figure, labels: Sequence[tuple[float, str, str]], *, yref: str, y_range: tuple[float, float],
+    panel_px: float, text_size: int,
+) -> None:
+    """Labels in the right margin at each line's last value, nudged apart so none prints over another.
+
+    Args:
+        labels: (value, text, line colour); the text colour is the line's, darkened to pass WCAG AA.
+        yref: the panel's y axis ("y", "y2", ...), whose fixed `y_range` converts between values and pixels.
+        panel_px: the panel's height in pixels.
+    """
+    if not labels:
+        return
+    low, high = y_range
+    per_px = (high - low) / max(panel_px, 1.0)
+    ordered = sorted(labels, key=lambda item: -item[0])
+    placed: list[float] = []
+    for position, (value, text, _) in enumerate(ordered):
+        lines = text.count("<br>") + 1
+        y = value
+        if placed:
+            previous_lines = ordered[position - 1][1].count("<br>") + 1
+            gap = (lines + previous_lines) / 2 * text_size * 1.25 * per_px
+            y = min(value, placed[-1] - gap)
+        placed.append(y)
+    # Pushed below the axis: move the whole stack up so the lowest label stays on the panel.
+    lowest_allowed = low + text_size * 0.6 * per_px
+    if placed and placed[-1] < lowest_allowed:
+        lift = lowest_allowed - placed[-1]
+        placed = [y + lift for y in placed]
+    add_layout_items(fig, annotations=[
+        {"text": text, "name": f"end label: {text}", "xref": f"{yref.replace('y', 'x')} domain", "x": 1,
+         "xanchor": "left", "xshift": 6, "yref": yref, "y": y, "yanchor": "middle", "align": "left",
+         "showarrow": False, "font": {"size": text_size, "color": text_colour(colour)}}
+        for (_, text, colour), y in zip(ordered, placed)
+    ])
+
+
+def add_benchmark(fig: go.Figure, low: float, high: float, label: str, *, text_size: int = BODY_TEXT_PX,
+                  row: int | None = None, col: int | None = None, with_label: bool = True) -> None:
+    """A benchmark as a dashed line (low == high) or a light band, its label at the right edge, outside the data.
+
+    `row`/`col` place it on one panel of a figure with subplots; `with_label=False` leaves the label to the
+    caller (a claim chart nudges it among its line-end labels).
+    """
+    axis = "" if not row or row == 1 else str(row)
+    name = f"benchmark: {label}"
+    common = {"xref": f"x{axis} domain", "yref": f"y{axis}", "x0": 0, "x1": 1, "name": name, "layer": "below"}
     if high != low:
-        fig.add_hrect(
-            y0=low, y1=high, fillcolor=BENCHMARK_COLOUR, opacity=0.12, line_width=0, name=f"benchmark: {label}",
-            annotation_text=f"Benchmark: {label}", annotation_position="top left", **where,
-        )
+        shape = {"type": "rect", "y0": low, "y1": high, "fillcolor": BENCHMARK_COLOUR, "opacity": 0.12,
+                 "line": {"width": 0}, **common}
     else:
-        fig.add_hline(
-            y=low, line={"color": BENCHMARK_COLOUR, "dash": "dash", "width": 2}, name=f"benchmark: {label}",
-            annotation_text=f"Benchmark: {label}", annotation_position="top left", **where,
-        )
+        shape = {"type": "line", "y0": low, "y1": low, "line": {"color": BENCHMARK_COLOUR, "dash": "dash",
+                                                                 "width": 2}, **common}
+    text = benchmark_text(label)
+    if not with_label:
+        add_layout_items(fig, shapes=[shape])
+        return
+    add_layout_items(fig, shapes=[shape], annotations=[{
+        "text": text, "name": f"benchmark label: {label}", "xref": f"x{axis} domain", "x": 1, "xanchor": "left",
+        "xshift": 6, "yref": f"y{axis}", "y": (low + high) / 2, "yanchor": "middle", "align": "left",
+        "showarrow": False, "font": {"size": text_size, "color": text_colour(BENCHMARK_COLOUR)},
+    }])
+
+
+def benchmark_text(label: str) -> str:
+    """A benchmark's label at the right edge, wrapped to a narrow column."""
+    return wrap(f"Benchmark: {label}", 30)
 
 
 def event_rows(events: pd.DataFrame | Iterable | None, years: tuple[int, int]) -> list[tuple[int, int, str]]:
@@ -268,13 +401,13 @@ def event_rows(events: pd.DataFrame | Iterable | None, years: tuple[int, int]) -
         same_year = next((i for i, s in enumerate(spans) if start == end == s[0] == s[1]), None)
         if same_year is None:
             spans.append((start, end, str(label)))
-        else:  # one line, one label for events in the same single year
+        else:  # one mark, one hover text for events in the same single year
             spans[same_year] = (start, end, f"{spans[same_year][2]}; {label}")
     return spans
 
 
 def event_source_note(events, years: tuple[int, int]) -> str:
-    """'Events: <their sources>.' for the events drawn, so shaded periods are cited like the data."""
+    """'Events: <their sources>.' for the events drawn, so marked events are cited like the data."""
     if not isinstance(events, pd.DataFrame) or "source" not in events:
         return ""
     cited = sorted(
@@ -287,36 +420,37 @@ def event_source_note(events, years: tuple[int, int]) -> str:
     return f" Events: {'; '.join(cited)}." if cited else ""
 
 
-def add_events(fig: go.Figure, events, years: tuple[int, int]) -> None:
-    """Shade periods (e.g. military rule) and mark single-year events with a dotted line, each labelled once.
+EVENT_AXIS = "y99"  # an invisible 0-1 axis over the bottom panel, so event markers sit on the time axis
 
-    Shapes span the whole plotting height (`yref="paper"`), so a figure with stacked panels on one shared year
-    axis gets one band or line across all of them and one label, not one per panel.
+
+def add_events(fig: go.Figure, events, years: tuple[int, int], *, text_size: int = BODY_TEXT_PX,
+               bottom_panel: int = 1) -> None:
+    """Events as small markers on the time axis, their text on hover; a period (e.g. military rule) is also a
+    light band behind the data. No text is printed on the data.
+
+    The markers sit on an invisible 0-1 axis laid over the bottom panel, so they stay on the time axis whatever
+    the data's range; bands span the whole plotting height (`yref="paper"`), once for stacked panels.
     """
-    shapes, labels = [], []
-    for start, end, label in event_rows(events, years):
-        short = label if len(label) <= 45 else label[:44] + "…"
-        if end > start:
-            shapes.append({
-                "type": "rect", "xref": "x", "yref": "paper", "x0": start - 0.5, "x1": end + 0.5, "y0": 0, "y1": 1,
-                "fillcolor": EVENT_SHADE, "line": {"width": 0}, "layer": "below", "name": f"event: {label}",
-            })
-            labels.append({
-                "text": short, "name": f"event label: {label}", "xref": "x", "yref": "paper", "x": start - 0.5, "y": 1,
-                "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 11, "color": "#555555"},
-            })
-        else:
-            shapes.append({
-                "type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0, "y1": 1,
-                "line": {"color": "#888888", "dash": "dot", "width": 1}, "name": f"event: {label}",
-            })
-            # Written up along the line, so neighbouring single-year events do not print over each other.
-            labels.append({
-                "text": short, "name": f"event label: {label}", "xref": "x", "yref": "paper", "x": start, "y": 0,
-                "textangle": -90, "xanchor": "right", "yanchor": "bottom", "showarrow": False,
-                "font": {"size": 11, "color": "#555555"},
-            })
-    add_layout_items(fig, shapes=shapes, annotations=labels)
+    spans = event_rows(events, years)
+    if not spans:
+        return
+    axis = "" if bottom_panel == 1 else str(bottom_panel)
+    shapes = [
+        {"type": "rect", "xref": f"x{axis}", "yref": "paper", "x0": start - 0.5, "x1": end + 0.5, "y0": 0, "y1": 1,
+         "fillcolor": EVENT_SHADE, "line": {"width": 0}, "layer": "below", "name": f"event: {label}"}
+        for start, end, label in spans if end > start
+    ]
+    add_layout_items(fig, shapes=shapes)
+    hover = [f"{label} ({start}-{end})" if end > start else f"{label} ({start})" for start, end, label in spans]
+    fig.add_trace(go.Scatter(
+        x=[start for start, _, _ in spans], y=[0] * len(spans), xaxis=f"x{axis}", yaxis=EVENT_AXIS,
+        mode="markers", name="Events", showlegend=False, cliponaxis=False, text=hover,
+        marker={"symbol": "triangle-up", "size": round(text_size * 0.9), "color": EVENT_MARKER_COLOUR,
+                "line": {"color": "#FFFFFF", "width": 1}},
+        hovertemplate="%{text}<extra>Event</extra>",
+    ))
+    fig.update_layout({EVENT_AXIS.replace("y", "yaxis"): {
+        "overlaying": f"y{axis}", "range": [0, 1], "visible": False, "fixedrange": True, "showgrid": False}})
 
 
 def add_layout_items(fig: go.Figure, *, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()) -> None:
