@@ -9,6 +9,7 @@ both are computed here from the claim and the verdict's focus evidence rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -41,8 +42,8 @@ def claim_title(claim, verdict) -> str:
 
 def key_fact(claim, verdict, indicators: Mapping) -> str:
     """The verdict's key number with its year: the engine's `key_fact` when it gives one, else the focus country's
-    latest value of the first of the claim's series in its evidence, e.g. 'Tax revenue (% of GDP): 9.9% of GDP
-    (2024)'. Rows counted from events (no catalogue entry, e.g. periods of military rule) are summed over their span.
+    latest value of the first of the claim's series in its evidence, e.g. 'Tax revenue: 9.9% of GDP (2024)'. Rows
+    counted from events (no catalogue entry, e.g. periods of military rule) are summed over their span.
     '' when the verdict has no focus rows."""
     given = str(getattr(verdict, "key_fact", "") or "")
     if given:
@@ -64,7 +65,9 @@ def key_fact(claim, verdict, indicators: Mapping) -> str:
         total = format_value(float(rows["value"].sum()), unit)
         return f"{what}: {total} ({len(rows)} period(s) starting {year_span(rows['year'])})"
     latest = rows.sort_values("year").iloc[-1]
-    return f"{entry.short_name}: {format_value(float(latest['value']), unit)} ({int(latest['year'])})"
+    # The value carries its unit, so the name drops its own "(unit)".
+    name = re.sub(r"\s*\([^)]*\)$", "", entry.short_name) or entry.short_name
+    return f"{name}: {format_value(float(latest['value']), unit)} ({int(latest['year'])})"
 
 
 def board_rows(claims: Iterable, verdicts: Mapping, indicators: Mapping) -> list[BoardRow]:
