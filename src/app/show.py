@@ -103,16 +103,39 @@ def claim_link(claim, verdict, choice) -> None:
     )
 
 
-def sources_list(rows: pd.DataFrame, events: pd.DataFrame | None = None) -> None:
-    """The citations behind a card's numbers and its marked events (each event with its own source), as a list."""
-    sources = data.get_sources()
+def sources_list(rows: pd.DataFrame, events: pd.DataFrame | None = None, *, heading: str = "**Sources**") -> None:
+    """The citations behind the numbers shown and the marked events (each event with its own source), as a list."""
     ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []
+    sources_block(ids, events, heading=heading)
+
+
+def sources_block(source_ids, events: pd.DataFrame | None = None, *, heading: str = "**Sources**") -> None:
+    """One list of citations: each source id's citation, then each marked event with its own source, each once."""
+    sources = data.get_sources()
+    ids = list(source_ids)
     lines = [f"- {getattr(sources.get(s), 'citation', s)}" for s in ids]
     if events is not None and len(events):
         pairs = zip(events["label"], events["source"])
         lines += [f"- {label}: {source}" for label, source in pairs if source not in ids]
+    lines = list(dict.fromkeys(lines))
     if lines:
-        st.markdown("**Sources**\n" + "\n".join(lines))
+        st.markdown(heading + "\n" + "\n".join(lines))
+
+
+def _cell(text: str) -> str:
+    # A pipe would end the table cell; a newline would end the row.
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def verdict_board(rows, *, container=None) -> None:
+    """Every claim in one table row: its id linking to its detail on the page, its title, its verdict badge and
+    its key number with the year (src.views.board.BoardRow). One markdown element, so it draws at once."""
+    lines = ["| Claim | What the experts say | Verdict | Key number |", "|---|---|---|---|"]
+    for row in rows:
+        style = style_of(row.status)
+        badge = f":{style.badge}-badge[{style.icon} {style.label}]"
+        lines.append(f"| [{row.claim_id}](#{row.anchor}) | {_cell(row.title)} | {badge} | {_cell(row.key_fact) or '-'} |")
+    (container or st).markdown("\n".join(lines))
 
 
 def robustness_wanted(claim_id: str, *, always: bool = False) -> bool:

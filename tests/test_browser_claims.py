@@ -1,0 +1,83 @@
+"""The Claims page in a real browser at 1400x900: every verdict visible in the board, the page at most 12,000 px
+tall with every claim listed, a chart drawn when its box is opened. Saves artifacts/screenshots/claims_board.png
+(the whole page) and claims_chart_open.png. The time until every verdict shows is printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from tests.test_browser import CHROMIUM_ARGS, ERROR_BOXES, ROOT, SCREENSHOTS, server  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+CLAIM_IDS = [c["id"] for c in yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text())["claims"]]
+MAX_HEIGHT = 12_000
+WIDTH, HEIGHT = 1400, 900
+BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'
+PAGE_HEIGHT = """() => Math.max(...['stMain', 'stMainBlockContainer', 'stAppViewContainer']
+    .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(e => e.scrollHeight))"""
+
+
+def verdict_labels() -> list[str]:
+    from src.claims.verdicts import STATUS_LABELS
+
+    return list(STATUS_LABELS.values())
+
+
+@pytest.fixture(scope="module")
+def page(server, chromium_path):  # noqa: F811 - the server fixture imported above
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            tab = chromium.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+            started = time.perf_counter()
+            tab.goto(f"{server}/claims", wait_until="domcontentloaded", timeout=90_000)
+            tab.wait_for_function(f"() => document.querySelectorAll('{BOARD_ROWS}').length >= {len(CLAIM_IDS)}",
+                                  timeout=90_000, polling=100)
+            print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
+            tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                  timeout=90_000, polling=250)
+            tab.wait_for_timeout(1500)
+            yield tab
+        finally:
+            chromium.close()
+
+
+def test_every_verdict_is_visible_in_the_board(page):
+    labels = verdict_labels()
+    rows = page.query_selector_all(BOARD_ROWS)
+    assert [r.query_selector("td").inner_text().strip() for r in rows] == CLAIM_IDS
+    for row in rows:
+        verdict_cell = row.query_selector_all("td")[2]
+        assert verdict_cell.is_visible()
+        assert any(label in verdict_cell.inner_text() for label in labels), row.inner_text()
+    assert not page.query_selector_all(ERROR_BOXES)
+
+
+def test_the_whole_page_is_at_most_12000_px_tall_and_lists_every_claim(page):
+    height = page.evaluate(PAGE_HEIGHT)
+    print(f"\nClaims page height at {WIDTH}x{HEIGHT}: {height} px")
+    headings = page.inner_text('[data-testid="stMain"]')
+    assert all(f"{claim_id}:" in headings for claim_id in CLAIM_IDS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": WIDTH, "height": min(height, MAX_HEIGHT + 1000)})
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SCREENSHOTS / "claims_board.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    assert height <= MAX_HEIGHT
+
+
+def test_a_chart_is_drawn_when_its_box_is_opened(page):
+    summary = page.locator("summary", has_text=f"Chart: {CLAIM_IDS[0]} against").first
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SCREENSHOTS / "claims_chart_open.png"))
+    assert len(page.query_selector_all(".js-plotly-plot")) == 1
+    assert not page.query_selector_all(ERROR_BOXES)
