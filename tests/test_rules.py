@@ -62,7 +62,8 @@ def latest_in(raw, indicator, iso3s, window=WINDOW) -> pd.DataFrame:
 
 def test_every_rule_has_a_sentence_and_params():
     assert {r.key for r in RULES} == {
-        "peer_median", "benchmark", "other_indicator", "trend", "percentile_band", "largest_share", "share_of_years"
+        "peer_median", "benchmark", "other_indicator", "trend", "percentile_band", "largest_share", "share_of_years",
+        "event_count",
     }
     for rule in RULES:
         assert rule.human and rule.title and rule.params, rule.key
