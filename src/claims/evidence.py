@@ -169,7 +169,7 @@ def judge(value: float, reference: float, direction: str, tolerance: float) -> t
     """(holds, too close): a difference of at most `tolerance` is too close to call (holds None)."""
     if tolerance > 0 and abs(value - reference) <= tolerance:
         return None, True
-    return (value > reference if direction == "above" else value < reference), False
+    return bool(value > reference if direction == "above" else value < reference), False
 
 
 def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | None, tuple[str, ...], str]:
