@@ -255,7 +255,8 @@ def test_benchmarks_match_drawn_indicators_by_concept():
     benchmarks = load_codebook(catalogue=catalogue).benchmarks
     found = claim_benchmarks(benchmarks, catalogue, ["owid_edu_gdp", "wdi_mil_gdp"])
     assert [(b.indicator, b.low, b.high) for b in found] == [
-        ("owid_edu_gdp", shipped["edu_gdp"]["low"], shipped["edu_gdp"]["high"])
+        ("owid_edu_gdp", shipped["edu_gdp"]["low"], shipped["edu_gdp"]["high"]),
+        ("wdi_mil_gdp", shipped["mil_gdp"]["value"], shipped["mil_gdp"]["value"]),
     ]
     (chosen,) = claim_benchmarks(benchmarks, catalogue, ["owid_edu_gdp"],
                                  [("edu_gdp", 5.5)])

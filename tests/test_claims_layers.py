@@ -97,13 +97,14 @@ def test_format_value_is_the_amount_plus_the_unit(raw):
 
 
 def test_the_vocabulary_covers_every_status_combine_can_give():
-    def part(holds, context=False):
-        return RuleResult("peer_median", holds, "s", pd.DataFrame(), context=context)
+    def part(outcome, context=False):
+        holds = {"holds": True, "fails": False}.get(outcome)
+        return RuleResult("peer_median", holds, "s", pd.DataFrame(), context=context, too_close=outcome == "too_close")
 
     given = {
-        combine([part(h) for h in holds], mode)
+        combine([part(o) for o in outcomes], mode)
         for n in (1, 2, 3)
-        for holds in itertools.product([True, False, None], repeat=n)
+        for outcomes in itertools.product(["holds", "fails", "too_close", "unchecked"], repeat=n)
         for mode in ("all", "any", "majority")
     }
     assert given == set(STATUSES) == set(VERDICT_STYLES)
@@ -153,9 +154,13 @@ def test_every_shipped_check_runs_on_the_store_lookups_alone(shipped_store, stud
                 store=lookups, catalogue=study.indicators, focus=settings.focus, peers=verdict.peers,
                 peer_label=verdict.peer_label, window=settings.window,
                 benchmarks=resolved_benchmarks(study.codebook.benchmarks, settings),
-                events=study.events, proxies=claim.proxies,
+                events=study.events, proxies=claim.proxies, tolerances=study.codebook.tolerances,
             )
             alone = RULES_BY_KEY[test.rule].check(test.params, context)
+            if alone.proxies:
+                # A proxy never decides: the evaluation keeps the proxy's sentence as context, undecided.
+                assert checked.holds is None and alone.sentence in checked.sentence, (claim_id, test.rule)
+                continue
             assert (alone.holds, alone.sentence) == (checked.holds, checked.sentence), (claim_id, test.rule)
 
 

@@ -62,7 +62,8 @@ def latest_in(raw, indicator, iso3s, window=WINDOW) -> pd.DataFrame:
 
 def test_every_rule_has_a_sentence_and_params():
     assert {r.key for r in RULES} == {
-        "peer_median", "benchmark", "other_indicator", "trend", "percentile_band", "largest_share", "share_of_years"
+        "peer_median", "benchmark", "other_indicator", "trend", "percentile_band", "largest_share", "share_of_years",
+        "event_count",
     }
     for rule in RULES:
         assert rule.human and rule.title and rule.params, rule.key
@@ -111,12 +112,13 @@ def test_peer_median_ignores_values_outside_the_window(data, raw):
     assert "without a value" in result.sentence
 
 
-def test_small_custom_group_needs_all_its_members(data, raw):
-    """A two-country group is compared when both have a value; the median is then over both."""
+def test_a_median_needs_three_peers_even_in_a_small_group(data, raw):
+    """A two-country group cannot give a median: insufficient data, saying how many peers had a value."""
     result = RULES_BY_KEY["peer_median"].check({"indicator": "wdi_mil_gdp", "direction": "above"},
                                                make_context(data, peers=("BBB", "CCC")))
-    median = latest_in(raw, "wdi_mil_gdp", ["BBB", "CCC"])["value"].median()
-    assert result.holds == (latest_in(raw, "wdi_mil_gdp", ["AAA"])["value"].iloc[0] > median)
+    with_value = latest_in(raw, "wdi_mil_gdp", ["BBB", "CCC"])
+    assert result.holds is None
+    assert f"only {len(with_value)} of the 2 peers" in result.missing[0] and "at least 3" in result.missing[0]
 
 
 def test_peer_median_against_published_aggregate(data, raw):
@@ -135,15 +137,15 @@ def test_peer_median_against_published_aggregate(data, raw):
         ({"indicator": "wdi_mil_gdp", "direction": "above"}, "ZZZ", PEERS, "no value"),
         ({"indicator": "wgi_pv_pct", "direction": "below"}, "AAA", PEERS, "at least 3"),
         ({"indicator": "wdi_mil_gdp", "direction": "above", "reference": "SAS"}, "AAA", PEERS, "no published"),
-        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", (), "at least 1"),
-        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", ("BBB", "EEE"), "at least 2"),
+        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", (), "at least 3"),
+        ({"indicator": "wdi_mil_gdp", "direction": "above"}, "AAA", ("BBB", "EEE"), "at least 3"),
     ],
 )
 def test_peer_median_missing_data_is_a_result(data, params, focus, peers, missing_word):
     result = RULES_BY_KEY["peer_median"].check(params, make_context(data, focus=focus, peers=peers))
     assert result.holds is None
     assert result.missing and missing_word in result.missing[0]
-    assert result.sentence.startswith("Insufficient data")
+    assert result.sentence.startswith("Could not be checked")
 
 
 def test_preferred_refresh_only_series_falls_back_and_says_so(data, raw):
@@ -253,18 +255,22 @@ def test_other_indicator_without_a_common_year_is_missing(data):
         ("wdi_mil_gdp", "rising", (2016, 2020)),
     ],
 )
-def test_trend(data, raw, indicator, direction, window):
-    result = RULES_BY_KEY["trend"].check({"indicator": indicator, "direction": direction},
+@pytest.mark.parametrize("min_change", [0.0, 0.5])
+def test_trend(data, raw, indicator, direction, window, min_change):
+    result = RULES_BY_KEY["trend"].check({"indicator": indicator, "direction": direction, "min_change": min_change},
                                          make_context(data, window=window))
     rows = raw[(raw.indicator == indicator) & (raw.iso3 == "AAA") & raw.year.between(*window)].sort_values("year")
     change = rows.value.iloc[-1] - rows.value.iloc[0]
-    assert result.holds == (change > 0 if direction == "rising" else change < 0)
+    if abs(change) <= min_change:
+        assert result.holds is None and result.outcome == "too_close" and "too close" in result.sentence
+    else:
+        assert result.holds == (change > 0 if direction == "rising" else change < 0)
     assert str(rows.year.iloc[0]) in result.sentence and str(rows.year.iloc[-1]) in result.sentence
 
 
 @pytest.mark.parametrize("indicator, window", [("imf_tax_gdp", WINDOW), ("wdi_mil_gdp", (2019, 2024))])
 def test_trend_needs_two_values_far_enough_apart(data, indicator, window):
-    result = RULES_BY_KEY["trend"].check({"indicator": indicator, "direction": "rising"},
+    result = RULES_BY_KEY["trend"].check({"indicator": indicator, "direction": "rising", "min_change": 0.0},
                                          make_context(data, window=window))
     assert result.holds is None and "trend needs two" in result.missing[0]
 

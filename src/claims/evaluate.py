@@ -27,8 +27,8 @@ from src.study.peers import CUSTOM, group_label, members
 from src.study.rule_specs import indicator_ids_in
 
 __all__ = [
-    "STATUSES", "STATUS_LABELS", "EvaluationCache", "Settings", "Verdict", "combine", "evaluate", "evaluate_all",
-    "peer_list", "resolved_benchmarks",
+    "STATUSES", "STATUS_LABELS", "EvaluationCache", "Settings", "Verdict", "benchmark_overrides", "combine",
+    "evaluate", "evaluate_all", "peer_list", "resolved_benchmarks",
 ]
 
 
@@ -37,7 +37,9 @@ class Settings:
     """What the user can change. Frozen and hashable, so it can key caches and sit in a URL.
 
     benchmarks: (benchmark id, value to test) pairs overriding the shipped default (a band's low end for
-    'below' tests, high end for 'above').
+    'below' tests, high end for 'above'); a value outside the benchmark's declared range is not used, and the
+    verdict says so. skip_series: series treated as absent, so a slot falls back to its next alternative
+    (robustness uses it to try the alternative series).
     """
 
     focus: str
@@ -45,6 +47,7 @@ class Settings:
     window: tuple[int, int]
     custom_peers: tuple[str, ...] = ()
     benchmarks: tuple[tuple[str, float], ...] = ()
+    skip_series: tuple[str, ...] = ()
 
     @classmethod
     def default(cls, defaults: StudyDefaults, **changes) -> Settings:
@@ -58,6 +61,7 @@ class Settings:
         object.__setattr__(self, "custom_peers", tuple(str(c).upper() for c in self.custom_peers))
         object.__setattr__(self, "window", (int(self.window[0]), int(self.window[1])))
         object.__setattr__(self, "benchmarks", tuple((str(k), float(v)) for k, v in self.benchmarks))
+        object.__setattr__(self, "skip_series", tuple(str(s) for s in self.skip_series))
 
     def benchmark_value(self, benchmark_id: str) -> float | None:
         return next((float(v) for k, v in self.benchmarks if k == benchmark_id), None)
@@ -73,6 +77,8 @@ class Settings:
         text = f"{focus} vs {peers}, {self.window[0]}-{self.window[1]}"
         if self.benchmarks:
             text += ", benchmarks: " + ", ".join(f"{k}={v:g}" for k, v in self.benchmarks)
+        if self.skip_series:
+            text += ", without: " + ", ".join(self.skip_series)
         return text
 
 
@@ -81,9 +87,12 @@ class Verdict:
     """A claim's verdict under one set of settings.
 
     status: one of STATUSES. sentence: the counted checks' sentences with numbers, units and years.
-    headline: a short summary ('2 of 3 checks hold; 1 could not be run'). evidence: tidy rows used (with a
-    `role`: focus, peer, aggregate). parts: every test's RuleResult (context ones flagged). missing: what could
-    not be checked. notes: refresh/proxy notes. peers: the peer countries (focus excluded).
+    headline: a short summary ('2 of 3 parts hold; 1 could not be checked: ...'). evidence: tidy rows used (with
+    a `role`: focus, peer, aggregate). parts: every test's RuleResult (context ones flagged; `part.outcome` is
+    holds / fails / too_close / unchecked). missing: what could not be checked. notes: refresh, proxy and
+    benchmark-override notes. peers: the peer countries (focus excluded).
+    title, question, caption: the claim's text rendered for the focus country (caption: who the experts said it
+    of). key_fact: the key number with unit and year ('14.5% of government spending (2023)'), '' when none.
     """
 
     claim_id: str
@@ -98,10 +107,19 @@ class Verdict:
     caveat: str = ""
     peers: tuple[str, ...] = ()
     peer_label: str = ""
+    title: str = ""
+    question: str = ""
+    caption: str = ""
+    key_fact: str = ""
 
     @property
     def label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def unchecked(self) -> tuple[RuleResult, ...]:
+        """The counted parts that could not be checked."""
+        return tuple(p for p in self.parts if not p.context and p.outcome == "unchecked")
 
 
 class EvaluationCache:
@@ -161,38 +179,97 @@ def table_key(table: pd.DataFrame | None) -> tuple | None:
     return tuple(table.columns), tuple(tuple(map(str, row)) for row in table.itertuples(index=False))
 
 
+def benchmark_overrides(benchmarks: Mapping[str, Benchmark], settings: Settings) -> tuple[dict, tuple[str, ...]]:
+    """(benchmark id -> the user's valid value, notes on the values refused and why)."""
+    chosen, notes = {}, []
+    for key, value in settings.benchmarks:
+        benchmark = benchmarks.get(key)
+        if benchmark is None:
+            notes.append(f"Your benchmark setting {key}={value:g} names no benchmark of data/catalogue/benchmarks.yaml "
+                         f"and was not used.")
+            continue
+        problem = benchmark.override_problem(value)
+        if problem:
+            notes.append(f"Your value for {benchmark.label} was not used: {problem}; the shipped value applies.")
+        else:
+            chosen[key] = float(value)
+    return chosen, tuple(notes)
+
+
 def resolved_benchmarks(benchmarks: Mapping[str, Benchmark], settings: Settings) -> dict[str, Benchmark]:
-    return {key: replace(b, threshold=settings.benchmark_value(key)) for key, b in benchmarks.items()}
+    """The benchmarks with the user's valid values as `threshold` (refused values leave the shipped one)."""
+    chosen, _ = benchmark_overrides(benchmarks, settings)
+    return {key: replace(b, threshold=chosen.get(key)) for key, b in benchmarks.items()}
 
 
 def combine(parts: list[RuleResult], mode: str) -> str:
-    """Status from the counted parts' results.
+    """Status from the counted parts' outcomes (holds, fails, too_close, unchecked).
 
-    Missing parts never count as holding or failing: with fewer than half the checks run the verdict is
-    insufficient data; an 'all' claim with some checks missing can at best be partly supported.
+    A claim with an unchecked part is never supported: unless the checked parts already show it false, it is
+    insufficient data (and the headline names the part). With fewer than half the parts checked it is
+    insufficient data. A part within its declared tolerance is too close to call, never a hold.
     """
-    counted = [p for p in parts if not p.context]
-    known = [p for p in counted if p.holds is not None]
-    if not known or 2 * len(known) < len(counted):
+    counted = [p.outcome for p in parts if not p.context]
+    total = len(counted)
+    holds, fails = counted.count("holds"), counted.count("fails")
+    close, unchecked = counted.count("too_close"), counted.count("unchecked")
+    known = holds + fails + close
+    if not known or 2 * known < total:
         return "insufficient_data"
-    holding = sum(bool(p.holds) for p in known)
-    if holding == 0:
-        return "not_supported"
     if mode == "any":
-        return "supported"
+        if holds:
+            return "supported"
+        return "insufficient_data" if unchecked else "too_close" if close else "not_supported"
     if mode == "all":
-        return "supported" if holding == len(counted) else "partly_supported"
-    return "supported" if 2 * holding > len(counted) else "partly_supported"
+        if fails:
+            return "partly_supported" if holds or close else "not_supported"
+        return "insufficient_data" if unchecked else "too_close" if close else "supported"
+    # majority: more than half of all parts must hold.
+    if unchecked:
+        if 2 * fails >= total:
+            return "partly_supported" if holds else "not_supported"
+        return "insufficient_data"
+    if 2 * holds > total:
+        return "supported"
+    if 2 * (holds + close) > total:
+        return "too_close"
+    return "partly_supported" if holds else "not_supported"
 
 
-def _headline(parts: list[RuleResult]) -> str:
+def _headline(parts: list[RuleResult], catalogue: Mapping | None = None) -> str:
     counted = [p for p in parts if not p.context]
-    known = [p for p in counted if p.holds is not None]
-    holding = sum(bool(p.holds) for p in known)
-    text = f"{holding} of {len(counted)} checks hold"
-    if len(known) < len(counted):
-        text += f"; {len(counted) - len(known)} could not be run"
+    outcomes = [p.outcome for p in counted]
+    text = f"{outcomes.count('holds')} of {len(counted)} parts hold"
+    if outcomes.count("fails"):
+        text += f"; {outcomes.count('fails')} do not"
+    if outcomes.count("too_close"):
+        text += f"; {outcomes.count('too_close')} too close to call"
+    unchecked = [p for p in counted if p.outcome == "unchecked"]
+    if unchecked:
+        why = "; ".join(dict.fromkeys(p.missing[-1] if p.missing else p.sentence for p in unchecked))
+        text += f"; {len(unchecked)} could not be checked ({why})"
     return text
+
+
+def demote_proxy(result: RuleResult, proxies: Mapping[str, str], catalogue: Mapping) -> RuleResult:
+    """A part that rested on a proxy series: unchecked (the real series is missing), the proxy's finding kept
+    as labelled context in its sentence. A proxy never decides a verdict."""
+    if not result.proxies:
+        return result
+    from src.claims.prose import indicator_phrase
+
+    named = ", ".join(f"{indicator_phrase(i, catalogue)} ({proxies[i]})" for i in result.proxies)
+    what = f"the series this part needs has no value; only a proxy exists: {named}"
+    sentence = f"Could not be checked: {what}. Proxy, shown for context only: {result.sentence}"
+    return replace(result, holds=None, too_close=False, sentence=sentence, missing=(*result.missing, what))
+
+
+def key_fact_of(parts: list[RuleResult]) -> str:
+    """The first counted, checked part's key number; '' when no part has one."""
+    for part in parts:
+        if not part.context and part.outcome != "unchecked" and part.key_fact:
+            return part.key_fact
+    return ""
 
 
 def evaluate(
@@ -222,12 +299,15 @@ def evaluate(
         benchmarks=resolved_benchmarks(codebook.benchmarks, settings),
         events=events,
         proxies=claim.proxies,
+        tolerances=codebook.tolerances,
+        skip_series=settings.skip_series,
     )
     parts = []
     if cache is not None:
         # What every test of this claim shares, as values (never identities), computed once per call.
         shared = (settings.focus, peers, peer_label, context.window, repr(sorted(context.benchmarks.items())),
-                  repr(sorted(claim.proxies.items())), table_key(events))
+                  repr(sorted(claim.proxies.items())), table_key(events), repr(sorted(codebook.tolerances.items())),
+                  settings.skip_series)
     for test in claim.tests:
         rule = RULES_BY_KEY[test.rule]
         if cache is None:
@@ -236,7 +316,7 @@ def evaluate(
             entries = repr([(i, catalogue.get(i)) for i in indicator_ids_in(rule, test.params)])
             key = (test.rule, repr(sorted(test.params.items())), entries, *shared)
             result = cache.check(key, lambda: rule.check(test.params, context))
-        parts.append(replace(result, context=test.context))
+        parts.append(demote_proxy(replace(result, context=test.context), claim.proxies, catalogue))
     status = combine(parts, claim.combine)
     counted = [p for p in parts if not p.context]
     sentence = " ".join(p.sentence for p in counted)
@@ -244,7 +324,10 @@ def evaluate(
     if context_sentences:
         sentence += " " + " ".join(context_sentences)
     missing = tuple(dict.fromkeys(m for p in parts for m in p.missing))
-    notes = tuple(dict.fromkeys(n for p in parts for n in p.notes))
+    notes = tuple(dict.fromkeys([*(n for p in parts for n in p.notes), *benchmark_overrides(
+        codebook.benchmarks, settings)[1]]))
+    country = store.name(settings.focus)
+    said_of_name = store.name(claim.said_of) if claim.said_of else ""
     evidence = evidence_of(*[p.evidence for p in parts]).drop_duplicates(["iso3", "indicator", "year", "role"])
     return Verdict(
         claim_id=claim.id,
@@ -259,6 +342,10 @@ def evaluate(
         caveat=claim.caveat,
         peers=peers,
         peer_label=peer_label,
+        title=claim.title_for(country),
+        question=claim.question_for(country),
+        caption=claim.caption_for(country, said_of_name),
+        key_fact=key_fact_of(parts),
     )
 
 

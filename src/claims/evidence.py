@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from src.claims.prose import REFRESH_COMMAND, capitalised, indicator_phrase, named_series, year_span
+from src.claims.prose import REFRESH_COMMAND, capitalised, format_value, indicator_phrase, named_series, year_span
 from src.schema import TIDY_COLUMNS
-from src.study.rule_specs import slot_ids
+from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
 
@@ -38,6 +38,8 @@ class RuleContext:
     benchmarks: Mapping = field(default_factory=dict)
     events: pd.DataFrame | None = None
     proxies: Mapping[str, str] = field(default_factory=dict)
+    tolerances: Mapping = field(default_factory=dict)
+    skip_series: tuple[str, ...] = ()
 
     @property
     def focus_name(self) -> str:
@@ -51,7 +53,10 @@ class RuleContext:
 
 @dataclass(frozen=True)
 class RuleResult:
-    """One test's outcome. holds: True/False, or None when data is missing (then `missing` says what)."""
+    """One test's outcome. holds: True/False, or None when it could not be decided: data missing (then
+    `missing` says what) or, with `too_close`, the difference within the declared tolerance. `proxies`: the proxy
+    series the check rested on (the evaluation then shows it as context and counts the part as unchecked).
+    `key_fact`: the key number with unit and year ('14.5% of government spending (2023)')."""
 
     rule: str
     holds: bool | None
@@ -61,6 +66,18 @@ class RuleResult:
     notes: tuple[str, ...] = ()
     params: Mapping = field(default_factory=dict)
     context: bool = False
+    too_close: bool = False
+    proxies: tuple[str, ...] = ()
+    key_fact: str = ""
+
+    @property
+    def outcome(self) -> str:
+        """holds, fails, too_close or unchecked (src/claims/verdicts.py PART_STYLES)."""
+        if self.too_close:
+            return "too_close"
+        if self.holds is None:
+            return "unchecked"
+        return "holds" if self.holds else "fails"
 
 
 def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
@@ -81,7 +98,7 @@ def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None
     return RuleResult(
         rule=key,
         holds=None,
-        sentence=f"Insufficient data: {what}.",
+        sentence=f"Could not be checked: {what}.",
         evidence=evidence if evidence is not None else evidence_of(),
         missing=(what,),
         notes=tuple(notes),
@@ -109,9 +126,50 @@ def peers_latest(indicator_id: str, ctx: RuleContext, years: tuple[int, int]) ->
     return countries_only(ctx.store, ctx.store.latest_rows(indicator_id, peers, years))
 
 
-def enough_peers(params: Mapping, wanted: int) -> int:
-    """Peers needed for a fair median: `min_peers` (default 3), or all of a smaller group, and never zero."""
-    return max(1, min(int(params.get("min_peers") or 3), wanted))
+def enough_peers(params: Mapping, wanted: int = 0) -> int:
+    """Peers needed for a fair median: `min_peers`, never fewer than three (a smaller group cannot give one)."""
+    return max(MIN_PEERS_FLOOR, int(params.get("min_peers") or MIN_PEERS_FLOOR))
+
+
+def tolerance_for(indicator_id: str, params: Mapping, ctx: RuleContext, iso3: str, year: int, unit: str
+                  ) -> tuple[float, str]:
+    """How far apart two values must be to count as different: (amount, how it was set; '' when zero).
+
+    The test's own `tolerance` wins; else the indicator's declared tolerance (claims.yaml `tolerances`), which
+    uses the publisher's standard error for that country and year where it declares one.
+    """
+    if params.get("tolerance") is not None:
+        amount = float(params["tolerance"])
+        return amount, f"the test's declared tolerance of {format_value(amount, unit)}"
+    declared = ctx.tolerances.get(indicator_id)
+    if declared is None:
+        return 0.0, ""
+    if declared.standard_error:
+        rows = ctx.store.rows(declared.standard_error, [iso3], (int(year), int(year)))
+        if not rows.empty:
+            error = float(rows["value"].iloc[0])
+            return declared.z * error, (
+                f"{declared.z:g} x the publisher's standard error of {error:.3f} ({declared.standard_error}, "
+                f"{year})"
+            )
+    if declared.lower and declared.upper:
+        bounds = [ctx.store.rows(i, [iso3], (int(year), int(year))) for i in (declared.lower, declared.upper)]
+        own = ctx.store.rows(indicator_id, [iso3], (int(year), int(year)))
+        if not own.empty and all(not b.empty for b in bounds):
+            value, low, high = (float(f["value"].iloc[0]) for f in (own, *bounds))
+            return max(value - low, high - value), (
+                f"the publisher's own interval of {low:.1f} to {high:.1f} ({declared.lower}, {declared.upper}, {year})"
+            )
+    if declared.absolute:
+        return declared.absolute, f"the declared tolerance of {format_value(declared.absolute, unit)}"
+    return 0.0, ""
+
+
+def judge(value: float, reference: float, direction: str, tolerance: float) -> tuple[bool | None, bool]:
+    """(holds, too close): a difference of at most `tolerance` is too close to call (holds None)."""
+    if tolerance > 0 and abs(value - reference) <= tolerance:
+        return None, True
+    return bool(value > reference if direction == "above" else value < reference), False
 
 
 def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | None, tuple[str, ...], str]:
@@ -127,6 +185,9 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
     skipped: list[str] = []
     refresh_only: list[str] = []
     for indicator_id in slot_ids(slot):
+        if indicator_id in ctx.skip_series:
+            skipped.append(indicator_id)
+            continue
         if not ctx.store.rows(indicator_id, [ctx.focus], years).empty:
             notes = []
             if skipped:

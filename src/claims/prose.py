@@ -31,19 +31,22 @@ def format_number(value: float) -> str:
     return f"{value:.3f}"
 
 
-def format_amount(value: float, unit: str = "") -> str:
+def format_amount(value: float, unit: str = "", decimals: int | None = None) -> str:
     """The number exactly as `format_value` prints it, without the unit's words (for chart labels, whose axis
-    names the unit): percentages and percentile ranks to one decimal, everything else by `format_number`."""
+    names the unit): percentages and percentile ranks to one decimal, everything else by `format_number`;
+    `decimals` forces that many decimals (see `format_pair`)."""
     unit = (unit or "").strip()
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     if unit.startswith(("%", "percentile")):
         return f"{value:.1f}"
     return format_number(value)
 
 
-def format_value(value: float, unit: str = "") -> str:
+def format_value(value: float, unit: str = "", decimals: int | None = None) -> str:
     """A value with its unit: (9.87, '% of GDP') -> '9.9% of GDP'; (0.54, 'index') -> '0.540'; (0.54,) -> '0.540'."""
     unit = (unit or "").strip()
-    number = format_amount(value, unit)
+    number = format_amount(value, unit, decimals)
     if unit.startswith("%"):
         return f"{number}{unit}"
     if unit.startswith("percentile"):
@@ -51,6 +54,19 @@ def format_value(value: float, unit: str = "") -> str:
     if not unit or unit.lower().startswith(("index", "score", "rank", "estimate")):
         return number
     return f"{number} {unit}"
+
+
+def format_pair(value: float, reference: float, unit: str = "") -> tuple[str, str]:
+    """Both values with their unit, with enough decimals that two different values never print the same (so
+    "below" never reads "1.6% below 1.6%"); the usual format when it already tells them apart."""
+    first, second = format_value(value, unit), format_value(reference, unit)
+    if first != second or value == reference:
+        return first, second
+    for decimals in range(1, 7):
+        first, second = format_value(value, unit, decimals), format_value(reference, unit, decimals)
+        if first != second:
+            break
+    return first, second
 
 
 def indicator_phrase(indicator_id: str, catalogue: Mapping) -> str:

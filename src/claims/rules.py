@@ -21,15 +21,17 @@ from src.claims.evidence import (
     countries_only,
     enough_peers,
     evidence_of,
+    judge,
     latest_common_year,
     missing_result,
-    peers_latest,
     resolve_slot,
     rule_years,
+    tolerance_for,
     with_role,
 )
 from src.claims.prose import (
     REFRESH_COMMAND,
+    format_pair,
     format_value,
     indicator_phrase,
     possessive,
@@ -54,13 +56,15 @@ class Rule(RuleSpec):
 
 @dataclass(frozen=True)
 class Opening:
-    """What every check starts from: the years it uses, the series chosen for each slot, the notes so far, and
-    `missing`, the result to return at once when a slot has no series with a value for the focus."""
+    """What every check starts from: the years it uses, the series chosen for each slot, the notes so far, the
+    proxy series among them, and `missing`, the result to return at once when a slot has no series with a value
+    for the focus."""
 
     years: tuple[int, int]
     indicator_ids: tuple[str, ...]
     notes: tuple[str, ...]
     missing: RuleResult | None = None
+    proxies: tuple[str, ...] = ()
 
 
 def open_check(key: str, params: Mapping, ctx: RuleContext, slots=None) -> Opening:
@@ -74,11 +78,28 @@ def open_check(key: str, params: Mapping, ctx: RuleContext, slots=None) -> Openi
         if indicator_id is None:
             return Opening(years, tuple(chosen), tuple(notes), missing_result(key, params, missing, notes))
         chosen.append(indicator_id)
-    return Opening(years, tuple(chosen), tuple(notes))
+    return Opening(years, tuple(chosen), tuple(notes), proxies=tuple(i for i in chosen if i in ctx.proxies))
 
 
-def compare(value: float, reference: float, direction: str) -> bool:
-    return value > reference if direction == "above" else value < reference
+def result_of(key: str, params: Mapping, start: Opening, verdict: tuple[bool | None, bool], sentence: str,
+              evidence: pd.DataFrame, key_fact: str = "") -> RuleResult:
+    holds, too_close = verdict
+    return RuleResult(key, holds, sentence, evidence, notes=tuple(start.notes), params=dict(params),
+                      too_close=too_close, proxies=start.proxies, key_fact=key_fact)
+
+
+def fact(value: float, unit: str, year) -> str:
+    """The key number as the pages show it: '14.5% of government spending (2023)'."""
+    return f"{format_value(value, unit)} ({year})"
+
+
+def compared(value: float, reference: float, unit: str, verdict: tuple[bool | None, bool], how: str) -> str:
+    """'above 3.1% of GDP' or, when too close, 'within <how> of 3.1% of GDP (too close to call)', with enough
+    decimals that the two values never print alike."""
+    mine, theirs = format_pair(value, reference, unit)
+    if verdict[1]:
+        return f"{mine}, within {how} of {theirs} (too close to call)"
+    return f"{mine}, {side_of(value, reference)} {theirs}"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -86,52 +107,95 @@ def compare(value: float, reference: float, direction: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def summarised(indicator_id: str, iso3s, ctx: RuleContext, years, params) -> pd.DataFrame:
+    """One row per country: its latest value in `years`, or (summary: mean) its mean over them, with `year` the
+    latest year used and `n_years` the years with a value; countries with fewer than `min_years` are left out."""
+    if (params.get("summary") or "latest") == "latest":
+        rows = ctx.store.latest_rows(indicator_id, list(iso3s), years)
+        return rows.assign(n_years=1)
+    rows = ctx.store.rows(indicator_id, list(iso3s), years)
+    needed = int(params.get("min_years") or min(3, years[1] - years[0] + 1))
+    if rows.empty:
+        return rows.assign(n_years=pd.Series(dtype=int))
+    grouped = rows.sort_values("year").groupby("iso3")
+    means = grouped.tail(1).set_index("iso3").copy()
+    means["value"] = grouped["value"].mean()
+    means["n_years"] = grouped["year"].nunique()
+    means["computed"] = True
+    means["note"] = "mean of " + means["n_years"].astype(str) + " years"
+    return means[means["n_years"] >= needed].reset_index()
+
+
 def check_peer_median(params: Mapping, ctx: RuleContext) -> RuleResult:
     key, catalogue, store = "peer_median", ctx.catalogue, ctx.store
     start = open_check(key, params, ctx)
     if start.missing:
         return start.missing
-    (indicator_id,), notes, years = start.indicator_ids, start.notes, start.years
-    own = store.latest_rows(indicator_id, [ctx.focus], years).iloc[0]
+    (indicator_id,), years = start.indicator_ids, start.years
+    notes = start.notes
+    mean = (params.get("summary") or "latest") == "mean"
     unit = unit_of(indicator_id, catalogue, store.rows(indicator_id, [ctx.focus]))
     phrase = indicator_phrase(indicator_id, catalogue)
-    focus_rows = with_role(store.latest_rows(indicator_id, [ctx.focus], years), "focus")
-    opening = f"{possessive(ctx.focus_name)} {phrase} was {format_value(own['value'], unit)} in {own['year']}"
+    focus_rows = with_role(store.rows(indicator_id, [ctx.focus], years) if mean
+                           else store.latest_rows(indicator_id, [ctx.focus], years), "focus")
+    own_summary = summarised(indicator_id, [ctx.focus], ctx, years, params)
+    if own_summary.empty:
+        what = (f"{ctx.focus_name} has too few years with a value of {phrase} in {year_span(years)} for an average "
+                f"over them (at least {int(params.get('min_years') or 3)} needed)")
+        return missing_result(key, params, what, notes, focus_rows)
+    own = own_summary.iloc[0]
+    if mean:
+        opening = (f"Over {year_span(years)}, {possessive(ctx.focus_name)} {phrase} averaged "
+                   f"{{value}} ({int(own['n_years'])} years with a value, latest {own['year']})")
+    else:
+        opening = f"{possessive(ctx.focus_name)} {phrase} was {{value}} in {own['year']}"
+    tolerance, how = tolerance_for(indicator_id, params, ctx, ctx.focus, int(own["year"]), unit)
+    key_fact = (f"{format_value(own['value'], unit)} (average {year_span(years)})" if mean
+                else fact(own["value"], unit, own["year"]))
     reference = params.get("reference") or "median"
     if reference != "median":
-        published = store.latest_rows(indicator_id, [reference], years)
+        published = summarised(indicator_id, [reference], ctx, years, params)
         if published.empty:
             what = f"no published {store.name(reference)} ({reference}) value of {phrase} in {year_span(years)}"
             return missing_result(key, params, what, notes, focus_rows)
         row = published.iloc[0]
-        holds = compare(own["value"], row["value"], params["direction"])
-        sentence = (
-            f"{opening}, {side_of(own['value'], row['value'])} the {store.name(reference)} figure as published "
-            f"({format_value(row['value'], unit)} in {row['year']})."
-        )
+        verdict = judge(own["value"], row["value"], params["direction"], tolerance)
+        mine, theirs = format_pair(own["value"], row["value"], unit)
+        said = (f"within {how} of" if verdict[1] else side_of(own["value"], row["value"]))
+        sentence = (f"{opening.format(value=mine)}, {said} the {store.name(reference)} figure as published "
+                    f"({theirs}{' on average' if mean else ''}, latest {row['year']})"
+                    f"{' (too close to call)' if verdict[1] else ''}.")
         if int(row["year"]) != int(own["year"]):
             sentence += " The two years differ."
-        evidence = evidence_of(focus_rows, with_role(published, "aggregate"))
-        return RuleResult(key, holds, sentence, evidence, notes=notes, params=dict(params))
-    peers = peers_latest(indicator_id, ctx, years)
+        evidence = evidence_of(focus_rows, with_role(store.rows(indicator_id, [reference], years) if mean
+                                                     else published.drop(columns="n_years"), "aggregate"))
+        return result_of(key, params, start, verdict, sentence, evidence, key_fact)
+    peers = summarised(indicator_id, ctx.peer_countries, ctx, years, params)
+    peers = countries_only(store, peers)
     wanted = len(ctx.peer_countries)
     needed = enough_peers(params, wanted)
+    peer_evidence = with_role(store.rows(indicator_id, list(peers["iso3"]), years) if mean
+                              else peers.drop(columns="n_years"), "peer")
     if len(peers) < needed:
         what = (
-            f"only {len(peers)} of the {wanted} peers ({ctx.peer_label}) have a value of {phrase} in "
-            f"{year_span(years)}; at least {needed} are needed for a median"
+            f"only {len(peers)} of the {wanted} peers ({ctx.peer_label}) have "
+            f"{'enough years of ' if mean else 'a value of '}{phrase} in {year_span(years)}; a median needs at "
+            f"least {needed}"
         )
-        return missing_result(key, params, what, notes, evidence_of(focus_rows, with_role(peers, "peer")))
+        return missing_result(key, params, what, notes, evidence_of(focus_rows, peer_evidence))
     median = float(peers["value"].median())
-    holds = compare(own["value"], median, params["direction"])
+    verdict = judge(own["value"], median, params["direction"], tolerance)
+    mine, theirs = format_pair(own["value"], median, unit)
+    said = f"within {how} of" if verdict[1] else side_of(own["value"], median)
     lacking = wanted - len(peers)
     sentence = (
-        f"{opening}, {side_of(own['value'], median)} the {ctx.peer_label} median of {format_value(median, unit)} "
-        f"(computed over {len(peers)} countries{f'; {lacking} without a value' if lacking else ''})."
-        + years_note(own["year"], peers["year"])
+        f"{opening.format(value=mine)}, {said} the {ctx.peer_label} median of {theirs}"
+        + (" (of the peers' averages)" if mean else "") + " "
+        f"(computed over {len(peers)} of {wanted} peers{f'; {lacking} without a value' if lacking else ''})"
+        f"{' (too close to call)' if verdict[1] else ''}."
+        + ("" if mean else years_note(own["year"], peers["year"]))
     )
-    evidence = evidence_of(focus_rows, with_role(peers, "peer"))
-    return RuleResult(key, holds, sentence, evidence, notes=notes, params=dict(params))
+    return result_of(key, params, start, verdict, sentence, evidence_of(focus_rows, peer_evidence), key_fact)
 
 
 def benchmark_threshold(benchmark, direction: str) -> float:
@@ -150,24 +214,47 @@ def check_benchmark(params: Mapping, ctx: RuleContext) -> RuleResult:
     start = open_check(key, params, ctx)
     if start.missing:
         return start.missing
-    (indicator_id,), notes, years = start.indicator_ids, start.notes, start.years
+    (indicator_id,), years = start.indicator_ids, start.years
     latest = ctx.store.latest_rows(indicator_id, [ctx.focus], years)
-    own = latest.iloc[0]
     unit = unit_of(indicator_id, catalogue, latest)
+    mean = (params.get("summary") or "latest") == "mean"
+    summary = summarised(indicator_id, [ctx.focus], ctx, years, params)
+    if summary.empty:
+        what = (f"{ctx.focus_name} has too few years with a value of {indicator_phrase(indicator_id, catalogue)} in "
+                f"{year_span(years)} for an average over them")
+        return missing_result(key, params, what, start.notes, with_role(latest, "focus"))
+    own = summary.iloc[0]
+    if mean:
+        latest = ctx.store.rows(indicator_id, [ctx.focus], years)
     direction = params["direction"]
     threshold = benchmark_threshold(benchmark, direction)
+    tolerance, how = tolerance_for(indicator_id, params, ctx, ctx.focus, int(own["year"]), unit)
+    user_chose = getattr(benchmark, "threshold", None) is not None
     if direction == "within":
-        holds = bool(benchmark.low <= own["value"] <= benchmark.high)
-        where = "inside" if holds else "outside"
-        tested = f"{where} {benchmark.label}"
+        inside = benchmark.low <= own["value"] <= benchmark.high
+        near_edge = tolerance > 0 and min(abs(own["value"] - benchmark.low), abs(own["value"] - benchmark.high)) \
+            <= tolerance
+        verdict = (None, True) if near_edge else (bool(inside), False)
+        tested = (f"{format_value(own['value'], unit)}, {'inside' if inside else 'outside'} {benchmark.label}"
+                  f"{f' but within {how} of its edge (too close to call)' if near_edge else ''}")
     else:
-        holds = compare(own["value"], threshold, direction)
-        tested = f"{side_of(own['value'], threshold)} {format_value(threshold, unit)} ({benchmark.label})"
-    sentence = (
-        f"{possessive(ctx.focus_name)} {indicator_phrase(indicator_id, catalogue)} was "
-        f"{format_value(own['value'], unit)} in {own['year']}, {tested}."
-    )
-    return RuleResult(key, holds, sentence, with_role(latest, "focus"), notes=notes, params=dict(params))
+        verdict = judge(own["value"], threshold, direction, tolerance)
+        if user_chose:
+            name = f"the value you chose, in place of {benchmark.label}"
+        else:
+            name = benchmark.label
+        mine, theirs = format_pair(own["value"], threshold, unit)
+        said = f"within {how} of" if verdict[1] else side_of(own["value"], threshold)
+        tested = f"{mine}, {said} {theirs} ({name}){' (too close to call)' if verdict[1] else ''}"
+    phrase = indicator_phrase(indicator_id, catalogue)
+    if mean:
+        sentence = (f"Over {year_span(years)} ({int(own['n_years'])} years with a value), "
+                    f"{possessive(ctx.focus_name)} {phrase} averaged {tested}.")
+        key_fact = f"{format_value(own['value'], unit)} (average {year_span(years)})"
+    else:
+        sentence = f"{possessive(ctx.focus_name)} {phrase} was {tested} in {own['year']}."
+        key_fact = fact(own["value"], unit, own["year"])
+    return result_of(key, params, start, verdict, sentence, with_role(latest, "focus"), key_fact)
 
 
 def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
@@ -196,15 +283,18 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
         return missing_result(key, params, what, notes)
     year, main_value, other_value, used = own
     focus_rows = evidence_of(*[with_role(u, "focus") for u in used])
-    parts = " + ".join(format_value(float(u["value"].iloc[0]), unit) for u in used[1:])
     if params.get("versus", "self") == "self":
-        holds = compare(main_value, other_value, params["direction"])
-        summed = f"{parts} = {format_value(other_value, unit)}" if len(used) > 2 else parts
+        tolerance, how = tolerance_for(main, params, ctx, ctx.focus, year, unit)
+        verdict = judge(main_value, other_value, params["direction"], tolerance)
+        mine, theirs = format_pair(main_value, other_value, unit)
+        parts = " + ".join(format_value(float(u["value"].iloc[0]), unit) for u in used[1:])
+        summed = f"{parts} = {theirs}" if len(used) > 2 else theirs
+        said = f"within {how} of" if verdict[1] else side_of(main_value, other_value)
         sentence = (
-            f"In {year}, {possessive(ctx.focus_name)} {main_phrase} was {format_value(main_value, unit)}, "
-            f"{side_of(main_value, other_value)} its {others_phrase} ({summed})."
+            f"In {year}, {possessive(ctx.focus_name)} {main_phrase} was {mine}, {said} its {others_phrase} "
+            f"({summed}, same year){' (too close to call)' if verdict[1] else ''}."
         )
-        return RuleResult(key, holds, sentence, focus_rows, notes=tuple(notes), params=dict(params))
+        return result_of(key, params, start, verdict, sentence, focus_rows, fact(main_value, unit, year))
     if other_value == 0:
         return missing_result(key, params, f"{others_phrase} is zero for {ctx.focus_name} in {year}", notes)
     ratio = main_value / other_value
@@ -221,18 +311,22 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
     if len(ratios) < needed:
         what = (
             f"only {len(ratios)} of the {wanted} peers ({ctx.peer_label}) have both {main_phrase} and "
-            f"{others_phrase} in one year of {year_span(years)}; at least {needed} are needed"
+            f"{others_phrase} in one year of {year_span(years)}; a median needs at least {needed}"
         )
         return missing_result(key, params, what, notes, focus_rows)
     median = float(pd.Series(ratios).median())
-    holds = compare(ratio, median, params["direction"])
+    relative = float(params.get("ratio_tolerance", 0.05) or 0.0)
+    verdict = judge(ratio, median, params["direction"], relative * abs(median))
+    mine, theirs = format_pair(ratio, median, "")
+    said = f"within {relative:.0%} of" if verdict[1] else side_of(ratio, median)
     sentence = (
-        f"In {year}, {possessive(ctx.focus_name)} {main_phrase} was {ratio:.2f} times its {others_phrase} "
-        f"(computed), {side_of(ratio, median)} the {ctx.peer_label} median ratio of {median:.2f} "
-        f"(computed over {len(ratios)} countries)." + years_note(year, peer_years)
+        f"In {year}, {possessive(ctx.focus_name)} {main_phrase} was {mine} times its {others_phrase} "
+        f"(computed), {said} the {ctx.peer_label} median ratio of {theirs} "
+        f"(computed over {len(ratios)} of {wanted} peers){' (too close to call)' if verdict[1] else ''}."
+        + years_note(year, peer_years)
     )
     evidence = evidence_of(focus_rows, *peer_rows)
-    return RuleResult(key, holds, sentence, evidence, notes=tuple(notes), params=dict(params))
+    return result_of(key, params, start, verdict, sentence, evidence, f"{mine} times ({year}, computed)")
 
 
 def check_trend(params: Mapping, ctx: RuleContext) -> RuleResult:
@@ -252,16 +346,27 @@ def check_trend(params: Mapping, ctx: RuleContext) -> RuleResult:
         return missing_result(key, params, what, notes, with_role(rows, "focus"))
     first, last = rows.iloc[0], rows.iloc[-1]
     change = float(last["value"] - first["value"])
-    min_change = float(params.get("min_change") or 0.0)
-    holds = change > min_change if params["direction"] == "rising" else change < -min_change
+    min_change = float(params["min_change"])
+    wanted = 1 if params["direction"] == "rising" else -1
+    if abs(change) <= min_change:
+        verdict: tuple[bool | None, bool] = (None, True)
+    else:
+        verdict = (change * wanted > 0, False)
     unit = unit_of(indicator_id, catalogue, rows)
     moved = "rose" if change > 0 else "fell" if change < 0 else "stayed"
+    before, after = format_pair(first["value"], last["value"], unit)
+    gaps = "; gaps in between" if len(rows) < int(last["year"]) - int(first["year"]) + 1 else ""
     sentence = (
-        f"{possessive(ctx.focus_name)} {phrase} {moved} from {format_value(first['value'], unit)} in {first['year']} "
-        f"to {format_value(last['value'], unit)} in {last['year']} (change {change:+.2f}"
-        f"{'; gaps in between' if len(rows) < int(last['year']) - int(first['year']) + 1 else ''})."
+        f"{possessive(ctx.focus_name)} {phrase} {moved} from {before} in {first['year']} to {after} in "
+        f"{last['year']} (change {change:+.2f}{gaps})"
     )
-    return RuleResult(key, holds, sentence, with_role(rows, "focus"), notes=notes, params=dict(params))
+    if verdict[1]:
+        sentence += (f", no more than the declared minimum change of {format_value(min_change, unit)}: "
+                     f"too close to call a trend.")
+    else:
+        sentence += f"; the declared minimum change is {format_value(min_change, unit)}."
+    return result_of(key, params, start, verdict, sentence, with_role(rows, "focus"),
+                     fact(last["value"], unit, last["year"]))
 
 
 def check_percentile_band(params: Mapping, ctx: RuleContext) -> RuleResult:
@@ -275,9 +380,11 @@ def check_percentile_band(params: Mapping, ctx: RuleContext) -> RuleResult:
     low, high = float(params["low"]), float(params["high"])
     phrase = indicator_phrase(indicator_id, catalogue)
     evidence = with_role(latest, "focus")
+    tolerance, how = 0.0, ""
     if params.get("published"):
         percentile = float(own["value"])
-        how = f"at percentile {percentile:.1f} (as published)"
+        tolerance, how = tolerance_for(indicator_id, params, ctx, ctx.focus, int(own["year"]), "percentile")
+        described = f"at percentile {percentile:.1f} (as published)"
     else:
         same_year = countries_only(ctx.store, ctx.store.rows(indicator_id, years=(int(own["year"]), int(own["year"]))))
         others = same_year[same_year["iso3"] != ctx.focus]
@@ -286,15 +393,23 @@ def check_percentile_band(params: Mapping, ctx: RuleContext) -> RuleResult:
             return missing_result(key, params, what, notes, evidence)
         lower = int((others["value"] < own["value"]).sum())
         percentile = 100.0 * lower / len(others)
+        if params.get("tolerance") is not None:
+            tolerance = float(params["tolerance"])
+            how = f"the test's declared tolerance of {tolerance:g} percentile points"
         unit = unit_of(indicator_id, catalogue, latest)
-        how = (
+        described = (
             f"{format_value(own['value'], unit)}, higher than {lower} of the {len(others)} other countries with a "
             f"value that year (percentile {percentile:.1f}, computed)"
         )
-    holds = low <= percentile <= high
-    inside = "inside" if holds else "outside"
-    sentence = f"{possessive(ctx.focus_name)} {phrase} in {own['year']} was {how}, {inside} the {low:g}-{high:g} band."
-    return RuleResult(key, holds, sentence, evidence, notes=notes, params=dict(params))
+    inside = low <= percentile <= high
+    # A band edge at 0 or 100 cannot be crossed; only the inner edges can be too close.
+    edges = [edge for edge in (low, high) if 0 < edge < 100]
+    near = tolerance > 0 and any(abs(percentile - edge) <= tolerance for edge in edges)
+    verdict = (None, True) if near else (inside, False)
+    where = "inside" if inside else "outside"
+    sentence = f"{possessive(ctx.focus_name)} {phrase} in {own['year']} was {described}, {where} the {low:g}-{high:g} band"
+    sentence += f", but the edge is within {how} (too close to call)." if near else "."
+    return result_of(key, params, start, verdict, sentence, evidence, f"percentile {percentile:.1f} ({own['year']})")
 
 
 def check_largest_share(params: Mapping, ctx: RuleContext) -> RuleResult:
@@ -302,37 +417,73 @@ def check_largest_share(params: Mapping, ctx: RuleContext) -> RuleResult:
     start = open_check(key, params, ctx, [params["indicator"], *params["others"]])
     if start.missing:
         return start.missing
-    notes, years = start.notes, start.years
+    years = start.years
     chosen = [(i, ctx.store.latest_rows(i, [ctx.focus], years)) for i in start.indicator_ids]
     (main_id, main_rows), others = chosen[0], chosen[1:]
     main = main_rows.iloc[0]
-    holds = all(main["value"] > rows.iloc[0]["value"] for _, rows in others)
+    unit = unit_of(main_id, catalogue, main_rows)
+    tolerance, how = tolerance_for(main_id, params, ctx, ctx.focus, int(main["year"]), unit)
+    judged = [judge(main["value"], rows.iloc[0]["value"], "above", tolerance) for _, rows in others]
+    if any(holds is False for holds, _ in judged):
+        verdict: tuple[bool | None, bool] = (False, False)
+    elif any(close for _, close in judged):
+        verdict = (None, True)
+    else:
+        verdict = (True, False)
 
     def said(indicator_id, row):
         value = format_value(row["value"], unit_of(indicator_id, catalogue))
         return f"{indicator_phrase(indicator_id, catalogue)} ({value} in {row['year']})"
 
     rest = " and ".join(said(i, rows.iloc[0]) for i, rows in others)
-    largest = "larger than" if holds else "not larger than all of"
-    sentence = f"{possessive(ctx.focus_name)} {said(main_id, main)} is {largest} {rest}."
+    largest = {True: "larger than", False: "not larger than all of", None: f"within {how} of the largest of"}
+    sentence = f"{possessive(ctx.focus_name)} {said(main_id, main)} is {largest[verdict[0]]} {rest}."
     all_years = {int(rows.iloc[0]["year"]) for _, rows in chosen}
     if len(all_years) > 1:
         sentence += f" The years differ ({year_span(all_years)}); each is the latest available."
     evidence = evidence_of(*[with_role(rows, "focus") for _, rows in chosen])
-    return RuleResult(key, holds, sentence, evidence, notes=tuple(notes), params=dict(params))
+    return result_of(key, params, start, verdict, sentence, evidence, fact(main["value"], unit, main["year"]))
+
+
+def focus_events(ctx: RuleContext, kind: str) -> tuple[pd.DataFrame | None, str]:
+    """The events table's rows of `kind` for the focus, or (None, what is missing)."""
+    events = ctx.events
+    label = kind.replace("_", " ")
+    if events is None or events.empty:
+        return None, "no events table (data/catalogue/events.csv) was given"
+    of_kind = events[events["kind"] == kind]
+    mine = of_kind[of_kind["countries"].map(lambda c: ctx.focus in str(c).split())]
+    if mine.empty:
+        covered = sorted({c for cell in of_kind["countries"] for c in str(cell).split()})
+        names = ", ".join(ctx.store.name(c) for c in covered) or "no country"
+        return None, (f"data/catalogue/events.csv lists no {label} events for {ctx.focus_name} (it covers {names} "
+                      f"only), so they cannot be counted")
+    return mine, ""
+
+
+def event_evidence(ctx: RuleContext, kind: str, spans) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "iso3": ctx.focus, "country": ctx.focus_name, "year": start, "indicator": f"event:{kind}",
+                "value": float(end - start), "unit": "years", "source": event["source"], "code": event["label"],
+                "file": "data/catalogue/events.csv", "note": f"{start}-{end}", "computed": True, "role": "focus",
+            }
+            for start, end, event in spans
+        ],
+        columns=EVIDENCE_COLUMNS,
+    )
 
 
 def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
     key = "share_of_years"
     kind, since, until = params["kind"], int(params["since"]), int(ctx.window[1])
-    events = ctx.events
-    if events is None or events.empty:
-        return missing_result(key, params, "no events table (data/catalogue/events.csv) was given")
-    mine = events[(events["kind"] == kind) & events["countries"].map(lambda c: ctx.focus in str(c).split())]
     label = kind.replace("_", " ")
-    if mine.empty:
-        what = (f"data/catalogue/events.csv lists no {label} periods for {ctx.focus_name}, "
-                "so the share cannot be counted")
+    if until <= since:
+        what = f"the window ends in {until}, not after {since}, the year the count starts"
+        return missing_result(key, params, what)
+    mine, what = focus_events(ctx, kind)
+    if mine is None:
         return missing_result(key, params, what)
     spans, total_years = [], 0
     for event in mine.sort_values("start_year").to_dict("records"):
@@ -342,7 +493,7 @@ def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
             total_years += end - start
             spans.append((start, end, event))
     period = until - since
-    share = total_years / period if period > 0 else 0.0
+    share = total_years / period
     low, high = float(params["low"]), float(params["high"])
     holds = low <= share <= high
     listed = ", ".join(f"{s}-{e}" for s, e, _ in spans) or "none in the period"
@@ -351,27 +502,31 @@ def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
         f"({share:.0%}, counted from data/catalogue/events.csv: {listed}), "
         f"{'inside' if holds else 'outside'} the {low:.0%}-{high:.0%} range the claim implies."
     )
-    evidence = pd.DataFrame(
-        [
-            {
-                "iso3": ctx.focus,
-                "country": ctx.focus_name,
-                "year": start,
-                "indicator": f"event:{kind}",
-                "value": float(end - start),
-                "unit": "years",
-                "source": event["source"],
-                "code": event["label"],
-                "file": "data/catalogue/events.csv",
-                "note": f"{start}-{end}",
-                "computed": True,
-                "role": "focus",
-            }
-            for start, end, event in spans
-        ],
-        columns=EVIDENCE_COLUMNS,
+    return RuleResult(key, holds, sentence, event_evidence(ctx, kind, spans), params=dict(params),
+                      key_fact=f"{total_years} of {period} years ({share:.0%}, {since}-{until})")
+
+
+def check_event_count(params: Mapping, ctx: RuleContext) -> RuleResult:
+    key = "event_count"
+    kind, since, until = params["kind"], int(params["since"]), int(ctx.window[1])
+    label = kind.replace("_", " ")
+    if until < since:
+        return missing_result(key, params, f"the window ends in {until}, before {since}, the year the count starts")
+    mine, what = focus_events(ctx, kind)
+    if mine is None:
+        return missing_result(key, params, what)
+    counted = mine[mine["start_year"].between(since, until)].sort_values("start_year")
+    spans = [(int(e["start_year"]), int(e["start_year"]), e) for e in counted.to_dict("records")]
+    needed = int(params["at_least"])
+    holds = len(counted) >= needed
+    listed = "; ".join(f"{e['start_year']}: {e['label']}" for e in counted.to_dict("records")) or "none"
+    sentence = (
+        f"data/catalogue/events.csv lists {len(counted)} {label} event(s) for {ctx.focus_name} from {since} to "
+        f"{until} ({listed}), {'at least' if holds else 'fewer than'} the {needed} the claim's "
+        f"\"frequent\" is read as."
     )
-    return RuleResult(key, holds, sentence, evidence, params=dict(params))
+    return RuleResult(key, holds, sentence, event_evidence(ctx, kind, spans), params=dict(params),
+                      key_fact=f"{len(counted)} {label} events ({since}-{until})")
 
 
 # Each declared rule's check, by rule key; a test asserts the keys match RULE_SPECS one to one.
@@ -383,6 +538,7 @@ CHECKS: dict[str, Callable[[Mapping, RuleContext], RuleResult]] = {
     "percentile_band": check_percentile_band,
     "largest_share": check_largest_share,
     "share_of_years": check_share_of_years,
+    "event_count": check_event_count,
 }
 RULES: tuple[Rule, ...] = tuple(
     Rule(**{f.name: getattr(spec, f.name) for f in fields(RuleSpec)}, check=CHECKS[spec.key]) for spec in RULE_SPECS

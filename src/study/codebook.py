@@ -7,6 +7,8 @@ duplicate ids) so a typo fails on load with the file and the entry named, not la
 
 from __future__ import annotations
 
+import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,8 @@ CLAIMS_FILE = CODEBOOK_DIR / "claims.yaml"
 THEME_KINDS = ("advantage", "constraint")
 COMBINE_MODES = ("all", "any", "majority")
 CODE_ORIGINS = ("paper", "paper_first_pass", "derived")
+# The one placeholder a claim's title and question may hold: the focus country's name.
+TEMPLATE_FIELDS = ("country",)
 
 
 class CodebookError(ValueError):
@@ -61,6 +65,10 @@ class Test:
 
 @dataclass(frozen=True)
 class Claim:
+    """A checkable claim. `title` and `question` are templates that may name `{country}` (the focus); `said_of`
+    is the country the experts spoke about (a caption says so); `absolute` lists the claim's words that mean
+    "absolutely low/high", which the loader requires a counted benchmark test for."""
+
     id: str
     theme: str
     paraphrase: str
@@ -75,6 +83,39 @@ class Claim:
     context: tuple[str, ...] = ()
     caveat: str = ""
     gaps: str = ""
+    title: str = ""
+    said_of: str = ""
+    absolute: tuple[str, ...] = ()
+
+    def title_for(self, country: str) -> str:
+        """The title naming `country` (the paraphrase when no title is declared)."""
+        return (self.title or self.paraphrase).replace("{country}", country)
+
+    def question_for(self, country: str) -> str:
+        return self.question.replace("{country}", country)
+
+    def caption_for(self, country: str, said_of_name: str) -> str:
+        """Who the experts said it of, when it was said of a country ('' otherwise)."""
+        if not self.said_of:
+            return ""
+        if said_of_name == country:
+            return f"The experts said this of {said_of_name} (paper section: {self.section})."
+        return f"The experts said this of {said_of_name} (paper section: {self.section}); it is tested here for {country}."
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close is too close to call for one indicator: a fixed `absolute` amount (in its unit), `z` times the
+    publisher's own `standard_error` series, or the publisher's own interval (`lower`, `upper` series) for the same
+    country and year; each falls back to `absolute` where the publisher has no value."""
+
+    indicator: str
+    absolute: float = 0.0
+    standard_error: str = ""
+    z: float = 1.0
+    why: str = ""
+    lower: str = ""
+    upper: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,10 +140,26 @@ class Benchmark:
     label: str
     source: str
     threshold: float | None = None
+    allowed_low: float = -math.inf
+    allowed_high: float = math.inf
 
     @property
     def value(self) -> float | None:
         return self.low if self.low == self.high else None
+
+    def override_problem(self, value) -> str:
+        """Why `value` cannot replace this benchmark ('' when it can): not a finite number, or outside the range
+        declared in benchmarks.yaml (`allowed`)."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return f"{value!r} is not a number"
+        if not math.isfinite(number):
+            return f"{value!r} is not a finite number"
+        if not self.allowed_low <= number <= self.allowed_high:
+            return (f"{number:g} is outside the range allowed for {self.id} ({self.allowed_low:g} to "
+                    f"{self.allowed_high:g} {self.unit})")
+        return ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +169,7 @@ class Codebook:
     claims: dict[str, Claim]
     unsettled: dict[str, UnsettledClaim]
     benchmarks: dict[str, Benchmark]
+    tolerances: dict[str, Tolerance] = field(default_factory=dict)
 
     def claims_for(self, theme_id: str) -> list[Claim]:
         return [claim for claim in self.claims.values() if claim.theme == theme_id]
@@ -191,13 +249,66 @@ def load_benchmarks(path: Path = BENCHMARKS_FILE) -> dict[str, Benchmark]:
         low, high = entry.get("low"), entry.get("high")
         if low is None and high is None:
             low = high = entry.get("value")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)) or low > high:
+        if not all(_is_number(v) for v in (low, high)) or low > high:
             raise CodebookError(f"{path}: {label} needs a numeric `value`, or numeric `low` <= `high`")
+        allowed = entry.get("allowed")
+        if not (isinstance(allowed, list) and len(allowed) == 2 and all(_is_number(v) for v in allowed)
+                and allowed[0] <= low <= high <= allowed[1]):
+            raise CodebookError(
+                f"{path}: {label} needs `allowed: [lowest, highest]`, the range a user may move it in, "
+                f"containing its value(s)"
+            )
         benchmarks[entry["id"]] = Benchmark(
             id=entry["id"], concept=entry["concept"], unit=entry["unit"], low=float(low), high=float(high),
-            label=entry["label"], source=str(entry["source"]).strip(),
+            label=entry["label"], source=str(entry["source"]).strip(), allowed_low=float(allowed[0]),
+            allowed_high=float(allowed[1]),
         )
     return benchmarks
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_template(text: str, path: Path, label: str, name: str) -> str:
+    try:
+        names = [field_name for _, field_name, _, _ in string.Formatter().parse(text) if field_name is not None]
+    except ValueError as exc:
+        raise CodebookError(f"{path}: {label} field {name!r} is not a valid template ({exc})") from exc
+    unknown = [n for n in names if n not in TEMPLATE_FIELDS]
+    if unknown:
+        raise CodebookError(f"{path}: {label} field {name!r} uses {unknown}; only {{country}} is filled in")
+    return text
+
+
+def load_tolerances(document, catalogue, path: Path) -> dict[str, Tolerance]:
+    """The `tolerances` mapping of claims.yaml: indicator id -> {absolute, standard_error, z, why}."""
+    raw = document.get("tolerances") or {}
+    if not isinstance(raw, dict):
+        raise CodebookError(f"{path}: `tolerances` must map indicator ids to {{absolute, standard_error, z, why}}")
+    tolerances: dict[str, Tolerance] = {}
+    for indicator_id, entry in raw.items():
+        label = f"tolerance {indicator_id!r}"
+        if not isinstance(entry, dict) or not str(entry.get("why") or "").strip():
+            raise CodebookError(f"{path}: {label} must be a mapping with a `why`")
+        unknown = sorted(set(entry) - {"absolute", "standard_error", "z", "why", "interval"})
+        if unknown:
+            raise CodebookError(f"{path}: {label} has unknown field(s) {unknown}")
+        absolute, z = entry.get("absolute", 0.0), entry.get("z", 1.0)
+        if not (_is_number(absolute) and absolute >= 0 and _is_number(z) and z > 0):
+            raise CodebookError(f"{path}: {label} needs `absolute` >= 0 and `z` > 0 (numbers)")
+        standard_error = str(entry.get("standard_error") or "")
+        interval = entry.get("interval") or []
+        if interval and not (isinstance(interval, list) and len(interval) == 2
+                             and all(isinstance(i, str) for i in interval)):
+            raise CodebookError(f"{path}: {label} `interval` must be [lower series id, upper series id]")
+        _check_indicators([i for i in (indicator_id, standard_error, *interval) if i], catalogue, path, label, "")
+        if not standard_error and not interval and absolute == 0:
+            raise CodebookError(f"{path}: {label} declares none of `absolute`, `standard_error`, `interval`")
+        lower, upper = interval if interval else ("", "")
+        tolerances[indicator_id] = Tolerance(indicator_id, float(absolute), standard_error, float(z),
+                                             str(entry["why"]).strip(), lower, upper)
+    return tolerances
 
 
 def _check_indicators(ids, catalogue, path: Path, label: str, where: str) -> None:
@@ -271,6 +382,14 @@ def load_claims(
             raise CodebookError(f"{path}: {label} field 'proxies' must map indicator ids to labels")
         _check_indicators(list(proxies), catalogue, path, label, "field 'proxies'")
         tests = _tests(entry, path, label, catalogue, benchmarks)
+        question = _check_template(str(entry["question"]), path, label, "question")
+        title = _check_template(str(entry.get("title") or ""), path, label, "title")
+        absolute = _strings(entry.get("absolute"), path, label, "absolute")
+        if absolute and not any(t.rule == "benchmark" and not t.context for t in tests):
+            raise CodebookError(
+                f"{path}: {label} uses absolute word(s) {list(absolute)} but has no counted `benchmark` test; "
+                f"a peer comparison alone cannot show that something is low or high in itself"
+            )
         # Every series a test uses must be declared on the claim, so readers see it listed.
         declared = set(listed["indicators"]) | set(listed["preferred"]) | set(listed["context"])
         used = {i for test in tests for i in indicator_ids_in(RULE_SPECS_BY_KEY[test.rule], test.params)}
@@ -282,10 +401,11 @@ def load_claims(
             )
         claims[entry["id"]] = Claim(
             id=entry["id"], theme=entry["theme"], paraphrase=entry["paraphrase"], section=entry["section"],
-            question=entry["question"], indicators=listed["indicators"], tests=tests, combine=combine,
+            question=question, indicators=listed["indicators"], tests=tests, combine=combine,
             codes=claim_codes, preferred=listed["preferred"], proxies={k: str(v).strip() for k, v in proxies.items()},
             context=listed["context"], caveat=str(entry.get("caveat") or "").strip(),
-            gaps=str(entry.get("gaps") or "").strip(),
+            gaps=str(entry.get("gaps") or "").strip(), title=title, said_of=str(entry.get("said_of") or ""),
+            absolute=absolute,
         )
     for position, entry in enumerate(_entries(document.get("unsettled") or [], path, "unsettled claims"), start=1):
         label = _require(entry, ("id", "theme", "paraphrase", "section", "why"), path, "unsettled claim", position)
@@ -317,6 +437,9 @@ def load_codebook(
     themes = load_themes(directory / THEMES_FILE.name)
     codes = load_codes(themes, directory / CODES_FILE.name)
     benchmarks = load_benchmarks(benchmarks_file)
-    claims, unsettled = load_claims(themes, codes, benchmarks, catalogue, directory / CLAIMS_FILE.name)
-    return Codebook(themes=themes, codes=codes, claims=claims, unsettled=unsettled, benchmarks=benchmarks)
+    claims_file = directory / CLAIMS_FILE.name
+    claims, unsettled = load_claims(themes, codes, benchmarks, catalogue, claims_file)
+    tolerances = load_tolerances(_load(claims_file), catalogue, claims_file)
+    return Codebook(themes=themes, codes=codes, claims=claims, unsettled=unsettled, benchmarks=benchmarks,
+                    tolerances=tolerances)
 

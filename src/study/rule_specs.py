@@ -38,7 +38,15 @@ class RuleSpec:
 SLOT = Param("slot", help="indicator id, or [preferred, fallback, ...]")
 DIRECTION = Param("choice", choices=("above", "below"))
 RECENT = Param("int", required=False, help="use only the last N years of the window")
-MIN_PEERS = Param("int", required=False, default=3, help="fewest peers with data for a median")
+MIN_PEERS = Param("int", required=False, default=3, help="fewest peers with data for a median (never fewer than 3)")
+TOLERANCE = Param("number", required=False,
+                  help="a difference at most this (in the indicator's unit) is too close to call; overrides the "
+                       "indicator's tolerance declared in claims.yaml `tolerances`")
+SUMMARY = Param("choice", required=False, choices=("latest", "mean"), default="latest",
+                help="latest: each country's latest value in the years; mean: its average over them")
+MIN_YEARS = Param("int", required=False, help="with summary: mean, fewest years with a value (default: 3)")
+# The smallest median a peer comparison may rest on, whatever a claim declares.
+MIN_PEERS_FLOOR = 3
 
 RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec(
@@ -47,7 +55,8 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         human="{focus}'s latest {indicator} is {direction} the median of its peers' latest values "
         "(or, with `reference`, the published aggregate such as World).",
         params={"indicator": SLOT, "direction": DIRECTION, "reference": Param("str", required=False, default="median"),
-                "recent_years": RECENT, "min_peers": MIN_PEERS},
+                "recent_years": RECENT, "min_peers": MIN_PEERS, "tolerance": TOLERANCE, "summary": SUMMARY,
+                "min_years": MIN_YEARS},
         chart="lines",
     ),
     RuleSpec(
@@ -56,7 +65,8 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         human="{focus}'s latest {indicator} is {direction} the benchmark value "
         "(the user may move it within its range).",
         params={"indicator": SLOT, "benchmark": Param("str"),
-                "direction": Param("choice", choices=("above", "below", "within")), "recent_years": RECENT},
+                "direction": Param("choice", choices=("above", "below", "within")), "recent_years": RECENT,
+                "tolerance": TOLERANCE, "summary": SUMMARY, "min_years": MIN_YEARS},
         chart="lines",
     ),
     RuleSpec(
@@ -66,16 +76,19 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         "series; with versus: peer_median, the ratio of the two is {direction} the peers' median ratio.",
         params={"indicator": SLOT, "other": Param("slots"), "direction": DIRECTION,
                 "versus": Param("choice", required=False, choices=("self", "peer_median"), default="self"),
-                "recent_years": RECENT, "min_peers": MIN_PEERS},
+                "recent_years": RECENT, "min_peers": MIN_PEERS, "tolerance": TOLERANCE,
+                "ratio_tolerance": Param("number", required=False, default=0.05,
+                                         help="with versus: peer_median, ratios within this share of the median "
+                                              "(0.05 = 5%) are too close to call")},
         chart="lines",
     ),
     RuleSpec(
         key="trend",
         title="Trend over the window",
         human="{focus}'s {indicator} is {direction} between its first and last value in the window "
-        "(at least `min_span` years apart).",
+        "(at least `min_span` years apart) by more than the declared `min_change`; a smaller move is too close.",
         params={"indicator": SLOT, "direction": Param("choice", choices=("rising", "falling")),
-                "min_change": Param("number", required=False, default=0.0),
+                "min_change": Param("number", help="the smallest change (in the indicator's unit) that counts"),
                 "min_span": Param("int", required=False, default=3), "recent_years": RECENT},
         chart="lines",
     ),
@@ -85,14 +98,15 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         human="{focus}'s latest {indicator} sits in the percentile band low-high among all countries "
         "(as published for WGI percentile ranks, computed from the values otherwise).",
         params={"indicator": SLOT, "low": Param("number"), "high": Param("number"),
-                "published": Param("bool", required=False, default=False), "recent_years": RECENT},
+                "published": Param("bool", required=False, default=False), "recent_years": RECENT,
+                "tolerance": TOLERANCE},
         chart="lines",
     ),
     RuleSpec(
         key="largest_share",
         title="Largest of several shares",
         human="{focus}'s latest {indicator} is larger than each of the other shares (each at its own latest year).",
-        params={"indicator": SLOT, "others": Param("slots"), "recent_years": RECENT},
+        params={"indicator": SLOT, "others": Param("slots"), "recent_years": RECENT, "tolerance": TOLERANCE},
         chart="lines",
     ),
     RuleSpec(
@@ -101,6 +115,13 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
         human="The years of {kind} events for {focus} since {since}, divided by the years since then, "
         "fall in low-high.",
         params={"kind": Param("str"), "since": Param("int"), "low": Param("number"), "high": Param("number")},
+        chart="periods",
+    ),
+    RuleSpec(
+        key="event_count",
+        title="Count of dated events",
+        human="The events of {kind} for {focus} from {since} to the window's end number at least `at_least`.",
+        params={"kind": Param("str"), "since": Param("int"), "at_least": Param("int")},
         chart="periods",
     ),
 )
