@@ -164,7 +164,9 @@ def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(stud
     first = study.store.series(expected[0], [study.settings.focus], chart_years)
     drawn_values = [v for v in focus_traces[0].y if v is not None and v == v]
     assert drawn_values == first["value"].tolist()
-    assert drawn.source_line == drawn.figure.layout.meta["source_line"] and drawn.source_line.startswith("Source:")
+    # The slide says the chart's source line in plain words (no series codes on a projected slide).
+    assert drawn.source_line == deck.plain_words(drawn.figure.layout.meta["source_line"])
+    assert drawn.source_line.startswith("Source:")
     # The education benchmark (a codebook entry) is drawn on the education-as-%-of-GDP panel.
     benchmarks = claim_benchmarks(study.codebook.benchmarks, study.study.indicators, expected)
     assert any(b.label == study.codebook.benchmarks["edu_gdp"].label for b in benchmarks)
@@ -180,7 +182,7 @@ def test_a_claim_counting_periods_gets_its_periods_chart(study):
     assert slides[-1].sentence and len(slides[-1].figures) == 1
     bars = slides[-1].figure.data[0]
     assert bars.type == "bar" and list(bars.base) == counted.sort_values("year")["year"].astype(int).tolist()
-    assert slides[-1].source_line == slides[-1].figure.layout.meta["source_line"]
+    assert slides[-1].source_line == deck.plain_words(slides[-1].figure.layout.meta["source_line"])
 
 
 def test_the_exported_study_deck_is_self_contained(study):
