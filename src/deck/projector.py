@@ -79,7 +79,7 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
         title={"text": title, "font": {"size": max(PROJECTOR_TITLE_PX, text_px)}, "x": 0, "xanchor": "left",
                "y": 0.99 if title else None, "yanchor": "top"},
         font={"size": text_px},
-        legend={"font": {"size": text_px}, "tracegroupgap": 2},
+        legend={"font": {"size": text_px}, "tracegroupgap": 0},
         hoverlabel={"font": {"size": text_px}},
         margin={"t": (40 if title else 10) + (28 if subplot_titles else 0), "b": 40, "l": 80,
                 "r": _legend_room(fig, text_px)},
