@@ -20,29 +20,13 @@ boot.enter_page()
 # Only this page's own switch; every shared parameter name comes from the study (data/study.yaml).
 PRESENT_PARAM = "present"
 
-# Our own CSS, nothing fetched: large type for the back of a seminar room.
-SLIDE_CSS = """
-<style>
-.deck-kicker { font-size: 1.2rem !important; text-transform: uppercase; letter-spacing: .05em; color: #555; }
-.deck-title { font-size: 3rem !important; line-height: 1.15; font-weight: 700; margin: 5vh 0 1.5rem; }
-.deck-heading { font-size: 2.3rem !important; line-height: 1.2; font-weight: 700; margin: .2rem 0 .6rem; }
-.deck-text { font-size: 1.55rem !important; line-height: 1.4; max-width: 72rem; }
-.deck-question { font-size: 2rem !important; line-height: 1.25; font-weight: 600; color: #0b4f7a; margin: .8rem 0; }
-.deck-verdict { font-size: 1.55rem !important; line-height: 1.35; margin: .6rem 0; }
-.deck-badge { display: inline-block; color: #fff; border-radius: .4rem; padding: .05rem .6rem; margin-right: .6rem;
-  font-weight: 700; }
-.deck-small { font-size: 1.1rem !important; color: #444; }
-.deck-counter { text-align: center; font-size: 1.3rem !important; margin: 0; }
-</style>
-"""
-# Presentation view: the sidebar, the header and the toolbar out of the way, the slide using the whole width.
-PRESENT_CSS = """
-<style>
-section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
-div[data-testid="stToolbar"], div[data-testid="stDecoration"] { display: none !important; }
-div[data-testid="stMainBlockContainer"], .block-container { padding-top: 1rem !important; max-width: 100% !important; }
-</style>
-"""
+# Our own look (src/deck/static/page.css, nothing fetched): large type for the back of a seminar room; with
+# `?present=1` also the sidebar, header and toolbar out of the way, so a slide fits a 1024x768 projector.
+SLIDE_CSS = deck.page_css()
+PRESENT_CSS = deck.page_css(presenting=True)
+# The height a slide gives its charts in the app (Streamlit draws a chart at a fixed height): what a 1024x768
+# projector leaves under the heading and question and above the verdict and the navigation, in presentation view.
+CHART_ROOM_PX = 400
 
 
 def reveal_key(slide: deck.Slide) -> str:
@@ -83,40 +67,50 @@ def sync_flag(widget_key: str, param: str) -> None:
         st.query_params.pop(param, None)
 
 
-def block(css_class: str, text: str, *, prefix: str = "") -> None:
+def block(css_class: str, text: str, *, prefix: str = "") -> str:
     """A piece of slide text in our large type (escaped: codebook text is never read as HTML)."""
-    st.markdown(f'<div class="{css_class}">{prefix}{html.escape(text)}</div>', unsafe_allow_html=True)
+    return f'<div class="{css_class}">{prefix}{html.escape(text)}</div>'
+
+
+def show_blocks(*blocks: str) -> None:
+    """Several pieces of text as ONE element: Streamlit puts a gap between elements, and a slide has no room."""
+    st.markdown("".join(b for b in blocks if b), unsafe_allow_html=True)
 
 
 def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
+    kicker = block("deck-kicker", slide.kicker) if slide.kicker else ""
     if slide.kind == "title":
-        block("deck-title", slide.title)
-        if slide.text:
-            block("deck-text", slide.text)
-        block("deck-text deck-small", slide.settings_line)
+        show_blocks(block("deck-title", slide.title), slide.text and block("deck-text", slide.text),
+                    block("deck-text deck-small", slide.settings_line))
         return
     if slide.kind == "theme":
-        block("deck-kicker", "Theme")
-        block("deck-title", slide.title)
-        if slide.text:
-            block("deck-text", slide.text)
+        show_blocks(kicker, block("deck-title", slide.title), slide.text and block("deck-text", slide.text))
         return
-    block("deck-heading", slide.title)
-    if slide.question:
-        block("deck-question", slide.question)
+    show_blocks(
+        kicker, block("deck-heading", slide.title), slide.caption and block("deck-caption", slide.caption),
+        slide.question and block("deck-question", slide.question),
+    )
     if waits_for_reveal(slide, guess_first):
         st.button("Reveal the number and the verdict", key=f"reveal-{number}", type="primary",
                   icon=":material/visibility:", on_click=reveal, args=(slide,), shortcut="Down")
         return
+    room = CHART_ROOM_PX // max(len(slide.figures), 1)
     for index, figure in enumerate(slide.figures):
-        show.show_figure(figure, key=f"slide-figure-{number}" + (f"-{index + 1}" if index else ""))
-    block("deck-verdict", slide.sentence, prefix=deck.badge_html(slide.status, "deck-badge"))
-    if not slide.figures and slide.source_line:
-        st.caption(slide.source_line)
-    st.caption(slide.settings_line)
+        # The projector's copy: >= 18 px text, its source line printed once under the verdict instead.
+        show.show_figure(deck.projector_figure(figure, height=room),
+                         key=f"slide-figure-{number}" + (f"-{index + 1}" if index else ""))
+    checks = f'<strong class="deck-checks">{html.escape(slide.checks)}.</strong> ' if slide.checks else ""
+    footer = " ".join(line for line in (slide.settings_line, slide.source_line) if line)
+    show_blocks(
+        block("deck-verdict", slide.key_sentence, prefix=deck.badge_html(slide.status, "deck-badge") + checks),
+        footer and block("deck-source", footer),
+    )
 
 
-st.markdown(SLIDE_CSS, unsafe_allow_html=True)
+# Read before the toggle is drawn (it sits under the slide): the look must be set before the slide shows.
+presenting = bool(st.session_state.get("present-toggle", st.query_params.get(PRESENT_PARAM) == "1"))
+# st.html with only a <style> takes no room on the page (a markdown element would add a gap).
+st.html(PRESENT_CSS if presenting else SLIDE_CSS)
 
 # --- the deck: which claims, for which country and peers (all in the URL) ------------------------------------
 study = data.get_study()
@@ -175,25 +169,12 @@ if problem:
     st.warning(problem, icon=":material/link_off:")
 
 # --- the slide ----------------------------------------------------------------------------------------------
-presenting = st.toggle(
-    "Presentation view (hide the sidebar)", value=st.query_params.get(PRESENT_PARAM) == "1", key="present-toggle",
-    on_change=sync_flag, args=("present-toggle", PRESENT_PARAM),
-)
-if presenting:
-    st.markdown(PRESENT_CSS, unsafe_allow_html=True)
-else:
-    st.caption(
-        "Seminar mode: one theme or claim per slide, for a projector. Build the deck in the sidebar, switch on "
-        "the presentation view to hide it, step with Previous / Next (or the arrow keys), and take the deck offline "
-        "as one HTML file below."
-    )
-
 slide = slides[number - 1]
 if slide.kind == "claim":
     slide = deck.draw_slide(slide, claims[slide.claim_id], chart)
 show_slide(slide, number, guess_first)
 
-left, middle, right = st.columns([1, 2, 1], vertical_alignment="center")
+left, middle, right = st.columns([1, 1, 1], vertical_alignment="center")
 left.button("Previous", key="previous", icon=":material/arrow_back:", disabled=number <= 1,
             on_click=go_to, args=(number - 1, params.slide), width="stretch", shortcut="Left")
 middle.markdown(f'<div class="deck-counter">Slide {number} of {len(slides)}</div>',
@@ -203,11 +184,29 @@ right.button("Next", key="next", icon=":material/arrow_forward:",
              on_click=step_forward, args=(slide, number, guess_first, params.slide), width="stretch",
              shortcut="Right")
 
+# --- below the slide: the whole verdict, the presentation switch, the exports --------------------------------
+if slide.kind == "claim" and (slide.more or slide.source_line) and not waits_for_reveal(slide, guess_first):
+    with st.expander("The whole verdict and its sources", icon=":material/subject:"):
+        st.markdown(html.escape(slide.sentence))
+        st.caption(html.escape(slide.source_line))
+st.toggle(
+    "Presentation view: hide the sidebar and the menu (then F11 for full screen)", value=presenting,
+    key="present-toggle", on_change=sync_flag, args=("present-toggle", PRESENT_PARAM),
+)
+if not presenting:
+    st.caption(
+        "Seminar mode: one theme or claim per slide, for a projector. Build the deck in the sidebar, switch on "
+        "the presentation view to hide it (or open the page with ?present=1), press F11 for full screen, step "
+        "with Previous / Next (or the arrow keys), and take the deck offline as one HTML file below (F there "
+        "toggles full screen)."
+    )
+
 # --- exports ------------------------------------------------------------------------------------------------
 with st.expander("Take the deck offline", icon=":material/download:", expanded=not presenting):
     st.markdown(
         "One HTML file with every slide and chart (plotly.js inside, nothing fetched): open it in any browser "
-        "without internet; arrow keys, space or the buttons step through it, and `#3` in the address opens slide 3."
+        "without internet; arrow keys, space or the buttons step through it, F toggles full screen, and `#3` in "
+        "the address opens slide 3."
     )
     st.download_button(
         "Download the deck (HTML, works offline)", data=lambda: deck.export_html(

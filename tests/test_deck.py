@@ -164,7 +164,9 @@ def test_a_claim_slide_draws_the_series_its_verdict_used_with_the_benchmark(stud
     first = study.store.series(expected[0], [study.settings.focus], chart_years)
     drawn_values = [v for v in focus_traces[0].y if v is not None and v == v]
     assert drawn_values == first["value"].tolist()
-    assert drawn.source_line == drawn.figure.layout.meta["source_line"] and drawn.source_line.startswith("Source:")
+    # The slide says the chart's source line in plain words (no series codes on a projected slide).
+    assert drawn.source_line == deck.plain_words(drawn.figure.layout.meta["source_line"])
+    assert drawn.source_line.startswith("Source:")
     # The education benchmark (a codebook entry) is drawn on the education-as-%-of-GDP panel.
     benchmarks = claim_benchmarks(study.codebook.benchmarks, study.study.indicators, expected)
     assert any(b.label == study.codebook.benchmarks["edu_gdp"].label for b in benchmarks)
@@ -180,7 +182,7 @@ def test_a_claim_counting_periods_gets_its_periods_chart(study):
     assert slides[-1].sentence and len(slides[-1].figures) == 1
     bars = slides[-1].figure.data[0]
     assert bars.type == "bar" and list(bars.base) == counted.sort_values("year")["year"].astype(int).tolist()
-    assert slides[-1].source_line == slides[-1].figure.layout.meta["source_line"]
+    assert slides[-1].source_line == deck.plain_words(slides[-1].figure.layout.meta["source_line"])
 
 
 def test_the_exported_study_deck_is_self_contained(study):
@@ -445,3 +447,41 @@ def test_png_export_draws_the_chart_with_the_system_chromium():
     # Without a height the chart keeps its own (a chart with several panels is taller than the default).
     tall = military_figure().update_layout(height=1000)
     assert int.from_bytes(deck.export_png(tall, width=600)[20:24], "big") == 1000
+
+
+# --- projector -----------------------------------------------------------------------------------------------
+
+
+def test_the_projector_copy_has_large_text_and_no_source_inside_and_leaves_the_chart_alone(study):
+    claim = study.codebook.claims["C2.1"]
+    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C2.1"], evaluate=study.evaluate,
+                             title=TITLE, chart=study_chart(study, ["IND", "BGD"]))
+    original = slides[-1].figure
+    before = [(a.name, a.font.size) for a in original.layout.annotations]
+    projected = deck.projector_figure(original, height=400)
+    # The Claims page's chart is untouched: same annotations, same sizes, its source line still inside.
+    assert [(a.name, a.font.size) for a in original.layout.annotations] == before
+    assert any(name == "source" for name, _ in before) and original.layout.meta["source_line"]
+    assert projected.layout.height == 400 and projected.layout.font.size >= deck.PROJECTOR_TEXT_PX
+    assert not any(a.name == "source" for a in projected.layout.annotations)
+    assert all(a.font.size >= deck.PROJECTOR_TEXT_PX for a in projected.layout.annotations)
+    assert not str(projected.layout.title.text).startswith(f"{claim.id}:")
+    assert "source_line" not in (projected.layout.meta or {})
+
+
+def test_slide_text_names_no_file_and_no_series_code(study):
+    """The events claim's verdict cites the events file; a claim missing a series names its codes in brackets."""
+    slides = deck.build_deck(study.codebook, study.store, study.settings, None, evaluate=study.evaluate, title=TITLE)
+    raw = {s.claim_id: study.evaluate(study.codebook.claims[s.claim_id], study.store, study.settings).sentence
+           for s in slides if s.kind == "claim"}
+    assert any("data/" in text for text in raw.values())  # the check below is not vacuous
+    for slide in slides:
+        if slide.kind == "claim":
+            assert "data/" not in slide.sentence and ".csv" not in slide.sentence
+            assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b", slide.sentence), slide.sentence
+            assert slide.claim_id not in slide.title and slide.claim_id in slide.kicker
+
+
+def test_the_verdict_splits_after_its_first_sentence_never_inside_a_number():
+    first, rest = deck.split_verdict("Pakistan's share was 2.7% of GDP in 2024, above 1.4%. Years differ.")
+    assert first == "Pakistan's share was 2.7% of GDP in 2024, above 1.4%." and rest == "Years differ."

@@ -45,6 +45,16 @@ def slide_counter(at: AppTest) -> str:
     return next(str(m.value) for m in at.markdown if "Slide " in str(m.value) and " of " in str(m.value))
 
 
+def shows_claim_slide(at: AppTest, claim_id: str) -> bool:
+    """The claim's slide is on screen: its id in the small line above the heading (never in the heading itself)."""
+    return any(f"Claim {claim_id} " in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
+
+
+def page_styles(at: AppTest) -> str:
+    """The page's own CSS (st.html elements holding a <style>)."""
+    return "\n".join(str(h.proto.body) for h in at.get("html"))
+
+
 def expected_slide_count(claim_ids) -> int:
     """Title slide + one slide per theme touched + one per claim (src/deck/slides.py's rule)."""
     return 1 + len({THEME_OF[c] for c in claim_ids}) + len(claim_ids)
@@ -69,8 +79,7 @@ def test_next_and_previous_change_the_slide():
     assert any("deck-kicker" in str(m.value) for m in at.markdown)  # slide 2 is the first theme slide
     at.button(key="next").click().run()
     assert "Slide 3 of" in slide_counter(at)
-    first_claim = CLAIM_IDS[0]
-    assert any(f"{first_claim}:" in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
+    assert shows_claim_slide(at, CLAIM_IDS[0])
     at.button(key="previous").click().run()
     assert "Slide 2 of" in slide_counter(at)
 
@@ -82,7 +91,7 @@ def test_a_link_opens_that_slide_of_that_deck():
     assert at.multiselect(key=URL_NAMES["deck"]).value == deck
     assert f"Slide 3 of {expected_slide_count(deck)}" in slide_counter(at)
     # Slide 3 is the first chosen claim (after the title and its theme slide).
-    assert any(f"{deck[0]}:" in str(m.value) and "deck-heading" in str(m.value) for m in at.markdown)
+    assert shows_claim_slide(at, deck[0])
 
 
 def test_the_link_shown_on_the_page_reproduces_the_view():
@@ -147,7 +156,23 @@ def test_presentation_view_hides_the_sidebar():
     at = run_page(present="1")
     assert not at.exception
     assert at.toggle(key="present-toggle").value is True
-    assert any('data-testid="stSidebar"' in str(m.value) and "display: none" in str(m.value) for m in at.markdown)
+    assert 'data-testid="stSidebar"' in page_styles(at) and "display: none" in page_styles(at)
+
+
+def test_without_the_present_flag_the_sidebar_stays():
+    at = run_page()
+    assert at.toggle(key="present-toggle").value is False
+    assert "deck-heading" in page_styles(at) and 'data-testid="stSidebar"' not in page_styles(at)
+
+
+def test_a_claim_slide_shows_no_file_path_and_no_series_code():
+    """The claim counting years of military rule cites the events file in its verdict; the slide says it plainly."""
+    events_claim = next(c["id"] for c in CLAIMS if any(t["rule"] == "share_of_years" for t in c["tests"]))
+    at = run_page(deck=events_claim, slide="3")
+    assert not at.exception
+    shown = page_text(at)
+    assert shows_claim_slide(at, events_claim)
+    assert "data/" not in shown and ".csv" not in shown
 
 
 def first_claim_slide() -> str:

@@ -7,7 +7,8 @@ and everything is tested without a running app.
 
 slides.py builds the slides (each claim slide from the same ClaimView as the Claims page), state.py reads and
 writes a deck's URL with the study's parameter names, export.py writes the HTML file (static/deck.css and
-static/deck.js) and PNGs.
+static/deck.js) and PNGs, projector.py restyles a chart for a projected slide (>= 18 px text) and keeps file
+paths and series codes off the slides.
 """
 
 from src.deck.export import (
@@ -18,7 +19,9 @@ from src.deck.export import (
     export_html,
     export_png,
     find_browser,
+    page_css,
 )
+from src.deck.projector import PROJECTOR_TEXT_PX, plain_words, projector_figure, split_verdict
 from src.deck.slides import (
     SLIDE_KINDS,
     Slide,
@@ -38,6 +41,7 @@ from src.deck.state import DeckState, clamp_slide, default_state, parse_slide_nu
 
 __all__ = [
     "BROWSER_NAMES",
+    "PROJECTOR_TEXT_PX",
     "EXPORT_PLOTLY_CONFIG",
     "SLIDE_KINDS",
     "DeckState",
@@ -58,8 +62,12 @@ __all__ = [
     "export_png",
     "find_browser",
     "make_settings",
+    "page_css",
     "parse_slide_number",
+    "plain_words",
+    "projector_figure",
     "settings_line",
+    "split_verdict",
     "state_from_params",
     "state_to_params",
     "study_evaluator",

@@ -16,11 +16,15 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 from src.claims.verdicts import style_of
+from src.deck.projector import projector_figure
 from src.deck.slides import Slide
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CSS_FILE = STATIC_DIR / "deck.css"
 JS_FILE = STATIC_DIR / "deck.js"
+# The Seminar mode page's own look, and what its presentation view hides.
+PAGE_CSS_FILE = STATIC_DIR / "page.css"
+PRESENT_CSS_FILE = STATIC_DIR / "present.css"
 
 # Browsers kaleido can drive, in the order we look for them (Debian names its package `chromium`).
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -46,6 +50,12 @@ def _script_json(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
+def page_css(*, presenting: bool = False) -> str:
+    """The Seminar mode page's <style> element (static/page.css, plus static/present.css when presenting)."""
+    files = [PAGE_CSS_FILE, PRESENT_CSS_FILE] if presenting else [PAGE_CSS_FILE]
+    return "<style>\n" + "\n".join(f.read_text(encoding="utf-8") for f in files) + "</style>"
+
+
 def badge_html(status: str, css_class: str = "badge") -> str:
     """The verdict as a coloured label (the dashboard's colour-blind-safe verdict colours); "" without a status."""
     if not status:
@@ -55,11 +65,19 @@ def badge_html(status: str, css_class: str = "badge") -> str:
 
 
 def _figure_html(div_id: str, figure: go.Figure) -> list[str]:
-    spec = f'{{"figure": {figure.to_json()}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
+    # The projector's copy (>= 18 px text, no source inside); deck.js sets its height to the room the slide has.
+    spec = f'{{"figure": {projector_figure(figure).to_json()}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
     return [
         f'<div class="figure" id="{div_id}"></div>',
         f'<script type="application/json" id="{div_id}-spec">{_script_json(spec)}</script>',
     ]
+
+
+def _head_html(slide: Slide, heading: str) -> list[str]:
+    esc = html.escape
+    parts = [f'<p class="kicker">{esc(slide.kicker)}</p>'] if slide.kicker else []
+    parts.append(f"<{heading}>{esc(slide.title)}</{heading}>")
+    return parts
 
 
 def _slide_html(number: int, slide: Slide, guess_first: bool) -> str:
@@ -69,47 +87,50 @@ def _slide_html(number: int, slide: Slide, guess_first: bool) -> str:
     parts = [f'<section class="{classes}" id="slide-{number}" data-kind="{slide.kind}"'
              f' data-claim="{esc(slide.claim_id)}">']
     if slide.kind == "title":
-        parts.append(f"<h1>{esc(slide.title)}</h1>")
+        parts.extend(_head_html(slide, "h1"))
         if slide.text:
             parts.append(f'<p class="text">{esc(slide.text)}</p>')
         if slide.settings_line:
             parts.append(f'<p class="settings">{esc(slide.settings_line)}</p>')
     elif slide.kind == "theme":
-        parts.append(f'<p class="kicker">Theme</p><h2>{esc(slide.title)}</h2>')
+        parts.extend(_head_html(slide, "h2"))
         if slide.text:
             parts.append(f'<p class="text">{esc(slide.text)}</p>')
     else:
-        parts.append(f"<h2>{esc(slide.title)}</h2>")
+        parts.append('<div class="head">')
+        parts.extend(_head_html(slide, "h2"))
+        if slide.caption:
+            parts.append(f'<p class="caption">{esc(slide.caption)}</p>')
         if slide.question:
             parts.append(f'<p class="question">{esc(slide.question)}</p>')
             parts.append('<button class="reveal" type="button">Reveal the number and the verdict</button>')
-        parts.append('<div class="answer">')
-        for index, figure in enumerate(slide.figures):
-            suffix = "" if index == 0 else f"-{index + 1}"
-            parts.extend(_figure_html(f"figure-{number}{suffix}", figure))
-        parts.append(f'<p class="verdict">{badge_html(slide.status)}{esc(slide.sentence)}</p>')
-        # A chart from src.charts carries its source line inside it; other slides show it as text.
-        if slide.source_line and not any(_figure_cites(f, slide.source_line) for f in slide.figures):
-            parts.append(f'<p class="source">{esc(slide.source_line)}</p>')
-        if slide.settings_line:
-            parts.append(f'<p class="source">{esc(slide.settings_line)}</p>')
+        parts.append('</div><div class="answer">')
+        if slide.figures:
+            parts.append(f'<div class="charts charts-{len(slide.figures)}">')
+            for index, figure in enumerate(slide.figures):
+                suffix = "" if index == 0 else f"-{index + 1}"
+                parts.extend(_figure_html(f"figure-{number}{suffix}", figure))
+            parts.append("</div>")
+        checks = f'<strong class="checks">{esc(slide.checks)}.</strong> ' if slide.checks else ""
+        parts.append(f'<p class="verdict">{badge_html(slide.status)}{checks}{esc(slide.key_sentence)}</p>')
+        footer = " ".join(line for line in (slide.settings_line, slide.source_line) if line)
+        if slide.more or slide.source_line:
+            # The whole verdict and sources, folded: opened, they take room from the chart, never from the navigation.
+            parts.append('<details class="more"><summary>The whole verdict and its sources</summary>'
+                         f"<p>{esc(slide.sentence)}</p><p>{esc(slide.source_line)}</p></details>")
+        if footer:
+            parts.append(f'<p class="source">{esc(footer)}</p>')
         parts.append("</div>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _figure_cites(figure: go.Figure, line: str) -> bool:
-    meta = figure.layout.meta if isinstance(figure.layout.meta, dict) else {}
-    return bool(meta.get("source_line")) and meta.get("source_line") == line and any(
-        a.name == "source" for a in figure.layout.annotations
-    )
-
-
 def export_html(slides: Sequence[Slide], *, title: str, guess_first: bool = False) -> str:
     """The deck as ONE self-contained HTML file: plotly.js inlined once, every chart's data inside, no fetches.
 
-    Open it in any browser, offline: arrow keys, space, Page Up/Down or the buttons step through the slides; the
-    slide number is in the address (#3). With `guess_first`, a claim slide with a question shows the question first
+    Open it in any browser, offline: arrow keys, space, Page Up/Down or the buttons step through the slides, F (or
+    the button) toggles full screen; the slide number is in the address (#3). Every slide fits the window (a
+    1024x768 projector too): the chart takes the room the text leaves, the navigation has its own strip. With `guess_first`, a claim slide with a question shows the question first
     and the number and verdict after "Reveal" (or the next key press).
 
     Args:
@@ -132,10 +153,14 @@ def export_html(slides: Sequence[Slide], *, title: str, guess_first: bool = Fals
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
+<main id="deck">
 {body}
+</main>
 <nav><button id="prev" type="button" aria-label="Previous slide">&larr; Previous</button>
 <span id="counter"></span>
-<button id="next" type="button" aria-label="Next slide">Next &rarr;</button></nav>
+<button id="next" type="button" aria-label="Next slide">Next &rarr;</button>
+<button id="fullscreen" type="button" aria-label="Full screen (F)" title="Full screen (F)">Full screen (F)</button>
+</nav>
 <script type="text/javascript">{script}</script>
 </body>
 </html>

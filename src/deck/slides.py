@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
+from src.deck.projector import plain_words, split_verdict
 from src.views.claim_view import ClaimView, build_claim_view
 from src.views.comparison import Comparison
 
@@ -34,10 +35,13 @@ class UnknownClaimError(ValueError):
 class Slide:
     """One slide: a title slide, a theme slide or a claim slide.
 
-    `text` is the study summary (title), the theme's summary (theme) or the claim's paraphrase (claim);
-    `question` is the guess-first question (claims; "" when the codebook gives none); `figures` are the claim's
-    charts (its ClaimView's, once drawn); `settings_line` says which comparison produced the verdict; `verdict`
-    is the claim checker's Verdict (None on other slides).
+    `title` is the heading in plain words (the claim's title, never its id); `kicker` the small line above it
+    ("Claim C1.1 · Financial constraints"); `text` is the study summary (title), the theme's summary (theme) or
+    the claim's paraphrase (claim); `question` is the guess-first question (claims; "" when the codebook gives
+    none); `caption` what the experts said of the focus country (when the verdict has one); `figures` are the
+    claim's charts (its ClaimView's, once drawn); `sentence` and `source_line` are in plain words (no file paths
+    or series codes, src.deck.projector.plain_words); `settings_line` says which comparison produced the
+    verdict; `verdict` is the claim checker's Verdict (None on other slides).
     """
 
     kind: str
@@ -52,6 +56,8 @@ class Slide:
     theme_id: str = ""
     settings_line: str = ""
     verdict: object = None
+    kicker: str = ""
+    caption: str = ""
 
     def __post_init__(self):
         if self.kind not in SLIDE_KINDS:
@@ -61,6 +67,21 @@ class Slide:
     def figure(self) -> go.Figure | None:
         """The slide's first chart (the one a PNG export saves), or None."""
         return self.figures[0] if self.figures else None
+
+    @property
+    def checks(self) -> str:
+        """How many of the verdict's checks hold ("2 of 3 checks hold"), or ""."""
+        return str(getattr(self.verdict, "headline", "") or "")
+
+    @property
+    def key_sentence(self) -> str:
+        """The verdict's first sentence: the key number and its year, what the slide shows in large type."""
+        return split_verdict(self.sentence)[0]
+
+    @property
+    def more(self) -> str:
+        """The rest of the verdict, which the slide folds away so the chart keeps its room."""
+        return split_verdict(self.sentence)[1]
 
 
 # --- choosing the claims ------------------------------------------------------------------------------------
@@ -137,28 +158,41 @@ def build_deck(
         by_theme.setdefault(codebook.claims[claim_id].theme, []).append(claim_id)
     for theme_id, theme_claims in by_theme.items():
         theme = codebook.themes[theme_id]
-        title_text = f"{theme.id}: {theme.label} ({theme.kind})"
-        slides.append(Slide("theme", title_text, text=theme.summary, theme_id=theme_id))
-        slides.extend(_claim_slide(codebook.claims[c], store, settings, evaluate, comparison) for c in theme_claims)
+        kicker = f"Theme {theme.id} · {theme.kind}"
+        slides.append(Slide("theme", theme.label, text=theme.summary, theme_id=theme_id, kicker=kicker))
+        slides.extend(
+            _claim_slide(codebook.claims[c], theme.label, store, settings, evaluate, comparison) for c in theme_claims
+        )
     return draw_slides(slides, codebook, chart) if chart is not None else slides
 
 
-def _claim_slide(claim, store, settings, evaluate, comparison) -> Slide:
-    """One claim's slide; a claim that cannot be evaluated still gets a slide that says why (nothing is lost)."""
+def _claim_slide(claim, theme_label: str, store, settings, evaluate, comparison) -> Slide:
+    """One claim's slide; a claim that cannot be evaluated still gets a slide that says why (nothing is lost).
+
+    The verdict's own title, question and caption (written for the focus country) win over the codebook's."""
     base = Slide(
         "claim",
-        f"{claim.id}: {claim.paraphrase}",
+        claim.paraphrase,
         text=claim.paraphrase,
         question=claim.question or "",
         claim_id=claim.id,
         theme_id=claim.theme,
         settings_line=comparison,
+        kicker=f"Claim {claim.id} · {theme_label}",
     )
     try:
         verdict = evaluate(claim, store, settings)
     except (ValueError, KeyError, LookupError) as exc:
         return replace(base, sentence=f"This claim could not be checked with the current settings: {exc}")
-    return replace(base, sentence=verdict.sentence, status=verdict.status, verdict=verdict)
+    return replace(
+        base,
+        title=getattr(verdict, "title", None) or base.title,
+        question=getattr(verdict, "question", None) or base.question,
+        caption=plain_words(getattr(verdict, "caption", None) or ""),
+        sentence=plain_words(verdict.sentence),
+        status=verdict.status,
+        verdict=verdict,
+    )
 
 
 def _figures_of(drawn) -> tuple[go.Figure, ...]:
@@ -182,7 +216,7 @@ def draw_slide(slide: Slide, claim, chart: ChartBuilder) -> Slide:
         figures = _figures_of(chart(claim, slide.verdict))
     except (ValueError, KeyError, LookupError) as exc:
         return replace(slide, source_line=f"The chart could not be drawn: {exc}")
-    lines = dict.fromkeys(line for line in map(_source_line, figures) if line)
+    lines = dict.fromkeys(plain_words(line) for line in map(_source_line, figures) if line)
     return replace(slide, figures=figures, source_line=" ".join(lines))
 
 
@@ -220,7 +254,6 @@ def claim_view_builder(
         )
 
     return build
-
 
 
 def make_settings(defaults, focus: str, peer_group: str, custom_peers: Sequence[str] = ()):
