@@ -139,7 +139,9 @@ def direct_files(sources: dict[str, Source], snapshot_dir: Path = SNAPSHOT_DIR) 
     for source in sources.values():
         if source.refresh.get("method") == "direct":
             path = urlsplit(source.refresh["url"]).path
-            files[path] = (snapshot_dir / source.folder / PurePosixPath(path).name).read_bytes()
+            shipped = snapshot_dir / source.folder / PurePosixPath(path).name
+            if shipped.is_file():  # a refresh-only source (imf_weo) ships no file for the mock to serve
+                files[path] = shipped.read_bytes()
     return files
 
 

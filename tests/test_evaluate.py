@@ -14,7 +14,7 @@ import yaml
 
 from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all
 from src.claims.evidence import RuleResult
-from src.claims.prose import REFRESH_COMMAND, format_value
+from src.claims.prose import format_value
 from src.claims.robustness import robustness, robustness_variants
 from src.ingest.store import load_store
 from src.study.defaults import load_study_defaults
@@ -333,13 +333,17 @@ def test_poverty_outside_the_recent_window_is_named_not_dropped(store, book, stu
         assert verdict.parts[2].holds is not None
 
 
-def test_debt_claim_says_its_preferred_series_needs_the_refresh_and_labels_the_proxy(store, book, study):
+def test_debt_claim_names_its_missing_preferred_series_and_labels_the_proxy(store, book, study):
     verdict = evaluate(book.claims["C2.2"], store, Settings.default(DEFAULTS), study)
+    focus_rows = store.series("wdi_interest_revenue", [DEFAULTS.focus], Settings.default(DEFAULTS).window)
+    assert focus_rows.empty  # the shipped Open Numbers copy has no interest series for Pakistan
     assert (verdict.evidence["indicator"] == "wdi_interest_revenue").sum() == 0
+    assert verdict.status == "insufficient_data"  # a proxy never decides
     notes = " ".join(verdict.notes)
-    assert REFRESH_COMMAND in notes and "wdi_interest_revenue" in notes
+    assert "wdi_interest_revenue" in notes and "has no value for" in notes
     assert "proxy" in notes and "exports" in notes
-    assert set(verdict.evidence.loc[~verdict.evidence["indicator"].isna(), "indicator"]) == {"gm_debt_service_exports"}
+    shown = set(verdict.evidence.loc[~verdict.evidence["indicator"].isna(), "indicator"])
+    assert "gm_debt_service_exports" in shown and "wdi_interest_revenue" not in shown  # the proxy, as context
 
 
 def test_years_differing_across_countries_are_said(store, book, study):
