@@ -181,9 +181,18 @@ def test_guns_vs_butter_unknown_country_in_the_link():
 # --- HDI -----------------------------------------------------------------------------------------------------
 
 
+def undp_raw() -> pd.DataFrame:
+    return pd.read_csv(next((ROOT / "data/snapshots/undp_hdr").glob("*.csv")), encoding="utf-8-sig")
+
+
 def undp_rank_2022(iso3: str) -> float:
-    raw = pd.read_csv(next((ROOT / "data/snapshots/undp_hdr").glob("*.csv")), encoding="utf-8-sig")
+    raw = undp_raw()
     return float(raw.loc[raw["iso3"] == iso3, "hdi_rank_2022"].item())
+
+
+def undp_ranked_2022() -> int:
+    """How many countries UNDP ranked in 2022: the N of the page's "rank r of N"."""
+    return int(undp_raw()["hdi_rank_2022"].notna().sum())
 
 
 def test_hdi_page_shows_value_official_rank_and_computed_rank():
@@ -191,10 +200,11 @@ def test_hdi_page_shows_value_official_rank_and_computed_rank():
     assert_clean(at, "Human Development Index")
     assert titles(at)[0].startswith("Human Development Index: Pakistan")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Official UNDP rank, 2022"] == f"{undp_rank_2022('PAK'):.0f}"
+    assert metrics["Official UNDP rank, 2022"] == f"{undp_rank_2022('PAK'):.0f} of {undp_ranked_2022()}"
     assert "Official rank (UNDP, latest year only)" in trace_names(at)
     at.selectbox(key="focus").select("NPL").run()
-    assert {m.label: m.value for m in at.metric}["Official UNDP rank, 2022"] == f"{undp_rank_2022('NPL'):.0f}"
+    nepal = {m.label: m.value for m in at.metric}["Official UNDP rank, 2022"]
+    assert nepal == f"{undp_rank_2022('NPL'):.0f} of {undp_ranked_2022()}"
     at.multiselect(key="groups").set_value([]).run()
     assert not any(name.endswith("(as published)") for name in trace_names(at))
     at.number_input(key="start").set_value(2000).run()
