@@ -4,8 +4,6 @@ The landing page: two plain paragraphs on the study, the six themes as cards wit
 (for the focus country and peer group in the sidebar), and each source with how fresh its files are.
 """
 
-from urllib.parse import urlencode
-
 import streamlit as st
 
 from src.app import boot, data, settings, show, tables, url
@@ -44,11 +42,6 @@ store, indicators = data.get_store(), data.get_indicators()
 shared = url.shared_query(choice.settings)
 
 
-def claim_href(claim_id: str) -> str:
-    """A relative link to the claim's card with this comparison (a Markdown link wraps; a page link is cut)."""
-    return "claims?" + urlencode({url.params().claim: claim_id, **shared})
-
-
 st.header(f"At a glance: {data.country_label(choice.focus)}")
 st.caption(
     f"Each claim's verdict against {choice.peer_label}, {choice.window[0]}-{choice.window[1]}, with the latest "
@@ -67,9 +60,12 @@ for row_start in range(0, len(glance), 2):
         with column.container(border=True):
             style = style_of(row.status) if row.status else None
             badge = f":{style.badge}-badge[{style.icon} {style.label}]" if style else "not evaluated"
-            st.markdown(f"{badge} **[{row.claim_id}: {tables.plain(row.paraphrase)}]({claim_href(row.claim_id)})**")
+            # The paraphrase as wrapping text and a short link under it: a long page-link label is cut mid-word.
+            st.markdown(f"{badge} **{row.claim_id}: {row.paraphrase}**")
             if row.numbers:
-                st.markdown("\n".join(f"- {tables.plain(number)}" for number in row.numbers))
+                st.markdown("\n".join(f"- {number}" for number in row.numbers))
+            show.page_link_or_url("pages/claims.py", f"Open {row.claim_id}: chart, peers and sources",
+                                  {url.params().claim: row.claim_id, **shared}, icon=":material/fact_check:")
 
 st.header("The six themes")
 st.caption(
@@ -90,7 +86,7 @@ for row_start in range(0, len(themes), 2):
             for claim in codebook.claims_for(theme.id):
                 verdict = verdicts.get(claim.id)
                 label = style_of(verdict.status).label if verdict else "not evaluated"
-                lines.append(f"- [{claim.id} ({label}): {tables.plain(claim.paraphrase)}]({claim_href(claim.id)})")
+                lines.append(f"- **{claim.id}** ({label}): {claim.paraphrase}")
             if lines:
                 st.markdown("\n".join(lines))
             for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):

@@ -295,3 +295,50 @@ def test_years_given_the_wrong_way_round_are_swapped_with_a_note():
     assert_clean(at, "Explorer")
     assert any("showing 2000-2020" in w.value for w in at.warning)
     assert ", 2000-2020" in titles(at)[0]
+
+
+# --- tables that fit, downloads, pickers that say where data is missing (issue 13) -------------------------------
+
+
+def test_data_pages_offer_the_zip_with_sources_beside_the_csv():
+    for page in ("pages/explorer.py", "pages/hdi.py", "pages/guns_vs_butter.py"):
+        at = run(page)
+        labels = [button.proto.label for button in at.get("download_button")]
+        assert "Download with sources (zip)" in labels and "Download these data (CSV)" in labels, page
+
+
+def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_says_so():
+    from src.ingest.store import load_store
+
+    store = load_store()
+    at = run("pages/explorer.py", countries="PAK")
+    box = at.selectbox(key="indicator")
+    covered = set(store.values.loc[store.values["iso3"] == "PAK", "indicator"])
+    flags = [option.endswith("(no data for Pakistan)") for option in box.options]
+    assert any(flags), "every shipped series has Pakistan data: the test needs one without"
+    assert flags == sorted(flags)  # all the series with data come first
+    assert sum(not f for f in flags) == len(covered & set(store.indicators_with_data()))
+
+
+def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years():
+    from src.claims.evaluate import Settings, evaluate_all
+    from src.ingest.store import load_store
+    from src.study import load_study
+
+    study, store = load_study(), load_store()
+    defaults = study.defaults
+    verdicts = evaluate_all(study, store, Settings(focus=defaults.focus, peer_group=defaults.peer_group,
+                                                   window=tuple(defaults.window)))
+    at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    for claim_id, verdict in verdicts.items():
+        focus = verdict.evidence[verdict.evidence["role"] == "focus"] if len(verdict.evidence) else verdict.evidence
+        if focus.empty:
+            continue
+        latest = focus.sort_values("year").iloc[-1]
+        assert f"({int(latest['year'])})" in shown, claim_id
+    rank = store.latest("undp_hdi_rank", ["PAK"]).iloc[0]
+    ranked = store.series("undp_hdi_rank", None, (int(rank["year"]), int(rank["year"])))
+    countries = set(store.picker_options()["countries"])
+    assert f"{rank['value']:.0f} of {ranked['iso3'].isin(countries).sum()} ({int(rank['year'])})" in shown
