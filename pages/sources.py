@@ -73,6 +73,6 @@ for source_id, source in sources.items():
     if own_indicators:
         with st.expander(f"Indicators from this source ({len(own_indicators)})"):
             tables.text_table(
-                [{"name": i.name, "id": i.id, "publisher's code": i.code, "unit": i.unit, "note": i.note or ""}
-                 for i in own_indicators]
+                [{"name (our id)": f"{i.name} ({i.id})", "publisher's code": i.code, "unit": i.unit,
+                  "note": i.note or ""} for i in own_indicators]
             )

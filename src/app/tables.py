@@ -30,6 +30,16 @@ def plain(value) -> str:
     return _MARKDOWN.sub(r"\\\1", str(value))
 
 
+_LONG_TOKEN = re.compile(r"\S{16,}")
+BREAK = "\u200b"  # zero-width space: where a long code may wrap
+
+
+def breakable(text: str) -> str:
+    """Long unbroken tokens (ids, publisher codes, file names) get wrap points after their separators, so a
+    narrow column wraps them instead of pushing the table past the page."""
+    return _LONG_TOKEN.sub(lambda m: re.sub(r"([_./-])", r"\1" + BREAK, m.group(0)), text)
+
+
 def text_table(rows: pd.DataFrame | Sequence[Mapping], *, columns: Sequence[str] | None = None, container=None) -> None:
     """Show declared text (sources, codes, indicators) as a wrapping table; the first column heads each row."""
     frame = pd.DataFrame(rows)
@@ -38,7 +48,7 @@ def text_table(rows: pd.DataFrame | Sequence[Mapping], *, columns: Sequence[str]
     if frame.empty:
         (container or st).caption("Nothing to show.")
         return
-    shown = frame.map(plain)
+    shown = frame.map(lambda value: plain(breakable(value) if isinstance(value, str) else value))
     shown.columns = [plain(c) for c in shown.columns]
     shown = shown.set_index(shown.columns[0])
     shown.index.name = None

@@ -300,7 +300,7 @@ CHAIN_OTHER_COLOUR = "#666666"
 # last, whose labels it prints to their left: the middle columns sit left of centre so the initial themes' labels
 # and the final themes' labels share the widest gap and do not run into each other.
 CHAIN_COLUMNS = {"keyword": 0.001, "code": 0.25, "initial_theme": 0.5, "theme": 0.999}
-CHAIN_WRAP = {"keyword": 22, "code": 22, "initial_theme": 22, "theme": 28}
+CHAIN_WRAP = {"keyword": 20, "code": 20, "initial_theme": 16, "theme": 22}
 
 
 def _wrap_label(text: str, width: int) -> str:
@@ -410,10 +410,13 @@ def coding_chain_figure(
                                y=-0.02, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
                                font={"size": 12, "color": "#1a1a1a"}, name=f"kind: {kind}")
     fig.update_layout(
-        title={"text": "How the paper coded the interviews: keywords -> codes -> initial themes -> final themes"},
+        # Two title lines, so a laptop-wide chart does not cut the title or print it over the column headings.
+        title={"text": "How the paper coded the interviews<br>"
+                       "<span style='font-size:13px'>keywords -> codes -> initial themes -> final themes</span>",
+               "y": 0.99, "yanchor": "top"},
         height=max(460, 26 * sum(k == "Keyword" for k in kinds)),
         font={"size": 12, "color": "#1a1a1a"},
-        margin={"l": 10, "r": 10, "t": 90, "b": 40},
+        margin={"l": 10, "r": 10, "t": 110, "b": 40},
         meta={"stages": [stage_names[s] for s in stages]},
     )
     return fig
