@@ -64,7 +64,7 @@ for row_start in range(0, len(glance), 2):
             st.markdown(f"{badge} **{row.claim_id}: {row.paraphrase}**")
             if row.numbers:
                 st.markdown("\n".join(f"- {number}" for number in row.numbers))
-            show.page_link_or_url("pages/claims.py", f"Open {row.claim_id}: chart, peers and sources",
+            show.page_link_or_url("pages/claims.py", f"Open {row.claim_id}",
                                   {url.params().claim: row.claim_id, **shared}, icon=":material/fact_check:")
 
 st.header("The six themes")

@@ -333,7 +333,9 @@ def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years():
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)
     for claim_id, verdict in verdicts.items():
-        focus = verdict.evidence[verdict.evidence["role"] == "focus"] if len(verdict.evidence) else verdict.evidence
+        evidence = verdict.evidence
+        focus = evidence[(evidence["role"] == "focus") & evidence["indicator"].isin(study.indicators)] if len(
+            evidence) else evidence
         if focus.empty:
             continue
         latest = focus.sort_values("year").iloc[-1]

@@ -38,7 +38,8 @@ def latest_focus_numbers(evidence: pd.DataFrame | None, indicators: Mapping, *, 
         return ()
     focus = evidence[evidence["role"] == "focus"].dropna(subset=["value"])
     latest = focus.sort_values("year").groupby("indicator", sort=False).tail(1)
-    order = list(dict.fromkeys(focus["indicator"]))
+    # Only catalogue series: a rule's own rows (e.g. counted years of military rule) have no short name to show.
+    order = [i for i in dict.fromkeys(focus["indicator"]) if i in indicators]
     texts = []
     for indicator_id in order[:limit]:
         row = latest[latest["indicator"] == indicator_id].iloc[0]
@@ -81,6 +82,8 @@ def glance_rows(claims: Iterable, verdicts: Mapping, indicators: Mapping, *, ext
         numbers = latest_focus_numbers(getattr(verdict, "evidence", None), indicators)
         if extra and extra.get(claim.id):
             numbers = (extra[claim.id], *numbers)
+        if not numbers and getattr(verdict, "sentence", ""):
+            numbers = (str(verdict.sentence),)
         rows.append(GlanceRow(claim.id, claim.theme, claim.paraphrase, status, labels.get(status, "not evaluated"),
                               numbers))
     return rows
