@@ -4,7 +4,7 @@ indicators, with a table of exactly the values drawn and a CSV download. Every s
 import pandas as pd
 import streamlit as st
 
-from src.app import boot, data, show, url, widgets
+from src.app import boot, data, downloads, show, tables, url, widgets
 from src.charts import evidence
 
 boot.enter_page()
@@ -26,8 +26,10 @@ names = data.country_names()
 aggregates = data.choices()["aggregates"]
 
 with st.sidebar:
-    indicator_id = widgets.indicator_picker(default="wdi_mil_gdp")
+    # The indicator box shows first but is filled after the countries, so it can say which series have no data.
+    indicator_slot = st.container()
     countries = widgets.countries_picker(default=("PAK", "IND", "BGD", "LKA", "NPL", "SAS"))
+    indicator_id = widgets.indicator_picker(container=indicator_slot, default="wdi_mil_gdp", data_for=countries)
     first, last = data.year_bounds()
     start, end = widgets.year_range(bounds=(first, last), default=(max(first, 1990), last))
 
@@ -55,6 +57,12 @@ if kind == "line":
     rows = store.series(indicator_id, countries, (start, end))
     drawn = evidence.relative_change(rows, start) if relative else rows
     title = f"{indicator.short_name}: % change from each country's first value since {start}" if relative else None
+    with_rows = [c for c in countries if c in set(drawn["iso3"])]
+    if not relative and focus not in with_rows and with_rows:
+        # The default title would say "<focus> and others" though the focus draws nothing.
+        title = f"{indicator.short_name}, {start}-{end} (no data for {names.get(focus, focus)})"
+    elif not relative and with_rows == [focus]:
+        title = f"{indicator.short_name}, {start}-{end}: {names.get(focus, focus)}"
     fig = evidence.time_series_figure(
         drawn, indicator=None if relative else indicator, countries=countries, focus=focus, names=names,
         aggregates=aggregates, years=(start, end), sources=sources, log_y=log_y and not relative, title=title,
@@ -69,7 +77,8 @@ elif kind == "bar":
     )
 else:
     second_id = widgets.indicator_picker(
-        container=st, key=url.params().indicator2, label="Second indicator (vertical axis)", default="wdi_life_expectancy"
+        container=st, key=url.params().indicator2, label="Second indicator (vertical axis)", default="wdi_life_expectancy",
+        data_for=countries,
     )
     options = st.columns(2)
     log_x = options[0].toggle("Log scale (horizontal)", key="logx", bind="query-params")
@@ -98,7 +107,14 @@ if indicator.note:
     st.caption(indicator.note)
 
 with st.expander("Table of the values drawn", expanded=False):
-    columns = [c for c in ("country", "iso3", "year", "indicator", "value", "unit", "source", "code", "note",
-                           "computed", "base_year") if c in drawn]
-    st.dataframe(drawn[columns], hide_index=True, width="stretch")
-show.download_csv(drawn, f"{indicator_id}_{start}-{end}.csv")
+    columns = [c for c in ("country", "iso3", "year", "indicator", "value", "computed") if c in drawn]
+    tables.grid(
+        drawn[columns],
+        widths={"country": 140, "iso3": 50, "year": 55, "indicator": 110, "value": 80, "computed": 75},
+        formats={"value": "%.2f"},
+    )
+    st.caption("The downloads add unit, source, publisher's code, file and note to each row.")
+downloads.download_buttons(
+    drawn, f"{indicator_id}_{start}-{end}", title=f"{indicator.name}, {start}-{end}",
+    filters={"indicator": indicator_id, "countries": ", ".join(countries), "years": f"{start}-{end}", "chart": kind},
+)

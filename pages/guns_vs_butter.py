@@ -4,7 +4,7 @@ as % of GDP or % of government spending, with their ratio and, where the data ha
 import pandas as pd
 import streamlit as st
 
-from src.app import boot, data, show, url, widgets
+from src.app import boot, data, downloads, show, tables, url, widgets
 from src.charts import evidence
 
 boot.enter_page()
@@ -90,11 +90,16 @@ elif not interest_concept:
 
 mine = table[table["iso3"] == focus].dropna(subset=["military", "health", "education"], how="all")
 st.subheader(f"{names.get(focus, focus)}: the numbers, year by year")
-st.dataframe(
-    mine.drop(columns=["iso3"]).rename(
-        columns={"butter": "health + education (computed)", "ratio": "military / (health + education), computed"}
-    ),
-    hide_index=True,
-    width="stretch",
+numbers = [c for c in mine.columns if c not in ("iso3", "year")]
+tables.grid(
+    mine.drop(columns=["iso3"]),
+    widths={"year": 60, **{c: 80 for c in numbers}},
+    labels={"butter": "health + educ. (computed)", "ratio": "ratio (computed)"},
+    formats={c: "%.2f" for c in numbers},
 )
-show.download_csv(used, f"guns_vs_butter_{basis.replace(' ', '_').lower()}_{focus}_{start}-{end}.csv")
+st.caption(f"All shares in {label}; ratio = military / (health + education), computed by us.")
+downloads.download_buttons(
+    used, f"guns_vs_butter_{basis.replace(' ', '_').lower()}_{focus}_{start}-{end}",
+    title=f"Guns vs butter: {names.get(focus, focus)} and peers, {label}",
+    filters={"focus": focus, "peers": peers.group_id, "years": f"{start}-{end}", "basis": basis},
+)

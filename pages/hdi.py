@@ -3,7 +3,7 @@ published HDI groups. UNDP publishes a rank for the latest year only; the yearly
 
 import streamlit as st
 
-from src.app import boot, data, show, url, widgets
+from src.app import boot, data, downloads, show, tables, url, widgets
 from src.charts import evidence
 from src.charts.common import format_value
 
@@ -70,16 +70,29 @@ if latest.empty:
 else:
     row = latest.iloc[0]
     columns[0].metric(f"HDI, {int(row['year'])}", format_value(row["value"]))
+countries_only = set(data.choices()["countries"])
+
+
+def ranked_in(indicator: str, year: int) -> int:
+    """How many countries (not aggregates) have a value of `indicator` in `year`: the N of "rank r of N"."""
+    frame = all_hdi if indicator == HDI else data.cached_build("hdi-ranks", (indicator,), lambda: store.series(indicator))
+    return int(frame.loc[(frame["year"] == year) & frame["iso3"].isin(countries_only), "iso3"].nunique())
+
+
 if official.empty:
     columns[1].metric("Official rank", "not published")
 else:
     row = official.iloc[-1]
-    columns[1].metric(f"Official UNDP rank, {int(row['year'])}", f"{row['value']:.0f}")
+    year = int(row["year"])
+    columns[1].metric(f"Official UNDP rank, {year}", f"{row['value']:.0f} of {ranked_in(OFFICIAL_RANK, year)}",
+                      help="UNDP's published rank; N counts the countries UNDP ranked that year (1 = highest HDI).")
 if computed.empty:
     columns[2].metric("Computed rank", "no value")
 else:
     row = computed.iloc[-1]
-    columns[2].metric(f"Computed rank, {int(row['year'])}", f"{row['value']:.0f}", help=str(row["note"]))
+    year = int(row["year"])
+    columns[2].metric(f"Computed rank, {year}", f"{row['value']:.0f} of {ranked_in(HDI, year)}",
+                      help=f"{row['note']} N counts the countries with an HDI value that year.")
 
 show.show_figure(fig)
 param = url.params()
@@ -89,7 +102,12 @@ url.share_link(
 )
 
 with st.expander("Table of the values drawn"):
-    st.dataframe(
-        table[["country", "iso3", "year", "indicator", "value", "note", "computed"]], hide_index=True, width="stretch"
+    tables.grid(
+        table[["country", "year", "indicator", "value", "computed"]],
+        widths={"country": "large", "year": "small", "indicator": 150, "value": "small", "computed": "small"},
+        formats={"value": "%.3f"},
     )
-show.download_csv(table, f"hdi_{focus}_{start}-{end}.csv")
+downloads.download_buttons(
+    table, f"hdi_{focus}_{start}-{end}", title=f"Human Development Index: {names.get(focus, focus)} and peers",
+    filters={"focus": focus, "peers": peers.group_id, "years": f"{start}-{end}", "groups": ", ".join(groups)},
+)

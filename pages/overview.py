@@ -6,8 +6,10 @@ The landing page: two plain paragraphs on the study, the six themes as cards wit
 
 import streamlit as st
 
-from src.app import boot, data, settings, show, url
+from src.app import boot, data, settings, show, tables, url
 from src.charts.claims import VERDICT_LABELS, VERDICT_STATUSES, source_freshness, verdict_counts
+from src.claims.verdicts import style_of
+from src.views.glance import claims_on_concept, glance_rows, hdi_rank_text
 
 boot.enter_page()
 
@@ -36,6 +38,34 @@ codebook = data.get_codebook()
 verdicts = data.get_verdicts(choice.settings)
 url.share_link(url.shared_query(choice.settings))
 counts = verdict_counts(verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme")
+store, indicators = data.get_store(), data.get_indicators()
+shared = url.shared_query(choice.settings)
+
+
+st.header(f"At a glance: {data.country_label(choice.focus)}")
+st.caption(
+    f"Each claim's verdict against {choice.peer_label}, {choice.window[0]}-{choice.window[1]}, with the latest "
+    "numbers it rests on and their years. Open a claim for its chart, peers and sources."
+)
+rank_text = data.cached_build(
+    "overview-hdi-rank", (choice.focus,),
+    lambda: hdi_rank_text(store, choice.focus, indicators, data.choices()["countries"]),
+)
+glance = glance_rows(
+    codebook.claims.values(), verdicts, indicators, labels=VERDICT_LABELS,
+    extra={claim_id: rank_text for claim_id in claims_on_concept(codebook.claims.values(), indicators, "hdi")},
+)
+for row_start in range(0, len(glance), 2):
+    for column, row in zip(st.columns(2), glance[row_start : row_start + 2]):
+        with column.container(border=True):
+            style = style_of(row.status) if row.status else None
+            badge = f":{style.badge}-badge[{style.icon} {style.label}]" if style else "not evaluated"
+            # The paraphrase as wrapping text and a short link under it: a long page-link label is cut mid-word.
+            st.markdown(f"{badge} **{row.claim_id}: {row.paraphrase}**")
+            if row.numbers:
+                st.markdown("\n".join(f"- {number}" for number in row.numbers))
+            show.page_link_or_url("pages/claims.py", f"Open {row.claim_id}",
+                                  {url.params().claim: row.claim_id, **shared}, icon=":material/fact_check:")
 
 st.header("The six themes")
 st.caption(
@@ -52,8 +82,13 @@ for row_start in range(0, len(themes), 2):
             st.write(theme.summary)
             if theme.id in counts.index:
                 show.verdict_count_badges(counts.loc[theme.id])
+            lines = []
             for claim in codebook.claims_for(theme.id):
-                show.claim_link(claim, verdicts.get(claim.id), choice)
+                verdict = verdicts.get(claim.id)
+                label = style_of(verdict.status).label if verdict else "not evaluated"
+                lines.append(f"- **{claim.id}** ({label}): {claim.paraphrase}")
+            if lines:
+                st.markdown("\n".join(lines))
             for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
                 st.caption(f"{unsettled.id}: {unsettled.paraphrase} (the indicators cannot settle this)")
             show.page_link_or_url(
@@ -71,7 +106,7 @@ st.caption(
 
 st.header("Where the data come from")
 freshness = source_freshness(data.get_snapshot_files(), data.get_sources())
-st.dataframe(freshness, hide_index=True, width="stretch")
+tables.text_table(freshness, columns=["Source", "Publisher last updated", "Our copy taken", "Problems"])
 st.caption(
     "Each raw file is kept byte for byte as published, with a sidecar recording its checksum and when it was taken. "
     "The Sources page has licences, checksums and citations to copy."

@@ -3,7 +3,7 @@ citation to copy, so anyone can check where a number comes from and download the
 
 import streamlit as st
 
-from src.app import boot, data
+from src.app import boot, data, tables
 
 boot.enter_page()
 
@@ -31,15 +31,13 @@ summary = [
     {
         "source": source.title,
         "publisher": source.producer,
-        "edition": source.edition,
-        "last updated by publisher": source.last_updated,
         "licence": source.licence,
-        "files": int((files["folder"] == source.folder).sum()) if len(files) else 0,
-        "values in the dashboard": int(counts.get(source_id, 0)),
+        "values shown": int(counts.get(source_id, 0)),
     }
     for source_id, source in sources.items()
 ]
-st.dataframe(summary, hide_index=True, width="stretch")
+# Edition and update dates are in each source's section below: four columns fit a laptop screen.
+tables.text_table(summary)
 
 for source_id, source in sources.items():
     st.subheader(source.title, anchor=source_id)
@@ -65,25 +63,16 @@ for source_id, source in sources.items():
     if own_files.empty:
         st.info("No files for this source in the shipped snapshot (the refresh command downloads them).")
     else:
-        st.dataframe(
-            own_files[["file", "md5", "size_bytes", "taken", "source_last_updated"]],
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "file": "file (under data/snapshots/)",
-                "size_bytes": st.column_config.NumberColumn("size (bytes)", format="%d"),
-                "taken": "taken on",
-                "source_last_updated": "publisher's last update",
-            },
+        tables.grid(
+            own_files[["file", "md5", "size_bytes", "taken"]],
+            widths={"file": 150, "md5": 240, "size_bytes": 65, "taken": 65},
+            labels={"file": "file (under data/snapshots/)", "size_bytes": "bytes", "taken": "taken on"},
+            formats={"size_bytes": "%d"},
         )
     own_indicators = [i for i in indicators.values() if i.source == source_id]
     if own_indicators:
         with st.expander(f"Indicators from this source ({len(own_indicators)})"):
-            st.dataframe(
-                [
-                    {"id": i.id, "name": i.name, "publisher's code": i.code, "unit": i.unit, "note": i.note}
-                    for i in own_indicators
-                ],
-                hide_index=True,
-                width="stretch",
+            tables.text_table(
+                [{"name (our id)": f"{i.name} ({i.id})", "publisher's code": i.code, "unit": i.unit,
+                  "note": i.note or ""} for i in own_indicators]
             )

@@ -6,7 +6,7 @@ theme filter lives in the URL (`?theme=C2`) so a link opens the same theme.
 
 import streamlit as st
 
-from src.app import boot, data, show, url, widgets
+from src.app import boot, data, show, tables, url, widgets
 from src.charts.claims import codes_table, coding_chain_figure, coding_chain_rows, theme_indicators
 
 boot.enter_page()
@@ -24,7 +24,10 @@ url.share_link({url.params().theme: theme_id})
 codes = [c for c in codebook.codes.values() if not theme_id or c.theme == theme_id]
 themes = [t for t in codebook.themes.values() if not theme_id or t.id == theme_id]
 
-chain = coding_chain_figure(coding_chain_rows(codes), theme_labels={t.id: t.label for t in codebook.themes.values()})
+chain = coding_chain_figure(
+    coding_chain_rows(codes), theme_labels={t.id: t.label for t in codebook.themes.values()},
+    theme_kinds={t.id: t.kind for t in codebook.themes.values()},
+)
 show.show_figure(chain, "Source: Sharif & Ullah (2026), Method and Analysis sections; codes.yaml in this project.")
 
 for theme in themes:
@@ -36,7 +39,7 @@ for theme in themes:
         if theme.folded:
             st.caption("Also folded into this theme: " + ", ".join(theme.folded) + ".")
         st.subheader("Codes", anchor=False)
-        st.dataframe(codes_table(codes, theme.id), hide_index=True, width="stretch")
+        tables.text_table(codes_table(codes, theme.id))
         st.subheader("Claims", anchor=False)
         for claim in codebook.claims_for(theme.id):
             show.page_link_or_url(
@@ -46,4 +49,6 @@ for theme in themes:
             st.markdown(f"- {unsettled.id}: {unsettled.paraphrase} *(cannot be settled with indicators)*")
         st.subheader("Indicators", anchor=False)
         table = theme_indicators(codebook.claims.values(), theme.id, data.get_indicators(), data.choices()["indicators"])
-        st.dataframe(table, hide_index=True, width="stretch")
+        # Id and unit are on the Sources page; these four columns fit a laptop screen.
+        table["In the shipped data"] = table["In the shipped data"].map({True: "yes", False: "no (refresh)"})
+        tables.text_table(table, columns=["Indicator", "Source", "Claims", "Use", "In the shipped data"])

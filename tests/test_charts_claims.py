@@ -212,7 +212,7 @@ def test_coding_chain_links_each_stage_in_order():
     themes = yaml.safe_load((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
     fig = coding_chain_figure(coding_chain_rows(codes), theme_labels={t["id"]: t["label"] for t in themes})
     sankey = fig.data[0]
-    labels = list(sankey.node.label)
+    labels = [label.replace("<br>", " ") for label in sankey.node.label]  # wrapped to fit a column
     stage_of = dict(zip(labels, sankey.node.customdata))
     links = {(labels[s], labels[t]): v for s, t, v in zip(sankey.link.source, sankey.link.target, sankey.link.value)}
     theme_label = {t["id"]: t["label"] for t in themes}

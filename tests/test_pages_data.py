@@ -181,9 +181,18 @@ def test_guns_vs_butter_unknown_country_in_the_link():
 # --- HDI -----------------------------------------------------------------------------------------------------
 
 
+def undp_raw() -> pd.DataFrame:
+    return pd.read_csv(next((ROOT / "data/snapshots/undp_hdr").glob("*.csv")), encoding="utf-8-sig")
+
+
 def undp_rank_2022(iso3: str) -> float:
-    raw = pd.read_csv(next((ROOT / "data/snapshots/undp_hdr").glob("*.csv")), encoding="utf-8-sig")
+    raw = undp_raw()
     return float(raw.loc[raw["iso3"] == iso3, "hdi_rank_2022"].item())
+
+
+def undp_ranked_2022() -> int:
+    """How many countries UNDP ranked in 2022: the N of the page's "rank r of N"."""
+    return int(undp_raw()["hdi_rank_2022"].notna().sum())
 
 
 def test_hdi_page_shows_value_official_rank_and_computed_rank():
@@ -191,10 +200,11 @@ def test_hdi_page_shows_value_official_rank_and_computed_rank():
     assert_clean(at, "Human Development Index")
     assert titles(at)[0].startswith("Human Development Index: Pakistan")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Official UNDP rank, 2022"] == f"{undp_rank_2022('PAK'):.0f}"
+    assert metrics["Official UNDP rank, 2022"] == f"{undp_rank_2022('PAK'):.0f} of {undp_ranked_2022()}"
     assert "Official rank (UNDP, latest year only)" in trace_names(at)
     at.selectbox(key="focus").select("NPL").run()
-    assert {m.label: m.value for m in at.metric}["Official UNDP rank, 2022"] == f"{undp_rank_2022('NPL'):.0f}"
+    nepal = {m.label: m.value for m in at.metric}["Official UNDP rank, 2022"]
+    assert nepal == f"{undp_rank_2022('NPL'):.0f} of {undp_ranked_2022()}"
     at.multiselect(key="groups").set_value([]).run()
     assert not any(name.endswith("(as published)") for name in trace_names(at))
     at.number_input(key="start").set_value(2000).run()
@@ -285,3 +295,52 @@ def test_years_given_the_wrong_way_round_are_swapped_with_a_note():
     assert_clean(at, "Explorer")
     assert any("showing 2000-2020" in w.value for w in at.warning)
     assert ", 2000-2020" in titles(at)[0]
+
+
+# --- tables that fit, downloads, pickers that say where data is missing (issue 13) -------------------------------
+
+
+def test_data_pages_offer_the_zip_with_sources_beside_the_csv():
+    for page in ("pages/explorer.py", "pages/hdi.py", "pages/guns_vs_butter.py"):
+        at = run(page)
+        labels = [button.proto.label for button in at.get("download_button")]
+        assert "Download with sources (zip)" in labels and "Download these data (CSV)" in labels, page
+
+
+def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_says_so():
+    from src.ingest.store import load_store
+
+    store = load_store()
+    at = run("pages/explorer.py", countries="PAK")
+    box = at.selectbox(key="indicator")
+    covered = set(store.values.loc[store.values["iso3"] == "PAK", "indicator"])
+    flags = [option.endswith("(no data for Pakistan)") for option in box.options]
+    assert any(flags), "every shipped series has Pakistan data: the test needs one without"
+    assert flags == sorted(flags)  # all the series with data come first
+    assert sum(not f for f in flags) == len(covered & set(store.indicators_with_data()))
+
+
+def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years():
+    from src.claims.evaluate import Settings, evaluate_all
+    from src.ingest.store import load_store
+    from src.study import load_study
+
+    study, store = load_study(), load_store()
+    defaults = study.defaults
+    verdicts = evaluate_all(study, store, Settings(focus=defaults.focus, peer_group=defaults.peer_group,
+                                                   window=tuple(defaults.window)))
+    at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    for claim_id, verdict in verdicts.items():
+        evidence = verdict.evidence
+        focus = evidence[(evidence["role"] == "focus") & evidence["indicator"].isin(study.indicators)] if len(
+            evidence) else evidence
+        if focus.empty:
+            continue
+        latest = focus.sort_values("year").iloc[-1]
+        assert f"({int(latest['year'])})" in shown, claim_id
+    rank = store.latest("undp_hdi_rank", ["PAK"]).iloc[0]
+    ranked = store.series("undp_hdi_rank", None, (int(rank["year"]), int(rank["year"])))
+    countries = set(store.picker_options()["countries"])
+    assert f"{rank['value']:.0f} of {ranked['iso3'].isin(countries).sum()} ({int(rank['year'])})" in shown

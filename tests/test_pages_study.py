@@ -53,13 +53,14 @@ def test_overview_shows_every_theme_with_its_claims_and_every_source():
     for theme in THEMES:
         assert theme["label"] in [s.value for s in at.subheader]
     for claim in CLAIMS:
-        # The claim's link (a markdown link when the page runs alone) names its verdict.
-        assert f"[{claim['id']} (" in shown and f"): {claim['paraphrase']}](claims?claim={claim['id']})" in shown
+        # Each theme card names the claim with its verdict; "at a glance" links to it (markdown when run alone).
+        assert f"**{claim['id']}** (" in shown and f"): {claim['paraphrase']}" in shown
+        assert f"](claims?claim={claim['id']})" in shown
     for unsettled in UNSETTLED:
         assert f"{unsettled['id']}: {unsettled['paraphrase']}" in shown
     metrics = {m.label: int(m.value) for m in at.metric}
     assert sum(metrics.values()) == len(CLAIMS)
-    (freshness,) = [d.value for d in at.dataframe]
+    (freshness,) = [t.value for t in at.table]
     assert len(freshness) == len(SOURCES)
     assert not at.error
 

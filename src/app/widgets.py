@@ -147,6 +147,16 @@ def year_range(
     return int(start), int(end)
 
 
+def indicators_with_data_for(countries: Sequence[str]) -> frozenset[str]:
+    """The indicators with at least one value for any of `countries` (cached per set of countries)."""
+    store = data.get_store()
+    chosen = tuple(sorted(set(countries)))
+    return data.cached_build(
+        "indicators-with-data-for", chosen,
+        lambda: frozenset(store.values.loc[store.values["iso3"].isin(chosen), "indicator"].unique()),
+    )
+
+
 def indicator_picker(
     *,
     container=None,
@@ -154,13 +164,30 @@ def indicator_picker(
     label: str = "Indicator",
     default: str | None = None,
     options: Sequence[str] | None = None,
+    data_for: Sequence[str] | None = None,
 ) -> str:
-    """An indicator select box bound to `?indicator=` (or `key`). Offers indicators with data unless `options`."""
+    """An indicator select box bound to `?indicator=` (or `key`). Offers indicators with data unless `options`.
+
+    Args:
+        data_for: countries the reader looks at; indicators with no value for any of them are listed last and
+            say "no data for <country>", so the list never opens on a series that would draw nothing.
+    """
     container = container or st.sidebar
     key = key or url.params().indicator
     with_data = data.choices()["indicators"]
     options = list(options) if options is not None else [i for i in data.get_indicators() if i in with_data]
     labeller = data.indicator_labeller()
+    if data_for:
+        covered = indicators_with_data_for(data_for)
+        options = [i for i in options if i in covered] + [i for i in options if i not in covered]
+        names = data.country_names()
+        whom = ", ".join(names.get(c, c) for c in data_for[:2]) + (" or the others" if len(data_for) > 2 else "")
+        plain_labeller = labeller
+
+        def labeller(indicator_id: str) -> str:
+            shown = plain_labeller(indicator_id)
+            return shown if indicator_id in covered else f"{shown} (no data for {whom})"
+
     hint = "Pick one from the list; the Sources page lists every indicator id."
     url.seed_single(key, options, hint, labeller, sync_url=True)
     index = options.index(default) if default in options else 0

@@ -462,66 +462,130 @@ def coding_chain_rows(codes: Iterable) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["keyword", "code", "initial_theme", "theme"])
 
 
-def coding_chain_figure(chain: pd.DataFrame, *, theme_labels: Mapping[str, str] | None = None) -> go.Figure:
+# One colour per theme kind (Okabe-Ito blue and vermillion: colour-blind safe, dark enough for text contrast).
+THEME_KIND_COLOURS = {"advantage": "#0072B2", "constraint": "#B84A00"}
+CHAIN_OTHER_COLOUR = "#666666"
+# Where each stage's column sits (share of the plot's width). Plotly prints labels right of every column but the
+# last, whose labels it prints to their left: the middle columns sit left of centre so the initial themes' labels
+# and the final themes' labels share the widest gap and do not run into each other.
+CHAIN_COLUMNS = {"keyword": 0.001, "code": 0.25, "initial_theme": 0.5, "theme": 0.999}
+CHAIN_WRAP = {"keyword": 20, "code": 20, "initial_theme": 16, "theme": 22}
+
+
+def _wrap_label(text: str, width: int) -> str:
+    """Break a node label into lines of about `width` characters (a Sankey label never wraps by itself)."""
+    lines, current = [], ""
+    for word in str(text).split():
+        if current and len(current) + len(word) + 1 > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return "<br>".join([*lines, current]) if current or lines else str(text)
+
+
+def _alpha(colour: str, alpha: float) -> str:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def coding_chain_figure(
+    chain: pd.DataFrame,
+    *,
+    theme_labels: Mapping[str, str] | None = None,
+    theme_kinds: Mapping[str, str] | None = None,
+) -> go.Figure:
     """The paper's coding chain drawn left to right as a Sankey: keywords -> codes -> initial themes -> final themes.
 
     Args:
         chain: one row per keyword with columns keyword, code, initial_theme, theme (final theme id);
             an empty initial_theme links the code straight to its final theme.
         theme_labels: final theme id -> label shown on the node.
+        theme_kinds: final theme id -> kind ("advantage", "constraint"); each node and link takes its final
+            theme's kind colour (one colour per kind, not one per node).
 
     Returns:
-        A Sankey figure; node labels are `customdata`-tagged with their stage for tests and hover.
+        A Sankey figure; each node is labelled once, wrapped to fit its column (`<br>` between lines), and tagged
+        in `customdata` with its stage for tests and hover.
     """
     stages = ("keyword", "code", "initial_theme", "theme")
     stage_names = {"keyword": "Keyword", "code": "Code", "initial_theme": "Initial theme", "theme": "Final theme"}
+    kinds_of_theme = dict(theme_kinds or {})
     labels: list[str] = []
     kinds: list[str] = []
+    node_stage: list[str] = []
+    node_theme: list[str] = []
     index: dict[tuple[str, str], int] = {}
 
-    def node(stage: str, value: str) -> int:
+    def node(stage: str, value: str, theme: str) -> int:
         key = (stage, value)
         if key not in index:
             index[key] = len(labels)
             shown = (theme_labels or {}).get(value, value) if stage == "theme" else value
-            labels.append(shown)
+            labels.append(_wrap_label(shown, CHAIN_WRAP[stage]))
             kinds.append(stage_names[stage])
+            node_stage.append(stage)
+            node_theme.append(theme)
         return index[key]
 
     links: dict[tuple[int, int], int] = {}
     for row in chain.fillna("").to_dict("records"):
+        theme = str(row.get("theme", "")).strip()
         path = [(s, str(row.get(s, "")).strip()) for s in stages]
         path = [(s, v) for s, v in path if v]
         for (s1, v1), (s2, v2) in zip(path, path[1:]):
-            pair = (node(s1, v1), node(s2, v2))
+            pair = (node(s1, v1, theme), node(s2, v2, theme))
             links[pair] = links.get(pair, 0) + 1
+    colours = [THEME_KIND_COLOURS.get(kinds_of_theme.get(t, ""), CHAIN_OTHER_COLOUR) for t in node_theme]
+    # Fixed columns; within a column nodes keep the order of the final themes, spread over the height.
+    order = {theme: position for position, theme in enumerate(dict.fromkeys(chain["theme"].astype(str)))}
+    xs, ys = [0.0] * len(labels), [0.0] * len(labels)
+    for stage in stages:
+        members = sorted((i for i, s in enumerate(node_stage) if s == stage), key=lambda i: (order.get(node_theme[i], 0), i))
+        for rank, i in enumerate(members):
+            xs[i], ys[i] = CHAIN_COLUMNS[stage], (rank + 0.5) / len(members)
     fig = go.Figure(
         go.Sankey(
             arrangement="snap",
             node={
                 "label": labels,
                 "customdata": kinds,
-                "pad": 12,
+                "x": xs,
+                "y": ys,
+                "color": colours,
+                "line": {"width": 0},
+                "pad": 10,
+                "thickness": 14,
                 "hovertemplate": "%{customdata}: %{label}<extra></extra>",
             },
             link={
                 "source": [s for s, _ in links],
                 "target": [t for _, t in links],
                 "value": list(links.values()),
+                "color": [_alpha(colours[s], 0.3) for s, _ in links],
             },
+            textfont={"size": 12, "color": "#1a1a1a"},
         )
     )
-    # Column headings; plotly places a Sankey's columns evenly by link depth.
-    depth = len({k for k in kinds}) - 1
-    for position, stage in enumerate(s for s in stage_names.values() if s in kinds):
-        x = position / depth if depth else 0
-        anchor = "left" if x == 0 else ("right" if x == 1 else "center")
-        fig.add_annotation(text=f"<b>{stage}s</b>", x=x, y=1.06, xref="paper", yref="paper", xanchor=anchor,
-                           showarrow=False, name=f"stage: {stage}")
+    for stage in (s for s in stages if stage_names[s] in kinds):
+        x = CHAIN_COLUMNS[stage]
+        anchor = "right" if x > 0.9 else "left"
+        fig.add_annotation(text=f"<b>{stage_names[stage]}s</b>", x=x, y=1.02, xref="paper", yref="paper",
+                           xanchor=anchor, yanchor="bottom", showarrow=False, font={"size": 13, "color": "#1a1a1a"},
+                           name=f"stage: {stage_names[stage]}")
+    for position, (kind, colour) in enumerate(THEME_KIND_COLOURS.items()):
+        if kind in kinds_of_theme.values():
+            fig.add_annotation(text=f"<span style='color:{colour}'>\u25a0</span> {kind}", x=0.999 - 0.12 * position,
+                               y=-0.02, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
+                               font={"size": 12, "color": "#1a1a1a"}, name=f"kind: {kind}")
     fig.update_layout(
-        title={"text": "How the paper coded the interviews: keywords -> codes -> initial themes -> final themes"},
-        height=max(420, 28 * sum(k == "Keyword" for k in kinds)),
-        font={"size": 13},
+        # Two title lines, so a laptop-wide chart does not cut the title or print it over the column headings.
+        title={"text": "How the paper coded the interviews<br>"
+                       "<span style='font-size:13px'>keywords -> codes -> initial themes -> final themes</span>",
+               "y": 0.99, "yanchor": "top"},
+        height=max(460, 26 * sum(k == "Keyword" for k in kinds)),
+        font={"size": 12, "color": "#1a1a1a"},
+        margin={"l": 10, "r": 10, "t": 110, "b": 40},
         meta={"stages": [stage_names[s] for s in stages]},
     )
     return fig
