@@ -10,6 +10,7 @@ reproduces a verdict exactly; `?claim=C2.3` shows one claim, `?theme=C2` the cla
 import streamlit as st
 
 from src.app import boot, data, excerpts, settings, show, url, widgets
+from src.deck.projector import split_verdict
 from src.views import board_rows, build_claim_view, claim_anchor, method_notes, page_source_ids, reader_notes
 from src.views.board import claim_title, evidence_for_reading
 
@@ -69,6 +70,7 @@ def claim_boxes(claim, verdict, choice) -> None:
     if not checked_box.open:
         return
     with checked_box:
+        st.markdown(f"**The whole verdict.** {verdict.headline}. {verdict.sentence}")
         for note in method_notes(claim, verdict):
             st.caption(note)
         # Asked for in the list (it re-runs the claim under ~20 settings), always for a single claim.
@@ -88,12 +90,13 @@ for claim in shown:
     theme = codebook.themes[claim.theme]
     with st.container(border=True):
         st.subheader(f"{claim.id}: {claim_title(claim, verdict)}", anchor=claim_anchor(claim.id))
-        st.caption(f"Theme {theme.id}: {theme.label} ({theme.kind}). Paper section: {claim.section}.")
         show.verdict_badge(verdict.status)
-        st.markdown(f"**{verdict.headline}.** {verdict.sentence}")
-        notes = [str(getattr(verdict, "caption", "") or ""), *reader_notes(claim, verdict)]
-        if any(notes):
-            st.caption(" ".join(n for n in notes if n))
+        # The headline and the verdict's first sentence here; the reasons and the rest in "How this was checked".
+        lead, _ = split_verdict(verdict.sentence)
+        st.markdown(f"**{verdict.headline.split(' (', 1)[0]}.** {lead}")
+        notes = [f"Theme {theme.id}: {theme.label} ({theme.kind}).", str(getattr(verdict, "caption", "") or ""),
+                 *reader_notes(claim, verdict)]
+        st.caption(" ".join(n for n in notes if n))
         claim_boxes(claim, verdict, choice)
         mine = excerpts.imported_excerpts(claim.theme, [*claim.indicators, *claim.preferred])
         if mine is not None:
@@ -111,8 +114,8 @@ if not claim_id:
         if theme_id and unsettled.theme != theme_id:
             continue
         with st.container(border=True):
-            st.markdown(f"**{unsettled.id}: {unsettled.paraphrase}**")
-            st.caption(f"Theme {unsettled.theme}. Paper section: {unsettled.section}.")
+            st.markdown(f"**{unsettled.id}: {unsettled.paraphrase}** (theme {unsettled.theme}; paper section: "
+                        f"{unsettled.section})")
             st.markdown(f"Why the data cannot settle it: {unsettled.why}")
             st.markdown("Nearest context: " + ", ".join(data.indicator_label(i) for i in unsettled.context))
 

@@ -26,7 +26,7 @@ SLIDE_CSS = deck.page_css()
 PRESENT_CSS = deck.page_css(presenting=True)
 # The height a slide gives its charts in the app (Streamlit draws a chart at a fixed height): what a 1024x768
 # projector leaves under the heading and question and above the verdict and the navigation, in presentation view.
-CHART_ROOM_PX = 400
+CHART_ROOM_PX = 340
 
 
 def reveal_key(slide: deck.Slide) -> str:

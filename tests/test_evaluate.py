@@ -283,7 +283,7 @@ def test_military_rule_is_insufficient_for_a_country_without_events(store, book,
     assert not events["countries"].str.contains("IND").any()
     verdict = evaluate(book.claims["C1.3"], store, Settings.default(DEFAULTS, focus="IND"), study)
     assert verdict.status == "insufficient_data"
-    assert "lists no military rule events for India" in verdict.missing[0]
+    assert "has no military rule events for India" in verdict.missing[0]
 
 
 # --- missing data ---------------------------------------------------------------------------------------------

@@ -345,7 +345,7 @@ def test_share_of_years_for_a_country_without_events_is_missing(data):
     context = make_context(data, focus="BBB", events=load_events(FIXTURES / "events.csv"))
     result = RULES_BY_KEY["share_of_years"].check({"kind": "military_rule", "since": 1947, "low": 0.4, "high": 0.6},
                                                   context)
-    assert result.holds is None and "lists no military rule" in result.missing[0]
+    assert result.holds is None and "has no military rule" in result.missing[0]
 
 
 # --- parameter validation -------------------------------------------------------------------------------------

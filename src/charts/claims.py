@@ -735,7 +735,7 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
     fig = finish(
         fig,
         title=f"{country}: periods of {what} counted by the verdict, {since}-{until}",
-        source_text=source_line(periods, None, computed_note="Years counted from data/catalogue/events.csv."),
+        source_text=source_line(periods, None, computed_note="Years counted from the study's events list."),
         y_title=None,
         x_title="Year",
         height=160 + 40 * len(starts),

@@ -456,7 +456,7 @@ def focus_events(ctx: RuleContext, kind: str) -> tuple[pd.DataFrame | None, str]
     if mine.empty:
         covered = sorted({c for cell in of_kind["countries"] for c in str(cell).split()})
         names = ", ".join(ctx.store.name(c) for c in covered) or "no country"
-        return None, (f"data/catalogue/events.csv lists no {label} events for {ctx.focus_name} (it covers {names} "
+        return None, (f"The study's events list has no {label} events for {ctx.focus_name} (it covers {names} "
                       f"only), so they cannot be counted")
     return mine, ""
 
@@ -499,7 +499,7 @@ def check_share_of_years(params: Mapping, ctx: RuleContext) -> RuleResult:
     listed = ", ".join(f"{s}-{e}" for s, e, _ in spans) or "none in the period"
     sentence = (
         f"{ctx.focus_name} was under {label} for {total_years} of the {period} years from {since} to {until} "
-        f"({share:.0%}, counted from data/catalogue/events.csv: {listed}), "
+        f"({share:.0%}, counted from the study's events list: {listed}), "
         f"{'inside' if holds else 'outside'} the {low:.0%}-{high:.0%} range the claim implies."
     )
     return RuleResult(key, holds, sentence, event_evidence(ctx, kind, spans), params=dict(params),
@@ -521,7 +521,7 @@ def check_event_count(params: Mapping, ctx: RuleContext) -> RuleResult:
     holds = len(counted) >= needed
     listed = "; ".join(f"{e['start_year']}: {e['label']}" for e in counted.to_dict("records")) or "none"
     sentence = (
-        f"data/catalogue/events.csv lists {len(counted)} {label} event(s) for {ctx.focus_name} from {since} to "
+        f"The study's events list has {len(counted)} {label} event(s) for {ctx.focus_name} from {since} to "
         f"{until} ({listed}), {'at least' if holds else 'fewer than'} the {needed} the claim's "
         f"\"frequent\" is read as."
     )

@@ -19,7 +19,6 @@ import plotly.graph_objects as go
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
 PROJECTOR_TEXT_PX = 18
 # The chart's own title on a slide: a step above its other text, below the slide's heading.
-PROJECTOR_TITLE_PX = 22
 
 # A declared file, with or without its folder: data/catalogue/events.csv, benchmarks.yaml.
 _FILE_PATH = re.compile(r"\b(?:[\w-]+/)*([\w-]+)\.(?:csv|tsv|ya?ml|json|xlsx?|parquet|txt)\b")
@@ -72,17 +71,18 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
         note.font.size = max(note.font.size or 0, text_px)
         kept.append(note)
     fig.layout.annotations = kept
-    title = _CLAIM_PREFIX.sub("", str(fig.layout.title.text or ""))
-    title = title[:1].upper() + title[1:]
-    subplot_titles = any(not (a.name or "") and a.yref == "paper" and a.y is not None and a.y > 0.9 for a in kept)
+    # The chart was drawn at projector size (claim_chart's text_size), which placed its legend and line-end labels
+    # for that size. On a slide the heading and question above already say what the chart shows, so the chart's
+    # own title and subtitle go, and their room goes to the plot; whatever text is still smaller is lifted.
+    multi_panel = fig._grid_ref is not None and len(fig._grid_ref) > 1
+    top = round(text_px * 2 * 1.9 + (text_px * 2 if multi_panel else 0) + 6)  # two legend rows, panel titles
     fig.update_layout(
-        title={"text": title, "font": {"size": max(PROJECTOR_TITLE_PX, text_px)}, "x": 0, "xanchor": "left",
-               "y": 0.99 if title else None, "yanchor": "top"},
-        font={"size": text_px},
-        legend={"font": {"size": text_px}, "tracegroupgap": 0},
+        title={"text": "", "subtitle": {"text": ""}},
+        font={"size": max(fig.layout.font.size or 0, text_px)},
+        legend={"font": {"size": max(fig.layout.legend.font.size or 0, text_px)}, "y": 1, "yanchor": "top",
+                "yref": "container"},
         hoverlabel={"font": {"size": text_px}},
-        margin={"t": (40 if title else 10) + (28 if subplot_titles else 0), "b": 40, "l": 80,
-                "r": _legend_room(fig, text_px)},
+        margin={"t": top},
     )
     meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
     meta.pop("source_line", None)  # the slide prints it (Slide.source_line); a page would print it twice
@@ -91,13 +91,6 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
         fig.update_layout(height=height, autosize=True)
     fig.update_xaxes(tickfont={"size": text_px}, title={"text": None})  # years need no "Year" under them
     # Fewer ticks: at this size the labels of a short panel would print over each other.
-    fig.update_yaxes(tickfont={"size": text_px}, title={"font": {"size": text_px}}, nticks=4)
+    fig.update_yaxes(tickfont={"size": text_px}, nticks=4)
     return fig
 
-
-def _legend_room(fig: go.Figure, text_px: int) -> int:
-    """Right margin wide enough for the longest legend entry at this text size (about 0.55 em per letter)."""
-    names = [str(t.name or "") for t in fig.data if t.showlegend is not False and t.name]
-    if not names or fig.layout.showlegend is False:
-        return 20
-    return min(420, 60 + int(max(map(len, names)) * text_px * 0.55))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from src.deck.projector import plain_words, split_verdict
+from src.deck.projector import PROJECTOR_TEXT_PX, plain_words, split_verdict
 from src.views.claim_view import ClaimView, build_claim_view
 from src.views.comparison import Comparison
 
@@ -70,7 +70,14 @@ class Slide:
 
     @property
     def checks(self) -> str:
-        """How many of the verdict's checks hold ("2 of 3 checks hold"), or ""."""
+        """How many of the verdict's parts hold ("1 of 2 parts hold; 1 could not be checked"), or "".
+
+        The headline's reasons in brackets are left to `more`: on a projected slide they would push the chart away.
+        """
+        return self._headline.split(" (", 1)[0]
+
+    @property
+    def _headline(self) -> str:
         return str(getattr(self.verdict, "headline", "") or "")
 
     @property
@@ -81,7 +88,9 @@ class Slide:
     @property
     def more(self) -> str:
         """The rest of the verdict, which the slide folds away so the chart keeps its room."""
-        return split_verdict(self.sentence)[1]
+        reasons = self._headline[len(self.checks):].strip()
+        rest = split_verdict(self.sentence)[1]
+        return " ".join(part for part in (plain_words(reasons.removeprefix("(").removesuffix(")")), rest) if part)
 
 
 # --- choosing the claims ------------------------------------------------------------------------------------
@@ -249,8 +258,10 @@ def claim_view_builder(
     available = frozenset(with_data if with_data is not None else store.values["indicator"].unique())
 
     def build(claim, verdict) -> ClaimView:
+        # Drawn at projector size by the chart builder itself, so its labels are placed for the larger text.
         return build_claim_view(
-            claim, verdict, store, study, comparison, events=events, names=names, with_data=available
+            claim, verdict, store, study, comparison, events=events, names=names, with_data=available,
+            text_size=PROJECTOR_TEXT_PX,
         )
 
     return build

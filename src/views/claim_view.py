@@ -77,6 +77,7 @@ def build_claim_view(
     events: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
     with_data: Iterable[str] | None = None,
+    text_size: int | None = None,
 ) -> ClaimView:
     """The claim's charts, notes and evidence table under one comparison.
 
@@ -89,6 +90,7 @@ def build_claim_view(
         events: the focus country's events to mark on line charts (None marks none).
         names: ISO3 -> display name.
         with_data: indicator ids with at least one value in the store (computed from it when not given).
+        text_size: the line charts' text size in px (the charts' own default when None; the deck asks for more).
 
     Returns:
         A ClaimView; a "lines" test draws src.charts.claims.claim_chart over chart_indicators(...), a
@@ -98,7 +100,8 @@ def build_claim_view(
     figures: list[ClaimFigure] = []
     for kind in chart_kinds(verdict):
         if kind == LINES:
-            figures.extend(_line_figures(claim, verdict, store, study, comparison, events, names, with_data))
+            figures.extend(_line_figures(claim, verdict, store, study, comparison, events, names, with_data,
+                                         text_size))
         elif kind == PERIODS:
             figures.extend(_period_figures(verdict, comparison, names))
     return ClaimView(
@@ -109,7 +112,7 @@ def build_claim_view(
     )
 
 
-def _line_figures(claim, verdict, store, study, comparison, events, names, with_data) -> list[ClaimFigure]:
+def _line_figures(claim, verdict, store, study, comparison, events, names, with_data, text_size) -> list[ClaimFigure]:
     available = set(with_data) if with_data is not None else set(store.values["indicator"].unique())
     drawn = chart_indicators(claim, verdict, available)
     if not drawn:
@@ -131,6 +134,7 @@ def _line_figures(claim, verdict, store, study, comparison, events, names, with_
         events=events,
         sources=study.sources,
         window=comparison.window,
+        **({"text_size": text_size} if text_size else {}),
     )
     return [ClaimFigure(LINES, figure)]
 
