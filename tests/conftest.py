@@ -136,3 +136,22 @@ def shipped_parse():
         return get_parser(source.parser)(SNAPSHOT_DIR / source.folder, indicators)
 
     return parse
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, chromium_path):
+    """The real app on a free local port for one test module (not started when there is no browser)."""
+    from tests.browser_support import served_app
+
+    with served_app(tmp_path_factory.mktemp("server")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    """Headless Chromium (playwright) for one test module."""
+    pytest.importorskip("playwright.sync_api")
+    from tests.browser_support import headless_chromium
+
+    with headless_chromium(chromium_path) as chromium:
+        yield chromium

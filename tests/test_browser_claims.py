@@ -10,7 +10,8 @@ import time
 import pytest
 import yaml
 
-from tests.test_browser import CHROMIUM_ARGS, ERROR_BOXES, ROOT, SCREENSHOTS, server  # noqa: F401 - fixture
+from tests.browser_support import CHROMIUM_ARGS, ROOT, SCREENSHOTS
+from tests.test_browser import ERROR_BOXES
 
 pytestmark = pytest.mark.browser
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
@@ -30,7 +31,7 @@ def verdict_labels() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server, chromium_path):  # noqa: F811 - the server fixture imported above
+def page(server, chromium_path):
     with sync_playwright() as driver:
         chromium = driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
         try:

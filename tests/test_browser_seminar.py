@@ -12,11 +12,6 @@ checked on every slide. Screenshots of what the window shows go to artifacts/scr
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -29,13 +24,12 @@ from src.study import load_study
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 VIEWPORTS = [(1024, 768), (1400, 900)]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 URL_NAMES = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
 PATH_LIKE = re.compile(r"data/|\.csv\b")
 
 pytestmark = pytest.mark.browser
 
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+pytest.importorskip("playwright.sync_api")
 
 
 def stand_in_evaluate(claim, store, settings):
@@ -58,56 +52,6 @@ def representative_claims() -> list[str]:
     most_panels = max(claims, key=lambda c: len(c.indicators))
     periods = next(c for c in claims if any(t.rule == "share_of_years" for t in c.tests))
     return list(dict.fromkeys([claims[0].id, most_panels.id, periods.id]))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, chromium_path):
-    """The real app on a free local port (as tests/test_browser.py starts it); always stopped afterwards."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # Everything measured in one call: boxes in viewport pixels, the chart texts' sizes, the visible text.
