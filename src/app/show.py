@@ -181,8 +181,11 @@ def banners() -> None:
             what = "has no readable sidecar checksum"
         else:
             what = "differs from the checksum its sidecar records (edited or damaged): its values may be wrong"
-        st.warning(f"Snapshot file {url.shown_value(str(path))} {what}. Run `.venv/bin/python -m src.ingest.build "
-                   "--check` for details.", icon=":material/warning:")
+        path = Path(path)
+        shown = path.relative_to(data.SNAPSHOT_DIR) if path.is_relative_to(data.SNAPSHOT_DIR) else path
+        # Our own file names, never a link's value: shown whole (some publisher names run past 100 characters).
+        st.warning(f"Snapshot file {url.shown_value(str(shown), limit=300)} {what}. Run "
+                   "`.venv/bin/python -m src.ingest.build --check` for details.", icon=":material/warning:")
     try:
         problems = data.store_problems()
     except data.DATA_ERRORS:

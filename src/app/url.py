@@ -32,14 +32,14 @@ def params():
     return data.get_study().defaults.params
 
 
-def shown_value(value: str) -> str:
+def shown_value(value: str, limit: int = SHOWN_LENGTH) -> str:
     """`value` as an inline code span that markdown renders literally (no link, image, HTML, icon or maths).
 
     Control characters are written as escapes and long values cut, so the span cannot be broken by a new line.
     """
     text = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(value))
-    if len(text) > SHOWN_LENGTH:
-        text = text[:SHOWN_LENGTH] + "..."
+    if len(text) > limit:
+        text = text[:limit] + "..."
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {text} {fence}"
