@@ -20,7 +20,7 @@ from src.schema import ParseError
 from src.study.catalogue import load_indicators, load_sources
 
 FOLDER = SNAPSHOT_DIR / "open_numbers_wdi"
-SHARED_RAW = Path(__file__).resolve().parents[2].parent / "shared/data/raw/open_numbers_wdi"
+SHARED_RAW = Path(__file__).resolve().parents[2] / "shared/data/raw/open_numbers_wdi"  # ../shared beside the checkout
 SOURCES = load_sources()
 CATALOGUE = load_indicators(sources=SOURCES)
 OURS = {i.code: i for i in CATALOGUE.values() if i.source == "open_numbers_wdi"}
