@@ -93,7 +93,7 @@ for claim in shown:
         show.verdict_badge(verdict.status)
         # The headline and the verdict's first sentence here; the reasons and the rest in "How this was checked".
         lead, _ = split_verdict(verdict.sentence)
-        st.markdown(f"**{verdict.headline.split(' (', 1)[0]}.** {lead}")
+        st.markdown(f"**{verdict.tally or verdict.headline}.** {lead}")
         notes = [f"Theme {theme.id}: {theme.label} ({theme.kind}).", str(getattr(verdict, "caption", "") or ""),
                  *reader_notes(claim, verdict)]
         st.caption(" ".join(n for n in notes if n))

@@ -51,10 +51,11 @@ rank_text = data.cached_build(
     "overview-hdi-rank", (choice.focus,),
     lambda: hdi_rank_text(store, choice.focus, indicators, data.choices()["countries"]),
 )
-glance = glance_rows(
+# Read off the verdicts once per comparison, then shared by every rerun and session.
+glance = data.cached_build("overview-glance", (choice.settings,), lambda: glance_rows(
     codebook.claims.values(), verdicts, indicators, labels=VERDICT_LABELS,
     extra={claim_id: rank_text for claim_id in claims_on_concept(codebook.claims.values(), indicators, "hdi")},
-)
+))
 for row_start in range(0, len(glance), 2):
     for column, row in zip(st.columns(2), glance[row_start : row_start + 2]):
         with column.container(border=True):

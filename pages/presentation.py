@@ -7,6 +7,7 @@ URL (names from data/study.yaml): ?deck=C2.3,C1.1 (claims in order) &slide=N &fo
 &present=1.
 """
 
+import dataclasses
 import html
 
 import streamlit as st
@@ -77,6 +78,13 @@ def show_blocks(*blocks: str) -> None:
     st.markdown("".join(b for b in blocks if b), unsafe_allow_html=True)
 
 
+def projected(slide):
+    """The slide with its charts as the projector's copies: >= 18 px text, sharing the slide's chart room, the
+    source line printed once under the verdict instead of inside."""
+    room = CHART_ROOM_PX // max(len(slide.figures), 1)
+    return dataclasses.replace(slide, figures=tuple(deck.projector_figure(f, height=room) for f in slide.figures))
+
+
 def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
     kicker = block("deck-kicker", slide.kicker) if slide.kicker else ""
     if slide.kind == "title":
@@ -94,11 +102,8 @@ def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
         st.button("Reveal the number and the verdict", key=f"reveal-{number}", type="primary",
                   icon=":material/visibility:", on_click=reveal, args=(slide,), shortcut="Down")
         return
-    room = CHART_ROOM_PX // max(len(slide.figures), 1)
     for index, figure in enumerate(slide.figures):
-        # The projector's copy: >= 18 px text, its source line printed once under the verdict instead.
-        show.show_figure(deck.projector_figure(figure, height=room),
-                         key=f"slide-figure-{number}" + (f"-{index + 1}" if index else ""))
+        show.show_figure(figure, key=f"slide-figure-{number}" + (f"-{index + 1}" if index else ""))
     checks = f'<strong class="deck-checks">{html.escape(slide.checks)}.</strong> ' if slide.checks else ""
     footer = " ".join(line for line in (slide.settings_line, slide.source_line) if line)
     show_blocks(
@@ -162,7 +167,10 @@ chart = deck.claim_view_builder(
 summary = ("Eight experts on adding human security to Pakistan's security policy (Sharif & Ullah, 2026), "
            "and what public data say about their claims.")
 # Charts are drawn only for the slide on screen; the HTML export draws them all when it is downloaded.
-slides = deck.build_deck(codebook, store, settings, chosen, evaluate=deck.study_evaluator(study),
+# The verdicts come from the app's one cache (the Claims page's, for the same settings), not evaluated per rerun.
+verdicts = data.get_verdicts(settings)
+slides = deck.build_deck(codebook, store, settings, chosen,
+                         evaluate=lambda claim, _store, _settings: verdicts[claim.id],
                          title=defaults.deck_title, summary=summary, names=names, groups=study.peer_groups)
 number, problem = deck.clamp_slide(state.slide, len(slides))
 if problem:
@@ -171,7 +179,9 @@ if problem:
 # --- the slide ----------------------------------------------------------------------------------------------
 slide = slides[number - 1]
 if slide.kind == "claim":
-    slide = deck.draw_slide(slide, claims[slide.claim_id], chart)
+    # Drawn and copied for the projector once per claim and comparison, then shared by every rerun and session.
+    slide = data.cached_build("projected-slide", (slide.claim_id, settings, comparison), lambda: projected(
+        deck.draw_slide(slide, claims[slide.claim_id], chart)))
 show_slide(slide, number, guess_first)
 
 left, middle, right = st.columns([1, 1, 1], vertical_alignment="center")

@@ -93,6 +93,7 @@ class Verdict:
     benchmark-override notes. peers: the peer countries (focus excluded).
     title, question, caption: the claim's text rendered for the focus country (caption: who the experts said it
     of). key_fact: the key number with unit and year ('14.5% of government spending (2023)'), '' when none.
+    tally: the headline without its reasons ('1 of 2 parts hold; 1 could not be checked').
     """
 
     claim_id: str
@@ -111,6 +112,7 @@ class Verdict:
     question: str = ""
     caption: str = ""
     key_fact: str = ""
+    tally: str = ""
 
     @property
     def label(self) -> str:
@@ -237,6 +239,18 @@ def combine(parts: list[RuleResult], mode: str) -> str:
 
 
 def _headline(parts: list[RuleResult], catalogue: Mapping | None = None) -> str:
+    """The tally with the reasons any part could not be checked ('1 of 2 parts hold; 1 could not be checked
+    (no value of ...)')."""
+    counted = [p for p in parts if not p.context]
+    unchecked = [p for p in counted if p.outcome == "unchecked"]
+    if not unchecked:
+        return _tally(parts)
+    why = "; ".join(dict.fromkeys(p.missing[-1] if p.missing else p.sentence for p in unchecked))
+    return f"{_tally(parts)} ({why})"
+
+
+def _tally(parts: list[RuleResult]) -> str:
+    """How the counted parts came out, without reasons: what a board row or a projected slide has room for."""
     counted = [p for p in parts if not p.context]
     outcomes = [p.outcome for p in counted]
     text = f"{outcomes.count('holds')} of {len(counted)} parts hold"
@@ -244,10 +258,8 @@ def _headline(parts: list[RuleResult], catalogue: Mapping | None = None) -> str:
         text += f"; {outcomes.count('fails')} do not"
     if outcomes.count("too_close"):
         text += f"; {outcomes.count('too_close')} too close to call"
-    unchecked = [p for p in counted if p.outcome == "unchecked"]
-    if unchecked:
-        why = "; ".join(dict.fromkeys(p.missing[-1] if p.missing else p.sentence for p in unchecked))
-        text += f"; {len(unchecked)} could not be checked ({why})"
+    if outcomes.count("unchecked"):
+        text += f"; {outcomes.count('unchecked')} could not be checked"
     return text
 
 
@@ -334,6 +346,7 @@ def evaluate(
         status=status,
         sentence=sentence,
         headline=_headline(parts),
+        tally=_tally(parts),
         evidence=evidence.reset_index(drop=True),
         settings=settings,
         parts=tuple(parts),

@@ -74,7 +74,7 @@ class Slide:
 
         The headline's reasons in brackets are left to `more`: on a projected slide they would push the chart away.
         """
-        return self._headline.split(" (", 1)[0]
+        return str(getattr(self.verdict, "tally", "") or self._headline)
 
     @property
     def _headline(self) -> str:

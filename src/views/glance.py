@@ -84,7 +84,9 @@ def glance_rows(claims: Iterable, verdicts: Mapping, indicators: Mapping, *, ext
             numbers = (extra[claim.id], *numbers)
         if not numbers and getattr(verdict, "sentence", ""):
             numbers = (str(verdict.sentence),)
-        rows.append(GlanceRow(claim.id, claim.theme, claim.paraphrase, status, labels.get(status, "not evaluated"),
+        # The claim as the Claims board words it: for the focus country where the codebook gives a title.
+        shown = getattr(verdict, "title", "") or claim.paraphrase
+        rows.append(GlanceRow(claim.id, claim.theme, shown, status, labels.get(status, "not evaluated"),
                               numbers))
     return rows
 
