@@ -380,6 +380,56 @@ def test_combine(holds, mode, status):
     assert combine([result(h) for h in holds], mode) == status
 
 
+def close_result():
+    return RuleResult("peer_median", None, "s", pd.DataFrame(), too_close=True)
+
+
+def parts_of(holds: int, fails: int, close: int) -> list[RuleResult]:
+    return [result(True)] * holds + [result(False)] * fails + [close_result()] * close
+
+
+@pytest.mark.parametrize(
+    "holds, fails, close, status",
+    [
+        (2, 0, 1, "supported"),       # A3.2's shape: even if the close part failed, 2 of 3 still hold
+        (1, 1, 1, "too_close"),       # the close part decides the majority
+        (2, 1, 1, "too_close"),       # 2 of 4 is no majority; with the close part it would be 3 of 4
+        (0, 1, 2, "too_close"),       # both close parts holding would make 2 of 3
+        (1, 2, 1, "partly_supported"),  # no reading of the close part gives a majority
+        (0, 2, 1, "not_supported"),
+        (3, 1, 1, "supported"),
+    ],
+)
+def test_a_too_close_part_is_never_outvoted_when_it_could_flip_the_majority(holds, fails, close, status):
+    assert combine(parts_of(holds, fails, close), "majority") == status
+
+
+def test_majority_rule_matches_its_definition_for_every_mix_of_outcomes():
+    """Supported exactly when the holding parts are a majority with every close part counted against the claim;
+    too close exactly when some reading of the close parts gives a majority and another does not."""
+    for total in range(1, 6):
+        for holds in range(total + 1):
+            for close in range(total - holds + 1):
+                fails = total - holds - close
+                readings = {2 * (holds + k) > total for k in range(close + 1)}
+                expected = ("supported" if readings == {True} else "too_close" if readings == {True, False}
+                            else "partly_supported" if holds else "not_supported")
+                assert combine(parts_of(holds, fails, close), "majority") == expected, (holds, fails, close)
+
+
+def test_the_tally_says_whether_a_close_part_can_change_the_majority(store, book, study):
+    """Whatever each shipped majority claim's parts come to for the default focus, the tally says it."""
+    for claim in book.claims.values():
+        if claim.combine != "majority":
+            continue
+        verdict = evaluate(claim, store, Settings.default(DEFAULTS), study)
+        outcomes = [p.outcome for p in verdict.parts if not p.context]
+        if "too_close" in outcomes and "unchecked" not in outcomes:
+            could = verdict.status == "too_close"
+            said = "(could decide the majority)" if could else "(cannot change the majority)"
+            assert said in verdict.tally, (claim.id, verdict.tally)
+
+
 def test_context_parts_do_not_count():
     assert combine([result(True), result(False, context=True)], "all") == "supported"
 

@@ -231,3 +231,43 @@ def test_robustness_names_what_flips_it(store, study):
     # End years and alternative series are varied too.
     changes = " ".join(change for _, _, change in (*report.holds, *report.flips, *report.unchecked))
     assert "end year" in changes and "alternative series" in changes
+
+
+# --- the events table covers few countries; the benchmarks' citations were checked -------------------------------
+
+EVENTS = pd.read_csv(CATALOGUE / "events.csv")
+
+
+@pytest.mark.parametrize("focus", ["IND", "NGA", "NOR"])
+def test_coups_for_a_country_the_events_table_does_not_cover_are_not_read_as_none(store, study, focus):
+    """C3.3 counts coups from data/catalogue/events.csv; a focus the table has no coup rows for is insufficient
+    data naming the countries it does cover, never "fewer than" (which would read as "no coups")."""
+    claim = next(c for c in study.codebook.claims.values() if any(t.rule == "event_count" for t in c.tests))
+    kind = next(t.params["kind"] for t in claim.tests if t.rule == "event_count")
+    covered = {c for cell in EVENTS.loc[EVENTS["kind"] == kind, "countries"] for c in str(cell).split()}
+    verdict = evaluate(claim, store, Settings.default(study.defaults, focus=focus), study)
+    if focus in covered:
+        pytest.skip(f"events.csv now lists {kind} events for {focus}")
+    assert verdict.status == "insufficient_data"
+    assert "fewer than" not in verdict.sentence
+    assert all(store.name(c) in verdict.headline for c in covered) and "only" in verdict.headline
+    assert store.name(focus) in verdict.headline
+
+
+def test_every_shipped_benchmark_says_how_it_was_checked_and_an_unchecked_one_says_so_in_the_verdict(store, study):
+    """Each entry of benchmarks.yaml carries `verified` (how its value was checked against the cited text). One
+    without it is called unverified in the benchmark sentence and in the verdict's notes."""
+    from dataclasses import replace
+
+    assert all(str(entry.get("verified") or "").strip() for entry in BENCHMARKS), \
+        [e["id"] for e in BENCHMARKS if not e.get("verified")]
+    claim = study.codebook.claims["C2.3"]
+    test = next(t for t in claim.tests if t.rule == "benchmark")
+    shipped = study.codebook.benchmarks[test.params["benchmark"]]
+    checked = evaluate(claim, store, Settings.default(study.defaults), study)
+    assert "has not been checked" not in checked.sentence
+    unchecked_book = replace(study.codebook, benchmarks={**study.codebook.benchmarks,
+                                                         shipped.id: replace(shipped, verified="")})
+    verdict = evaluate(claim, store, Settings.default(study.defaults), replace(study, codebook=unchecked_book))
+    assert f"This benchmark ({shipped.label}) has not been checked against its cited source." in verdict.sentence
+    assert any(n.startswith("Unverified benchmark") for n in verdict.notes)

@@ -204,12 +204,35 @@ def resolved_benchmarks(benchmarks: Mapping[str, Benchmark], settings: Settings)
     return {key: replace(b, threshold=chosen.get(key)) for key, b in benchmarks.items()}
 
 
+def majority_outcome(holds: int, fails: int, close: int) -> str:
+    """A majority claim's status when every counted part was checked: the too-close parts are never outvoted.
+
+    Supported only if the parts that hold are more than half even when every too-close part is counted against
+    the claim (2 hold and 1 too close of 3: still 2 of 3 if it failed, so supported). If the too-close parts
+    could decide the majority either way, the claim is too close to call (1 holds, 1 fails, 1 too close). If no
+    reading of them gives a majority, the holding parts make it partly supported, and none make it not supported.
+    """
+    total = holds + fails + close
+    if 2 * holds > total:
+        return "supported"
+    if 2 * (holds + close) > total:
+        return "too_close"
+    return "partly_supported" if holds else "not_supported"
+
+
+def close_parts_could_flip(holds: int, fails: int, close: int) -> bool:
+    """Whether the too-close parts of a majority claim could turn its status (supported or not) around."""
+    total = holds + fails + close
+    return bool(close) and (2 * holds > total) != (2 * (holds + close) > total)
+
+
 def combine(parts: list[RuleResult], mode: str) -> str:
     """Status from the counted parts' outcomes (holds, fails, too_close, unchecked).
 
     A claim with an unchecked part is never supported: unless the checked parts already show it false, it is
     insufficient data (and the headline names the part). With fewer than half the parts checked it is
-    insufficient data. A part within its declared tolerance is too close to call, never a hold.
+    insufficient data. A part within its declared tolerance is too close to call, never a hold, and under
+    `majority` it counts against the claim when deciding "supported" (`majority_outcome`).
     """
     counted = [p.outcome for p in parts if not p.context]
     total = len(counted)
@@ -226,31 +249,28 @@ def combine(parts: list[RuleResult], mode: str) -> str:
         if fails:
             return "partly_supported" if holds or close else "not_supported"
         return "insufficient_data" if unchecked else "too_close" if close else "supported"
-    # majority: more than half of all parts must hold.
+    # majority
     if unchecked:
         if 2 * fails >= total:
             return "partly_supported" if holds else "not_supported"
         return "insufficient_data"
-    if 2 * holds > total:
-        return "supported"
-    if 2 * (holds + close) > total:
-        return "too_close"
-    return "partly_supported" if holds else "not_supported"
+    return majority_outcome(holds, fails, close)
 
 
-def _headline(parts: list[RuleResult], catalogue: Mapping | None = None) -> str:
+def _headline(parts: list[RuleResult], mode: str = "all") -> str:
     """The tally with the reasons any part could not be checked ('1 of 2 parts hold; 1 could not be checked
     (no value of ...)')."""
     counted = [p for p in parts if not p.context]
     unchecked = [p for p in counted if p.outcome == "unchecked"]
     if not unchecked:
-        return _tally(parts)
+        return _tally(parts, mode)
     why = "; ".join(dict.fromkeys(p.missing[-1] if p.missing else p.sentence for p in unchecked))
-    return f"{_tally(parts)} ({why})"
+    return f"{_tally(parts, mode)} ({why})"
 
 
-def _tally(parts: list[RuleResult]) -> str:
-    """How the counted parts came out, without reasons: what a board row or a projected slide has room for."""
+def _tally(parts: list[RuleResult], mode: str = "all") -> str:
+    """How the counted parts came out, without reasons: what a board row or a projected slide has room for.
+    Under `majority`, too-close parts are said to decide the majority or not (see `majority_outcome`)."""
     counted = [p for p in parts if not p.context]
     outcomes = [p.outcome for p in counted]
     text = f"{outcomes.count('holds')} of {len(counted)} parts hold"
@@ -258,6 +278,10 @@ def _tally(parts: list[RuleResult]) -> str:
         text += f"; {outcomes.count('fails')} do not"
     if outcomes.count("too_close"):
         text += f"; {outcomes.count('too_close')} too close to call"
+        if mode == "majority" and not outcomes.count("unchecked"):
+            flips = close_parts_could_flip(outcomes.count("holds"), outcomes.count("fails"),
+                                           outcomes.count("too_close"))
+            text += " (could decide the majority)" if flips else " (cannot change the majority)"
     if outcomes.count("unchecked"):
         text += f"; {outcomes.count('unchecked')} could not be checked"
     return text
@@ -345,8 +369,8 @@ def evaluate(
         claim_id=claim.id,
         status=status,
         sentence=sentence,
-        headline=_headline(parts),
-        tally=_tally(parts),
+        headline=_headline(parts, claim.combine),
+        tally=_tally(parts, claim.combine),
         evidence=evidence.reset_index(drop=True),
         settings=settings,
         parts=tuple(parts),

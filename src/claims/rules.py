@@ -10,7 +10,7 @@ never a shortened comparison. Sentences are built with src/claims/prose.py, quer
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
@@ -254,6 +254,10 @@ def check_benchmark(params: Mapping, ctx: RuleContext) -> RuleResult:
     else:
         sentence = f"{possessive(ctx.focus_name)} {phrase} was {tested} in {own['year']}."
         key_fact = fact(own["value"], unit, own["year"])
+    if not benchmark.verified and not user_chose:
+        # An unchecked citation may not carry a verdict silently: the sentence and the notes say so.
+        sentence += f" This benchmark ({benchmark.label}) has not been checked against its cited source."
+        start = replace(start, notes=(*start.notes, f"Unverified benchmark: {benchmark.label} ({benchmark.source})."))
     return result_of(key, params, start, verdict, sentence, with_role(latest, "focus"), key_fact)
 
 

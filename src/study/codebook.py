@@ -142,6 +142,8 @@ class Benchmark:
     threshold: float | None = None
     allowed_low: float = -math.inf
     allowed_high: float = math.inf
+    # How the value and wording were checked against the cited text; '' = nobody has checked (the verdict says so).
+    verified: str = ""
 
     @property
     def value(self) -> float | None:
@@ -261,7 +263,7 @@ def load_benchmarks(path: Path = BENCHMARKS_FILE) -> dict[str, Benchmark]:
         benchmarks[entry["id"]] = Benchmark(
             id=entry["id"], concept=entry["concept"], unit=entry["unit"], low=float(low), high=float(high),
             label=entry["label"], source=str(entry["source"]).strip(), allowed_low=float(allowed[0]),
-            allowed_high=float(allowed[1]),
+            allowed_high=float(allowed[1]), verified=str(entry.get("verified") or "").strip(),
         )
     return benchmarks
 
