@@ -26,7 +26,7 @@ store = data.get_store()
 study = data.get_study()
 events = data.chart_events(choice.focus)
 param = url.params()
-url.share_link({**url.shared_query(choice.settings), param.theme: theme_id, param.claim: claim_id})
+url.claims_share_link(choice.settings, verdicts, theme_id, claim_id)
 
 if claim_id:
     shown = [codebook.claims[claim_id]]

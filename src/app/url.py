@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from src.app import data
+from src.claims import link_record
 
 # Long values are cut in messages: the point is to name the value, not to echo a payload.
 SHOWN_LENGTH = 60
@@ -148,14 +149,100 @@ def parse_year(text: str | None, low: int, high: int) -> int | None:
     return value if low <= value <= high else None
 
 
+def data_version() -> str:
+    """The short fingerprint of the data this run's verdicts rest on (snapshot, catalogue and study keys)."""
+    return link_record.data_version(*data.store_key(), data.study_key())
+
+
 def share_link(values: Mapping, *, container=None) -> None:
-    """'Link to this view': the page's address with `values` in id form, to copy (the address bar may show
-    Streamlit's label form, or nothing for a value a link gave, until the next interaction)."""
+    """'Link to this view': the page's address with `values` in id form and the data version, to copy (the
+    address bar may show Streamlit's label form, or nothing for a value a link gave, until the next interaction)."""
     container = container or st.sidebar
-    query = urlencode({k: v for k, v in values.items() if v not in (None, "", [])}, safe=",")
+    values = {**values, params().data_version: data_version()}
+    query = urlencode({k: v for k, v in values.items() if v not in (None, "", [])}, safe=",:")
     base = st.context.url or ""
     container.caption("Link to this view")
     container.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
+
+
+def claims_share_link(settings, verdicts: Mapping, theme_id: str | None, claim_id: str | None) -> None:
+    """The Claims page's link (comparison, theme, claim, data version and the verdicts it shows), after the
+    banner saying how a link made on other data compares with the verdicts here (`link_data_banner`)."""
+    names = params()
+    shown = claim_ids_shown(verdicts, theme_id, claim_id)
+    statuses = {c: verdicts[c].status for c in shown}
+    link_data_banner(settings, statuses)
+    share_link({**shared_query(settings), names.theme: theme_id, names.claim: claim_id,
+                names.verdicts: link_record.encode_verdicts(statuses)})
+
+
+def claim_ids_shown(verdicts: Mapping, theme_id: str | None, claim_id: str | None) -> list[str]:
+    """The claim ids the Claims page shows: one claim, one theme's, or all, in codebook order."""
+    if claim_id:
+        return [claim_id] if claim_id in verdicts else []
+    claims = data.get_codebook().claims
+    return [c for c in verdicts if not theme_id or getattr(claims.get(c), "theme", None) == theme_id]
+
+
+_LINK_SEEN = "_link_data_seen"
+
+
+def link_data_banner(settings, current: Mapping[str, str]) -> None:
+    """Say that a link was made on other data, with each recorded verdict then and now.
+
+    Shown while the comparison is the one the link opened with (the first run's settings, seeded from the link);
+    once the reader changes it, the link's verdicts no longer describe what is shown. `current`: claim id -> status
+    now, for the claims on the page.
+    """
+    from src.claims.verdicts import STATUS_LABELS
+
+    names = params()
+    raw_version = st.query_params.get(names.data_version)
+    if raw_version in (None, ""):
+        return
+    comparison = tuple(sorted(shared_query(settings).items()))
+    seen = st.session_state.setdefault(_LINK_SEEN, {})
+    opened_with = seen.setdefault(raw_version, comparison)
+    if opened_with != comparison:
+        return
+    if not link_record.is_data_version(raw_version):
+        st.error(
+            f"The link's data version {shown_value(raw_version)} is not one this dashboard writes (it writes "
+            f"{link_record.VERSION_LENGTH} hexadecimal digits), so the verdicts it was made with cannot be compared; "
+            "the verdicts below use the data here.",
+            icon=":material/link_off:",
+        )
+        return
+    recorded = link_record.decode_verdicts(st.query_params.get(names.verdicts), data.get_codebook().claims)
+    if recorded.rejected:
+        url_param_error(names.verdicts, ",".join(recorded.rejected),
+                        "Each entry is a claim id and a status code, e.g. C2.3:s; the others were compared.")
+    here = data_version()
+    changed, same = link_record.then_and_now(recorded.statuses, current)
+
+    def said(status: str) -> str:
+        return f"**{STATUS_LABELS[status]}**"
+
+    if raw_version == here:
+        if changed:
+            listed = "; ".join(f"{c.claim_id} is now {said(c.now)}, it was {said(c.then)}" for c in changed)
+            st.info(f"This link was made on the same data as here (version `{here}`), yet the verdicts differ: "
+                    f"{listed}. The dashboard's rules changed since.", icon=":material/history:")
+        return
+    intro = f"This link was made on data version `{raw_version}`; the data here is version `{here}`."
+    if not changed and not same:
+        body = " The link does not record what the verdicts were then, so compare the numbers with care."
+    elif len(changed) + len(same) == 1:
+        one = (changed or same)[0]
+        body = (f" With the data here, the verdict on {one.claim_id} is now {said(one.now)}; it was "
+                f"{said(one.then)} then." if changed else
+                f" With the data here, the verdict on {one.claim_id} is still {said(one.now)}, as it was then.")
+    else:
+        body = f" {len(same)} of {len(changed) + len(same)} recorded verdicts are the same with the data here."
+        if changed:
+            body += " Changed: " + "; ".join(
+                f"{c.claim_id} is now {said(c.now)}, it was {said(c.then)} then" for c in changed) + "."
+    st.warning(intro + body, icon=":material/history:")
 
 
 def shared_query(settings) -> dict[str, str]:

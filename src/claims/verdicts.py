@@ -46,6 +46,10 @@ VERDICT_STYLES: dict[str, VerdictStyle] = {
 FALLBACK_STATUS = "insufficient_data"
 
 STATUSES: tuple[str, ...] = tuple(VERDICT_STYLES)
+# One letter per status for share links (`verdicts=C2.3:s`); changing one breaks links shared before the change.
+STATUS_CODES: dict[str, str] = {"supported": "s", "partly_supported": "p", "not_supported": "n", "too_close": "c",
+                                "insufficient_data": "i"}
+STATUS_OF_CODE: dict[str, str] = {code: status for status, code in STATUS_CODES.items()}
 STATUS_LABELS: dict[str, str] = {status: style.label for status, style in VERDICT_STYLES.items()}
 VERDICT_COLOURS: dict[str, str] = {status: style.colour for status, style in VERDICT_STYLES.items()}
 VERDICT_TEXT_COLOURS: dict[str, str] = {status: style.text for status, style in VERDICT_STYLES.items()}

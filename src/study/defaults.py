@@ -38,6 +38,8 @@ class StudyParams:
     slide: str
     deck: str
     guess: str
+    data_version: str
+    verdicts: str
 
 
 @dataclass(frozen=True)
