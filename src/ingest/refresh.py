@@ -7,6 +7,9 @@ sidecars (src/ingest/snapshot.py). Any failure keeps that source's previous file
 exits non-zero naming the source and the reason. The app's cache keys on the sidecars' checksums, so it
 shows the new data on its next run without a restart.
 
+After a refresh that changed files, the command lists the verdicts the new data changed and why, through the
+hook named in `AFTER_REFRESH` (the report lives in the claims layer, which this layer may not import).
+
 Usage:
     python -m src.ingest.refresh                       # every source
     python -m src.ingest.refresh --source wb_api --source undp_hdr
@@ -16,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import importlib
 import math
 import sys
 import time
@@ -49,6 +53,10 @@ RANGES_FILE = CATALOGUE_DIR / "plausible_ranges.yaml"
 API_SOURCE_ID = "wb_api"
 
 Progress = Callable[[str], None]
+# Called with (store before, store after, progress) once a refresh changed files; see `after_refresh_hook`.
+AfterRefresh = Callable[..., None]
+# The verdict-change report, named rather than imported: it sits in the claims layer, above this one.
+AFTER_REFRESH = "src.claims.refresh_report:print_report"
 KnownCodes = Callable[[], frozenset[str]]
 # How many codes a refresh may report per problem: enough to see the pattern, short enough to read.
 EXAMPLES = 8
@@ -448,14 +456,47 @@ def rebuild_store(progress: Progress = print) -> bool:
     return True
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command; exit status 0 when nothing failed, 1 when any source was kept because it failed."""
+def after_refresh_hook(progress: Progress = print) -> AfterRefresh | None:
+    """The function `AFTER_REFRESH` names, or None (saying why) when it cannot be loaded: the refresh itself
+    has succeeded by then and must not fail for want of its report."""
+    module, _, name = AFTER_REFRESH.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        progress(f"verdicts: no report of changed verdicts ({AFTER_REFRESH} cannot be loaded: {exc})")
+        return None
+
+
+def current_store(snapshot_dir: Path):
+    """The store of `snapshot_dir`: the processed one for the shipped folder, else built in memory."""
+    from src.ingest.store import build_store, load_store  # parsing takes seconds: only when a report is wanted
+
+    if snapshot_dir.resolve() == SNAPSHOT_DIR.resolve():
+        return load_store()
+    return build_store(snapshot_dir, strict=False)
+
+
+def main(argv: list[str] | None = None, *, after_refresh: AfterRefresh | None = None) -> int:
+    """Run the command; exit status 0 when nothing failed, 1 when any source was kept because it failed.
+
+    after_refresh: called with the store before and after when files changed (default: `AFTER_REFRESH`'s
+    function for the shipped snapshot folder, none for another folder).
+    """
     sources = load_sources()
     parser = argparse.ArgumentParser(prog="python -m src.ingest.refresh", description=__doc__.splitlines()[0])
     parser.add_argument("--source", action="append", choices=sorted(sources), help="refresh only this source")
     parser.add_argument("--dry-run", action="store_true", help="download and validate, but change no file")
     parser.add_argument("--snapshot-dir", type=Path, default=SNAPSHOT_DIR, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    shipped = args.snapshot_dir.resolve() == SNAPSHOT_DIR.resolve()
+    if after_refresh is None and shipped and not args.dry_run:
+        after_refresh = after_refresh_hook()
+    before = None
+    if after_refresh is not None:
+        try:
+            before = current_store(args.snapshot_dir)
+        except Exception as exc:  # noqa: BLE001 - no report then, but the refresh still runs
+            print(f"verdicts: no report of changed verdicts (the current store cannot be read: {exc})")
     try:
         outcomes = refresh(args.source, dry_run=args.dry_run, snapshot_dir=args.snapshot_dir, sources=sources)
     except (RefreshError, CatalogueError) as exc:
@@ -464,8 +505,14 @@ def main(argv: list[str] | None = None) -> int:
     for line in summary(outcomes):
         print(line)
     store_ok = True
-    if any(o.status == "updated" for o in outcomes) and args.snapshot_dir.resolve() == SNAPSHOT_DIR.resolve():
+    updated = any(o.status == "updated" for o in outcomes)
+    if updated and shipped:
         store_ok = rebuild_store()
+    if updated and store_ok and before is not None:
+        try:
+            after_refresh(before, current_store(args.snapshot_dir), print)
+        except Exception as exc:  # noqa: BLE001 - the data is refreshed either way; say why the report is missing
+            print(f"verdicts: the report of changed verdicts failed ({type(exc).__name__}: {exc})")
     failed = [o.source for o in outcomes if o.status == "kept"]
     if failed:
         print(f"Failed (previous files kept): {', '.join(failed)}", file=sys.stderr)
