@@ -271,3 +271,4 @@ def test_every_shipped_benchmark_says_how_it_was_checked_and_an_unchecked_one_sa
     verdict = evaluate(claim, store, Settings.default(study.defaults), replace(study, codebook=unchecked_book))
     assert f"This benchmark ({shipped.label}) has not been checked against its cited source." in verdict.sentence
     assert any(n.startswith("Unverified benchmark") for n in verdict.notes)
+    assert "Unverified benchmark" in verdict.caption and "Unverified benchmark" not in checked.caption

@@ -207,7 +207,8 @@ def link_data_banner(settings, current: Mapping[str, str]) -> None:
         return
     if not link_record.is_data_version(raw_version):
         st.error(
-            f"The link's data version {shown_value(raw_version)} is not one this dashboard writes (it writes "
+            f"The link's data version {shown_value(f'{names.data_version}={raw_version}')} is not one this "
+            f"dashboard writes (it writes "
             f"{link_record.VERSION_LENGTH} hexadecimal digits), so the verdicts it was made with cannot be compared; "
             "the verdicts below use the data here.",
             icon=":material/link_off:",

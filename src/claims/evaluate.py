@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from src.claims.evidence import RuleContext, RuleResult, evidence_of
-from src.claims.rules import RULES_BY_KEY
+from src.claims.rules import RULES_BY_KEY, UNVERIFIED_BENCHMARK
 from src.claims.verdicts import STATUS_LABELS, STATUSES
 from src.study import Study
 from src.study.codebook import Benchmark, Claim
@@ -381,7 +381,8 @@ def evaluate(
         peer_label=peer_label,
         title=claim.title_for(country),
         question=claim.question_for(country),
-        caption=claim.caption_for(country, said_of_name),
+        caption=" ".join(filter(None, [claim.caption_for(country, said_of_name), *(
+            n for p in counted for n in p.notes if n.startswith(UNVERIFIED_BENCHMARK))])),
         key_fact=key_fact_of(parts),
     )
 

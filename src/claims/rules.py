@@ -47,6 +47,10 @@ __all__ = [
     "indicator_ids_in", "param_problems", "slot_ids",
 ]
 
+# How a note about a benchmark nobody checked against its source begins (the verdict's caption repeats it).
+UNVERIFIED_BENCHMARK = "Unverified benchmark:"
+
+
 @dataclass(frozen=True)
 class Rule(RuleSpec):
     """A declared rule (src/study/rule_specs.py) paired with the check that runs it."""
@@ -257,7 +261,7 @@ def check_benchmark(params: Mapping, ctx: RuleContext) -> RuleResult:
     if not benchmark.verified and not user_chose:
         # An unchecked citation may not carry a verdict silently: the sentence and the notes say so.
         sentence += f" This benchmark ({benchmark.label}) has not been checked against its cited source."
-        start = replace(start, notes=(*start.notes, f"Unverified benchmark: {benchmark.label} ({benchmark.source})."))
+        start = replace(start, notes=(*start.notes, f"{UNVERIFIED_BENCHMARK} {benchmark.label} ({benchmark.source})."))
     return result_of(key, params, start, verdict, sentence, with_role(latest, "focus"), key_fact)
 
 
