@@ -184,3 +184,10 @@ def test_the_named_hook_is_the_claims_report():
     from src.claims.refresh_report import print_report
 
     assert refresh_module.after_refresh_hook() is print_report
+
+
+def test_peers_that_gained_a_value_are_named():
+    old = rows(("AAA", "x", "focus", 2023, 1.0), ("BBB", "x", "peer", 2023, 1.0))
+    new = rows(("AAA", "x", "focus", 2023, 1.0), ("BBB", "x", "peer", 2023, 1.0), ("CCC", "x", "peer", 2022, 2.0))
+    (reason,) = evidence_reasons(old, new)
+    assert reason == "peers with a value now: x: CCC"

@@ -61,7 +61,8 @@ def evidence_reasons(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:
     """Why two verdicts' evidence differ: series added or gone, newer (or dropped) years, revised values.
 
     Rows are matched on country, series, role and year. A series only in one is added/removed; a country's
-    latest year that moved is a new (or lost) year; a matched row whose value changed is a revision.
+    latest year that moved is a new (or lost) year; a matched row whose value changed is a revision; peers that
+    had no value of a series before are named too.
     """
     before, after = _rows(old), _rows(new)
     reasons: list[str] = []
@@ -72,7 +73,7 @@ def evidence_reasons(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:
     if gone:
         reasons.append(f"series no longer used: {_examples(gone)}")
     shared = sorted(set(before["indicator"]) & set(after["indicator"]))
-    moved, revised, lost = [], [], []
+    moved, revised, lost, more_peers = [], [], [], []
     for indicator in shared:
         b, a = before[before["indicator"] == indicator], after[after["indicator"] == indicator]
         latest_b = b.groupby(["iso3", "role"])["year"].max()
@@ -92,13 +93,15 @@ def evidence_reasons(old: pd.DataFrame, new: pd.DataFrame) -> tuple[str, ...]:
         peers_b = set(b.loc[b["role"] == "peer", "iso3"])
         peers_a = set(a.loc[a["role"] == "peer", "iso3"])
         if peers_a - peers_b:
-            moved.append(f"{indicator} now has values for {_examples(sorted(peers_a - peers_b))} among the peers")
+            more_peers.append(f"{indicator}: {_examples(sorted(peers_a - peers_b))}")
     if moved:
         reasons.append(f"newer year: {_examples(moved)}")
     if lost:
         reasons.append(f"latest year dropped: {_examples(lost)}")
     if revised:
         reasons.append(f"revised value: {_examples(revised)}")
+    if more_peers:
+        reasons.append(f"peers with a value now: {_examples(more_peers)}")
     if not reasons:
         reasons.append("the evidence rows are the same; a declared file or rule changed")
     return tuple(reasons)
