@@ -46,7 +46,7 @@ def _rows(evidence: pd.DataFrame) -> pd.DataFrame:
     rows = evidence.dropna(subset=["indicator"]).copy()
     for column in ("iso3", "indicator", "role", "country", "unit"):
         if column in rows:
-            rows[column] = rows[column].astype(str)
+            rows[column] = rows[column].astype(object).fillna("").astype(str)
     rows["year"] = rows["year"].astype(int)
     rows["value"] = rows["value"].astype(float)
     return rows.drop_duplicates(_KEY, keep="last")

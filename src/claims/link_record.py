@@ -69,19 +69,21 @@ def decode_verdicts(text: str | None, known_ids: Iterable[str]) -> RecordedVerdi
 
 
 @dataclass(frozen=True)
-class VerdictChange:
+class ThenAndNow:
+    """One recorded claim: its status when the link was made and on the data here."""
+
     claim_id: str
     then: str
     now: str
 
 
-def then_and_now(recorded: Mapping[str, str], current: Mapping[str, str]) -> tuple[list[VerdictChange],
-                                                                                   list[VerdictChange]]:
+def then_and_now(recorded: Mapping[str, str],
+                 current: Mapping[str, str]) -> tuple[list[ThenAndNow], list[ThenAndNow]]:
     """(changed, unchanged) for every recorded claim the page still evaluates, in the link's order."""
     changed, same = [], []
     for claim_id, then in recorded.items():
         if claim_id not in current:
             continue
-        pair = VerdictChange(claim_id, then, current[claim_id])
+        pair = ThenAndNow(claim_id, then, current[claim_id])
         (same if then == pair.now else changed).append(pair)
     return changed, same
