@@ -116,6 +116,19 @@ def test_a_link_made_on_other_data_says_so_with_the_verdict_then_and_now(first_l
     (banner,) = banners(at)
     assert f"`{other}`" in banner and f"`{here}`" in banner
     assert f"now **{STATUS_LABELS[now]}**" in banner and f"it was **{STATUS_LABELS[then]}** then" in banner
+    # Streamlit may drop the link's parameters from the address on a later rerun; the banner stays.
+    at.query_params.clear()
+    at.run()
+    assert banners(at) == [banner]
+
+
+def test_the_banner_goes_once_the_reader_changes_the_comparison(first_link):
+    other = "0" * VERSION_LENGTH if first_link[PARAMS["data_version"]] != "0" * VERSION_LENGTH else "1" * VERSION_LENGTH
+    at = claims_page(**{**first_link, PARAMS["data_version"]: other})
+    assert banners(at)
+    focus = at.selectbox(key=PARAMS["focus"])
+    focus.set_value(next(iso3 for iso3 in ("IND", "BGD") if iso3 != focus.value)).run()
+    assert not at.exception and banners(at) == []
 
 
 def test_a_malformed_data_version_gets_a_clear_message_shown_as_text(first_link):

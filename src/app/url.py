@@ -197,12 +197,16 @@ def link_data_banner(settings, current: Mapping[str, str]) -> None:
     from src.claims.verdicts import STATUS_LABELS
 
     names = params()
-    raw_version = st.query_params.get(names.data_version)
-    if raw_version in (None, ""):
-        return
     comparison = tuple(sorted(shared_query(settings).items()))
-    seen = st.session_state.setdefault(_LINK_SEEN, {})
-    opened_with = seen.setdefault(raw_version, comparison)
+    raw_version = st.query_params.get(names.data_version)
+    raw_verdicts = st.query_params.get(names.verdicts)
+    # Kept for the session: Streamlit may drop a link's parameters from the address on a later rerun.
+    record = st.session_state.get(_LINK_SEEN)
+    if raw_version not in (None, "") and (record is None or record[:2] != (raw_version, raw_verdicts)):
+        record = st.session_state[_LINK_SEEN] = (raw_version, raw_verdicts, comparison)
+    if record is None:
+        return
+    raw_version, raw_verdicts, opened_with = record
     if opened_with != comparison:
         return
     if not link_record.is_data_version(raw_version):
@@ -214,7 +218,7 @@ def link_data_banner(settings, current: Mapping[str, str]) -> None:
             icon=":material/link_off:",
         )
         return
-    recorded = link_record.decode_verdicts(st.query_params.get(names.verdicts), data.get_codebook().claims)
+    recorded = link_record.decode_verdicts(raw_verdicts, data.get_codebook().claims)
     if recorded.rejected:
         url_param_error(names.verdicts, ",".join(recorded.rejected),
                         "Each entry is a claim id and a status code, e.g. C2.3:s; the others were compared.")
