@@ -166,7 +166,8 @@ def test_a_benchmark_override_outside_its_range_is_refused_and_said(store, study
     claim = study.codebook.claims["C2.3"]
     verdict = evaluate(claim, store, Settings.default(study.defaults, benchmarks=(("tax_gdp", refused),)), study)
     assert any("not used" in n and f"{refused:g}" in n for n in verdict.notes)
-    assert format_value(float(entry["value"]), "% of GDP") in verdict.sentence
+    declared = len(f"{float(entry['value']):g}".partition(".")[2]) or None
+    assert format_value(float(entry["value"]), "% of GDP", declared) in verdict.sentence
     assert "the value you chose" not in verdict.sentence
     accepted = (entry["allowed"][0] + entry["value"]) / 2
     verdict = evaluate(claim, store, Settings.default(study.defaults, benchmarks=(("tax_gdp", accepted),)), study)

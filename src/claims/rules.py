@@ -248,6 +248,10 @@ def check_benchmark(params: Mapping, ctx: RuleContext) -> RuleResult:
         else:
             name = benchmark.label
         mine, theirs = format_pair(own["value"], threshold, unit)
+        # The shipped threshold prints as declared (12.75, not 12.8), so the sentence quotes its source exactly.
+        declared = len(f"{threshold:g}".partition(".")[2])
+        if declared and not user_chose and f"{threshold:g}" not in theirs:
+            theirs = format_value(threshold, unit, declared)
         said = f"within {how} of" if verdict[1] else side_of(own["value"], threshold)
         tested = f"{mine}, {said} {theirs} ({name}){' (too close to call)' if verdict[1] else ''}"
     phrase = indicator_phrase(indicator_id, catalogue)
