@@ -87,19 +87,24 @@ def fresh_session_seconds(base_url: str, page: str = "", query: str = "") -> flo
     return result.seconds
 
 
-def median_of(measure: Callable[[], float], repeats: int) -> float:
-    return statistics.median(measure() for _ in range(repeats))
-
-
-def bare_page_seconds(repeats: int) -> tuple[float, float]:
-    """(first session on a fresh probe server, median fresh session once its frame is cached)."""
+@contextmanager
+def bare_page_server():
+    """Yield the base URL of a server running the bare-page probe."""
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "bare_page.py"
         script.write_text(PROBE_SCRIPT, encoding="utf-8")
         with running_script(script) as base_url:
-            cold = fresh_session_seconds(base_url)
-            warm = median_of(lambda: fresh_session_seconds(base_url), repeats)
-    return cold, warm
+            yield base_url
+
+
+def paired(bare_url: str, app_url: str, queries: list[str]) -> tuple[list[float], list[float]]:
+    """(bare-page seconds, Claims seconds), one bare-page session right before each Claims session, so both see
+    the same load on a shared machine."""
+    bare, claims = [], []
+    for query in queries:
+        bare.append(fresh_session_seconds(bare_url))
+        claims.append(fresh_session_seconds(app_url, "claims", query))
+    return bare, claims
 
 
 def new_comparisons(defaults, groups: list[str], countries: list[str], count: int) -> list[str]:
@@ -110,7 +115,7 @@ def new_comparisons(defaults, groups: list[str], countries: list[str], count: in
     return queries[:count]
 
 
-def run_probe(report: Callable, repeats: int = 5, new: int = 3) -> None:
+def run_probe(report: Callable, repeats: int = 7, new: int = 5) -> None:
     from bench.server import running_server
     from src.ingest.store import load_store
     from src.study import load_study
@@ -118,23 +123,26 @@ def run_probe(report: Callable, repeats: int = 5, new: int = 3) -> None:
     study = load_study()
     countries = load_store().picker_options()["countries"]
     print(f"Bare-page probe ({PROBE_ROWS:,}-row cached frame, one plotly chart) and the Claims page, each timed "
-          "from a new websocket session to its finished run", flush=True)
-    bare_cold, bare = bare_page_seconds(repeats)
+          "from a new websocket session to its finished run, taken in turns", flush=True)
+    with bare_page_server() as bare_url, running_server() as (app_url, _process, _started):
+        wait_until_healthy(app_url)
+        bare_cold = fresh_session_seconds(bare_url)
+        cold = fresh_session_seconds(app_url, "claims")
+        bare_default, default = paired(bare_url, app_url, [""] * repeats)
+        bare_new, fresh = paired(bare_url, app_url,
+                                 new_comparisons(study.defaults, list(study.peer_groups), countries, new))
+    bare = statistics.median(bare_default + bare_new)
     report("bare page: first session on a fresh server", bare_cold * 1000, "ms")
-    report(f"bare page: new session, frame cached (median of {repeats})", bare * 1000, "ms")
-    with running_server() as (base_url, _process, _started):
-        wait_until_healthy(base_url)
-        cold = fresh_session_seconds(base_url, "claims")
-        default = median_of(lambda: fresh_session_seconds(base_url, "claims"), repeats)
-        fresh = [fresh_session_seconds(base_url, "claims", query)
-                 for query in new_comparisons(study.defaults, list(study.peer_groups), countries, new)]
+    report(f"bare page: new session, frame cached (median of {len(bare_default + bare_new)})", bare * 1000, "ms")
     report("claims, default comparison: first session on a fresh server", cold * 1000, "ms")
     report("  as a multiple of the bare page's first session", cold / bare_cold, "x")
-    report(f"claims, default comparison: new session (median of {repeats})", default * 1000, "ms")
-    report("  as a multiple of the bare page", default / bare, "x", TARGET_RATIOS["default"])
+    report(f"claims, default comparison: new session (median of {repeats})", statistics.median(default) * 1000, "ms")
+    report("  as a multiple of the bare page (median of the paired ratios)",
+           statistics.median(c / b for b, c in zip(bare_default, default)), "x", TARGET_RATIOS["default"])
     report(f"claims, a comparison nobody opened yet: new session (median of {len(fresh)})",
            statistics.median(fresh) * 1000, "ms")
-    report("  as a multiple of the bare page", statistics.median(fresh) / bare, "x", TARGET_RATIOS["new_comparison"])
+    report("  as a multiple of the bare page (median of the paired ratios)",
+           statistics.median(c / b for b, c in zip(bare_new, fresh)), "x", TARGET_RATIOS["new_comparison"])
 
 
 if __name__ == "__main__":
