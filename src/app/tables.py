@@ -75,7 +75,9 @@ def text_table(rows: pd.DataFrame | Sequence[Mapping] | Callable[[], pd.DataFram
     if shown is None or (isinstance(shown, pd.DataFrame) and shown.empty):
         (container or st).caption("Nothing to show.")
         return
-    (container or st).table(shown)
+    # The first column is the index (each row's heading), so it shows; saying so spares st.table converting an
+    # Arrow table back to pandas only to find that out.
+    (container or st).table(shown, hide_index=False)
 
 
 def _as_arrow(frame: pd.DataFrame):
