@@ -143,6 +143,30 @@ def run_probe(report: Callable, repeats: int = 7, new: int = 5) -> None:
            statistics.median(fresh) * 1000, "ms")
     report("  as a multiple of the bare page (median of the paired ratios)",
            statistics.median(c / b for b, c in zip(bare_new, fresh)), "x", TARGET_RATIOS["new_comparison"])
+    evaluation = evaluation_seconds(study, new_comparisons(study.defaults, list(study.peer_groups), countries, new))
+    report(f"  of which evaluating the claims alone (evaluate_all in this process, median of {len(evaluation)})",
+           statistics.median(evaluation) * 1000, "ms")
+    report("  evaluation alone as a multiple of the bare page", statistics.median(evaluation) / bare, "x")
+
+
+def evaluation_seconds(study, queries: list[str]) -> list[float]:
+    """Seconds evaluate_all takes for each query's comparison on a warm store: the floor of a new comparison."""
+    from urllib.parse import parse_qs
+
+    from src.claims.evaluate import EvaluationCache, Settings, evaluate_all
+    from src.ingest.store import load_store
+
+    store = load_store()
+    cache = EvaluationCache()
+    evaluate_all(study, store, Settings.default(study.defaults), cache=cache)  # builds the store's index
+    seconds = []
+    for query in queries:
+        asked = {k: v[0] for k, v in parse_qs(query).items()}
+        settings = Settings.default(study.defaults, focus=asked["focus"], peer_group=asked["peers"])
+        started = time.perf_counter()
+        evaluate_all(study, store, settings, cache=cache)
+        seconds.append(time.perf_counter() - started)
+    return seconds
 
 
 if __name__ == "__main__":
