@@ -313,7 +313,8 @@ def get_robustness(claim_id: str, settings) -> tuple[int, int]:
     return _robustness(store_key(), study_key(), claim_id, settings)
 
 
-# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel): bounded memory.
+# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel); the boards, text tables,
+# Explorer views and chart events also held here are a few KB to ~1 MB each: at most ~100 MB in all.
 @st.cache_resource(max_entries=120, show_spinner=False)
 def _built(what: str, key, data_key: tuple, _build: Callable):
     return _build()
