@@ -1,7 +1,7 @@
 """Speed, load and fault figures for this machine: `python -m bench [--only SECTION ...] [--sessions N]`.
 
 Prints each figure beside its target. Nothing here is asserted: tests check behaviour, this reports time.
-Sections: store, pages, coldstart, load, refresh, qual.
+Sections: store, pages, coldstart, load, refresh, qual, probe (the bare-page probe and the Claims page's ratios to it).
 """
 
 from __future__ import annotations
@@ -205,6 +205,12 @@ def bench_refresh() -> None:
     run_refresh_benchmark(report)
 
 
+def bench_probe() -> None:
+    from bench.probe import run_probe
+
+    run_probe(report)
+
+
 def bench_qual(interviews: int = 1000) -> None:
     try:
         from bench.qual_import import run_qual_benchmark
@@ -221,6 +227,7 @@ SECTIONS = {
     "load": lambda args: [bench_load(args.sessions, query) for query in args.query],
     "refresh": lambda args: bench_refresh(),
     "qual": lambda args: bench_qual(),
+    "probe": lambda args: bench_probe(),
 }
 
 

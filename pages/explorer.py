@@ -47,13 +47,8 @@ if not countries:
     st.info("Pick at least one country in the sidebar.")
     st.stop()
 
-if kind == "line":
-    options = st.columns(2)
-    log_y = options[0].toggle("Log scale", key="log", bind="query-params")
-    relative = options[1].toggle(
-        f"Change since {start} (%)", key="relative", bind="query-params",
-        help="Each country's values as % change from its own first value in or after the start year (computed).",
-    )
+
+def line_view(log_y: bool, relative: bool):
     rows = store.series(indicator_id, countries, (start, end))
     drawn = evidence.relative_change(rows, start) if relative else rows
     title = f"{indicator.short_name}: % change from each country's first value since {start}" if relative else None
@@ -67,22 +62,19 @@ if kind == "line":
         drawn, indicator=None if relative else indicator, countries=countries, focus=focus, names=names,
         aggregates=aggregates, years=(start, end), sources=sources, log_y=log_y and not relative, title=title,
     )
-    if log_y and relative:
-        st.caption("Log scale is off for % change, which can be negative.")
-elif kind == "bar":
+    return fig, drawn
+
+
+def bar_view():
     drawn = store.latest(indicator_id, countries, min_year=start, max_year=end)
     fig = evidence.latest_bar_figure(
         drawn, indicator=indicator, focus=focus, names=names, aggregates=aggregates, sources=sources,
         title=f"{indicator.short_name}: latest value per country, {start}-{end}",
     )
-else:
-    second_id = widgets.indicator_picker(
-        container=st, key=url.params().indicator2, label="Second indicator (vertical axis)", default="wdi_life_expectancy",
-        data_for=countries,
-    )
-    options = st.columns(2)
-    log_x = options[0].toggle("Log scale (horizontal)", key="logx", bind="query-params")
-    log_y = options[1].toggle("Log scale (vertical)", key="log", bind="query-params")
+    return fig, drawn
+
+
+def scatter_view(second_id: str, log_x: bool, log_y: bool):
     x_rows = store.series(indicator_id, countries, (start, end))
     y_rows = store.series(second_id, countries, (start, end))
     fig = evidence.scatter_figure(
@@ -91,7 +83,33 @@ else:
     )
     # The table and the CSV hold exactly the pairs drawn: both indicators, same country and year.
     drawn_keys = evidence.match_pairs(x_rows, y_rows)[["iso3", "year"]]
-    drawn = pd.concat([x_rows.merge(drawn_keys), y_rows.merge(drawn_keys)], ignore_index=True)
+    return fig, pd.concat([x_rows.merge(drawn_keys), y_rows.merge(drawn_keys)], ignore_index=True)
+
+
+# Each view (figure and the rows it draws) is built once per setting and data version, then shared by every rerun.
+view_key = (kind, indicator_id, tuple(countries), start, end)
+if kind == "line":
+    options = st.columns(2)
+    log_y = options[0].toggle("Log scale", key="log", bind="query-params")
+    relative = options[1].toggle(
+        f"Change since {start} (%)", key="relative", bind="query-params",
+        help="Each country's values as % change from its own first value in or after the start year (computed).",
+    )
+    fig, drawn = data.cached_build("explorer", (*view_key, log_y, relative), lambda: line_view(log_y, relative))
+    if log_y and relative:
+        st.caption("Log scale is off for % change, which can be negative.")
+elif kind == "bar":
+    fig, drawn = data.cached_build("explorer", view_key, bar_view)
+else:
+    second_id = widgets.indicator_picker(
+        container=st, key=url.params().indicator2, label="Second indicator (vertical axis)", default="wdi_life_expectancy",
+        data_for=countries,
+    )
+    options = st.columns(2)
+    log_x = options[0].toggle("Log scale (horizontal)", key="logx", bind="query-params")
+    log_y = options[1].toggle("Log scale (vertical)", key="log", bind="query-params")
+    fig, drawn = data.cached_build("explorer", (*view_key, second_id, log_x, log_y),
+                                   lambda: scatter_view(second_id, log_x, log_y))
 
 show.show_figure(fig)
 param = url.params()

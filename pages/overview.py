@@ -37,7 +37,8 @@ choice = settings.study_settings(with_benchmarks=False)
 codebook = data.get_codebook()
 verdicts = data.get_verdicts(choice.settings)
 url.share_link(url.shared_query(choice.settings))
-counts = verdict_counts(verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme")
+counts = data.cached_build("overview-verdict-counts", (choice.settings,), lambda: verdict_counts(
+    verdicts.values(), {c.id: c.theme for c in codebook.claims.values()}).set_index("theme"))
 store, indicators = data.get_store(), data.get_indicators()
 shared = url.shared_query(choice.settings)
 
@@ -106,8 +107,9 @@ st.caption(
 )
 
 st.header("Where the data come from")
-freshness = source_freshness(data.get_snapshot_files(), data.get_sources())
-tables.text_table(freshness, columns=["Source", "Publisher last updated", "Our copy taken", "Problems"])
+# Read off the sidecars once per snapshot version (a few hundred ms under load), not every rerun.
+tables.text_table(lambda: source_freshness(data.get_snapshot_files(), data.get_sources()), cache_key="overview-freshness",
+                  columns=["Source", "Publisher last updated", "Our copy taken", "Problems"])
 st.caption(
     "Each raw file is kept byte for byte as published, with a sidecar recording its checksum and when it was taken. "
     "The Sources page has licences, checksums and citations to copy."

@@ -24,11 +24,20 @@ url.share_link({url.params().theme: theme_id})
 codes = [c for c in codebook.codes.values() if not theme_id or c.theme == theme_id]
 themes = [t for t in codebook.themes.values() if not theme_id or t.id == theme_id]
 
-chain = coding_chain_figure(
+# Built once per theme filter and data version (a few hundred ms), then shared by every rerun and session.
+chain = data.cached_build("coding-chain", (theme_id,), lambda: coding_chain_figure(
     coding_chain_rows(codes), theme_labels={t.id: t.label for t in codebook.themes.values()},
     theme_kinds={t.id: t.kind for t in codebook.themes.values()},
-)
+))
 show.show_figure(chain, "Source: Sharif & Ullah (2026), Method and Analysis sections; codes.yaml in this project.")
+
+
+def theme_indicator_rows(of_theme: str):
+    """The theme's indicators with whether the shipped data has them, in words."""
+    table = theme_indicators(codebook.claims.values(), of_theme, data.get_indicators(), data.choices()["indicators"])
+    table["In the shipped data"] = table["In the shipped data"].map({True: "yes", False: "no (refresh)"})
+    return table
+
 
 for theme in themes:
     with st.container(border=True):
@@ -39,7 +48,7 @@ for theme in themes:
         if theme.folded:
             st.caption("Also folded into this theme: " + ", ".join(theme.folded) + ".")
         st.subheader("Codes", anchor=False)
-        tables.text_table(codes_table(codes, theme.id))
+        tables.text_table(lambda: codes_table(codes, theme.id), cache_key=("theme-codes", theme_id, theme.id))
         st.subheader("Claims", anchor=False)
         for claim in codebook.claims_for(theme.id):
             show.page_link_or_url(
@@ -48,7 +57,6 @@ for theme in themes:
         for unsettled in (u for u in codebook.unsettled.values() if u.theme == theme.id):
             st.markdown(f"- {unsettled.id}: {unsettled.paraphrase} *(cannot be settled with indicators)*")
         st.subheader("Indicators", anchor=False)
-        table = theme_indicators(codebook.claims.values(), theme.id, data.get_indicators(), data.choices()["indicators"])
         # Id and unit are on the Sources page; these four columns fit a laptop screen.
-        table["In the shipped data"] = table["In the shipped data"].map({True: "yes", False: "no (refresh)"})
-        tables.text_table(table, columns=["Indicator", "Source", "Claims", "Use", "In the shipped data"])
+        tables.text_table(lambda: theme_indicator_rows(theme.id), cache_key=("theme-indicators", theme.id),
+                          columns=["Indicator", "Source", "Claims", "Use", "In the shipped data"])

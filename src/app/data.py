@@ -26,6 +26,9 @@ DATA_ERRORS = (ValueError, KeyError, OSError, SnapshotError)
 RANGES_FILE = CATALOGUE_DIR / "plausible_ranges.yaml"
 
 _RUN_KEYS = "_data_keys_of_this_run"
+# The study, store and picker options this run already took from the caches: a page asks for them dozens of times
+# and each cache look-up hashes its arguments (~0.3-1 ms); emptied when the next run reads the keys.
+_RUN_OBJECTS = "_data_objects_of_this_run"
 
 
 # --- keys ----------------------------------------------------------------------------------------------------
@@ -42,6 +45,19 @@ def _read_keys() -> dict[str, str]:
 def begin_run() -> None:
     """Read the content keys for this run (called by src.app.boot before a page draws anything)."""
     st.session_state[_RUN_KEYS] = _read_keys()
+    st.session_state[_RUN_OBJECTS] = {}
+
+
+def _this_run(name: str, key, load: Callable):
+    """`load()`'s result, taken once per run for the same `key` (outside a page run: every time)."""
+    taken = st.session_state.get(_RUN_OBJECTS)
+    if taken is None:
+        return load()
+    if name in taken and taken[name][0] == key:
+        return taken[name][1]
+    value = load()
+    taken[name] = (key, value)
+    return value
 
 
 def _keys() -> dict[str, str]:
@@ -83,7 +99,8 @@ def _study(study_key: str):
 
 def get_study():
     """The declared study (src.study.Study): catalogues, codebook, peer groups, events, defaults. Never modify it."""
-    return load_or_stop(_study, study_key(), what="the study's declared files")
+    key = study_key()
+    return _this_run("study", key, lambda: load_or_stop(_study, key, what="the study's declared files"))
 
 
 @st.cache_resource(show_spinner="Loading the data snapshot...", max_entries=2)
@@ -95,7 +112,8 @@ def _store(fingerprint: str, catalogue_key: str):
 
 def get_store():
     """The processed store (src.ingest.store.Store), reloaded when the snapshot or catalogue changes. Never modify it."""
-    return load_or_stop(_store, *store_key(), what="the data store")
+    key = store_key()
+    return _this_run("store", key, lambda: load_or_stop(_store, *key, what="the data store"))
 
 
 def get_sources() -> dict:
@@ -131,7 +149,8 @@ def _choices(fingerprint: str, catalogue_key: str) -> dict:
 def choices() -> dict:
     """Picker options (src.ingest.store.Store.picker_options): names, countries, aggregates, indicators with data."""
     get_store()  # stops the page with a clear message when the store cannot be loaded
-    return _choices(*store_key())
+    key = store_key()
+    return _this_run("choices", key, lambda: _choices(*key))
 
 
 @st.cache_resource(max_entries=2)
@@ -164,8 +183,12 @@ def chart_events(focus: str) -> pd.DataFrame | None:
         return None
     from src.study.events import events_for
 
-    mine = events_for(events, focus)
-    return mine[mine["kind"] != "imf_programme"]
+    def marked() -> pd.DataFrame:
+        mine = events_for(events, focus)
+        return mine[mine["kind"] != "imf_programme"]
+
+    # Filtered once per focus and study version (10-40 ms a run otherwise); shared, so never modified.
+    return cached_build("chart-events", (focus,), marked)
 
 
 def country_names() -> dict[str, str]:
@@ -239,7 +262,8 @@ def plausible_range(unit: str) -> tuple[float, float]:
     """(min, max) a value in `unit` may take (data/catalogue/plausible_ranges.yaml); any finite number when the
     unit is not listed or the file cannot be read."""
     try:
-        ranges = _plausible_ranges(content_key([RANGES_FILE]))
+        # Read once per run: the Claims page asks once per benchmark.
+        ranges = _this_run("plausible-ranges", None, lambda: _plausible_ranges(content_key([RANGES_FILE])))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
         ranges = {}
     return ranges.get(unit, (-math.inf, math.inf))
@@ -289,7 +313,8 @@ def get_robustness(claim_id: str, settings) -> tuple[int, int]:
     return _robustness(store_key(), study_key(), claim_id, settings)
 
 
-# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel): bounded memory.
+# About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel); the boards, text tables,
+# Explorer views and chart events also held here are a few KB to ~1 MB each: at most ~100 MB in all.
 @st.cache_resource(max_entries=120, show_spinner=False)
 def _built(what: str, key, data_key: tuple, _build: Callable):
     return _build()
