@@ -128,8 +128,10 @@ def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool) 
     ]
     # One cookie secret for all processes: XSRF tokens then stay valid if HAProxy ever moves a browser.
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret}
-    output = subprocess.DEVNULL if quiet else None
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output, preexec_fn=_die_with_parent)
+    # Streamlit's stdout only says "view your app at <this process's port>": readers must use the proxy instead.
+    errors = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors,
+                            preexec_fn=_die_with_parent)
 
 
 def stop(process: subprocess.Popen) -> None:
