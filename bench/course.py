@@ -1,0 +1,147 @@
+"""A whole course: many sessions arriving evenly, each its own comparison, through HAProxy and N Streamlit
+processes (deploy/cluster.py), and the same arrivals against one process without the proxy for comparison.
+
+Each simulated student does what a browser does: GET the page (HAProxy sets its sticky cookie), open the
+websocket with that cookie, run the full Claims page for a focus country and a declared peer group, and keep the
+tab open until the course is over. The time reported is from arrival (the GET) to the finished run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from bench.server import rss_megabytes
+
+Report = Callable[..., None]
+
+
+def comparisons(count: int) -> list[tuple[str, str]]:
+    """`count` (focus country, peer group id) pairs: countries with data spread over the whole list, each
+    with the next declared peer group in turn (data/catalogue/peer_groups.yaml), so no two sessions share one."""
+    from src.ingest.store import load_store
+    from src.study.peers import load_peer_groups
+
+    countries, _aggregates = load_store().countries_with_data()
+    groups = list(load_peer_groups())
+    step = max(1, len(countries) // max(1, count))
+    return [(countries[(n * step) % len(countries)], groups[n % len(groups)]) for n in range(count)]
+
+
+@dataclass
+class Arrivals:
+    """What the sessions of one run saw."""
+
+    seconds: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    served_by: Counter = field(default_factory=Counter)
+    peak_memory_mb: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def warm(url: str, page: str) -> None:
+    """One run per process before the course arrives (the presenter opened the page): fills its caches."""
+    from bench.ws_session import StreamlitSession
+
+    session = StreamlitSession(url, timeout=120)
+    session.run(page_name=page)
+    session.close()
+
+
+def drive(url: str, pairs: list[tuple[str, str]], over_seconds: float, pids: list[int], *, page: str = "claims",
+          sticky: bool = False, timeout: float = 120.0) -> Arrivals:
+    """Sessions arriving evenly over `over_seconds` at `url`, one per (focus, peers) pair; sample the summed
+    resident memory of `pids` meanwhile. With `sticky`, check each websocket reached its cookie's process."""
+    from bench.ws_session import StreamlitSession, first_page_cookies
+
+    outcome = Arrivals()
+    sessions: list[StreamlitSession] = []
+    started = time.perf_counter()
+    interval = over_seconds / max(1, len(pairs))
+
+    def student(number: int, focus: str, peers: str) -> None:
+        time.sleep(max(0.0, started + number * interval - time.perf_counter()))
+        arrived = time.perf_counter()
+        try:
+            cookie = first_page_cookies(url, timeout=timeout)
+            session = StreamlitSession(url, timeout=timeout, cookie=cookie)
+            with outcome.lock:
+                sessions.append(session)
+            result = session.run(page_name=page, query_string=f"focus={focus}&peers={peers}")
+            elapsed = time.perf_counter() - arrived
+            with outcome.lock:
+                outcome.seconds.append(elapsed)
+                outcome.errors.extend(f"session {number} ({focus}, {peers}): {e}" for e in result.exceptions)
+                if not result.finished:
+                    outcome.errors.append(f"session {number} ({focus}, {peers}): run did not finish")
+                if sticky:
+                    pinned = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
+                    pinned_to = pinned.get("STREAMLIT_PROCESS")
+                    outcome.served_by[session.served_by] += 1
+                    if pinned_to is None or pinned_to != session.served_by:
+                        outcome.errors.append(f"session {number}: cookie pins {pinned_to}, websocket reached "
+                                              f"{session.served_by}")
+        except Exception as exc:  # noqa: BLE001 - every failure is a figure to report, not a crash
+            with outcome.lock:
+                outcome.errors.append(f"session {number} ({focus}, {peers}): {type(exc).__name__}: {exc}")
+
+    with ThreadPoolExecutor(max_workers=len(pairs)) as pool:
+        futures = [pool.submit(student, n, focus, peers) for n, (focus, peers) in enumerate(pairs)]
+        while any(not f.done() for f in futures):
+            outcome.peak_memory_mb = max(outcome.peak_memory_mb, sum(rss_megabytes(pid) for pid in pids))
+            time.sleep(0.2)
+    outcome.peak_memory_mb = max(outcome.peak_memory_mb, sum(rss_megabytes(pid) for pid in pids))
+    for session in sessions:  # the course is over: every tab closes
+        session.close()
+    return outcome
+
+
+def print_arrivals(report: Report, outcome: Arrivals, p95_target: float) -> None:
+    if outcome.seconds:
+        report(f"median, arrival to finished Claims page ({len(outcome.seconds)} sessions)",
+               statistics.median(outcome.seconds), "s")
+        report("p95, arrival to finished Claims page", outcome.p95(), "s", p95_target)
+    report("errors (exceptions, unfinished runs, sessions off their sticky process)", len(outcome.errors), "", 0)
+    for error in outcome.errors[:5]:
+        print(f"    {error}", flush=True)
+
+
+def run_course(report: Report, *, sessions: int, over_seconds: float, processes: int, p95_target: float) -> None:
+    from bench.server import running_server, wait_until_healthy
+    from deploy.cluster import INSTALL_HINT, haproxy_path, running_cluster
+
+    pairs = comparisons(sessions)
+    print(f"Course: {sessions} sessions arriving evenly over {over_seconds:g} s, each its own focus country and "
+          f"declared peer group ({len({f for f, _ in pairs})} countries), full Claims page", flush=True)
+    if haproxy_path() is None:
+        print(f"  through HAProxy: skipped ({INSTALL_HINT})", flush=True)
+    else:
+        print(f"  through HAProxy, {processes} Streamlit processes, sticky cookie", flush=True)
+        with running_cluster(processes) as cluster:
+            for backend in cluster.backends:
+                warm(backend.url, "claims")
+            before = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
+            outcome = drive(cluster.url, pairs, over_seconds, [b.process.pid for b in cluster.backends], sticky=True)
+            after = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
+        print_arrivals(report, outcome, p95_target)
+        report(f"app processes' total peak resident memory ({processes} processes)", outcome.peak_memory_mb, "MB")
+        spread = ", ".join(f"{name}: {outcome.served_by.get(name, 0)} sessions, {after[name] - before[name]} "
+                           "connections" for name in sorted(after))
+        print(f"    per process (websocket X-Served-By; HAProxy stot, page GET + websocket each): {spread}",
+              flush=True)
+    print("  the same arrivals against ONE Streamlit process, no proxy", flush=True)
+    with running_server() as (url, process, _started):
+        wait_until_healthy(url)
+        warm(url, "claims")
+        outcome = drive(url, pairs, over_seconds, [process.pid])
+    print_arrivals(report, outcome, p95_target)
+    report("server peak resident memory (1 process)", outcome.peak_memory_mb, "MB")
