@@ -8,6 +8,7 @@ tab open until the course is over. The time reported is from arrival (the GET) t
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -15,22 +16,45 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.server import rss_megabytes
 
 Report = Callable[..., None]
 
 
-def comparisons(count: int) -> list[tuple[str, str]]:
-    """`count` (focus country, peer group id) pairs: countries with data spread over the whole list, each
-    with the next declared peer group in turn (data/catalogue/peer_groups.yaml), so no two sessions share one."""
+def comparisons(count: int, offset: int = 0) -> list[tuple[str, str]]:
+    """`count` (focus country, peer group id) pairs: countries with data spread over the whole list (from
+    position `offset`), each with the next declared peer group in turn (data/catalogue/peer_groups.yaml), so no
+    two sessions share one."""
     from src.ingest.store import load_store
     from src.study.peers import load_peer_groups
 
     countries, _aggregates = load_store().countries_with_data()
     groups = list(load_peer_groups())
     step = max(1, len(countries) // max(1, count))
-    return [(countries[(n * step) % len(countries)], groups[n % len(groups)]) for n in range(count)]
+    return [(countries[(offset + n * step) % len(countries)], groups[n % len(groups)]) for n in range(count)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cost_of_a_new_comparison(url: str, pid: int, pairs: list[tuple[str, str]], page: str = "claims") -> list[float]:
+    """Server CPU seconds of one session opening a comparison nobody asked for yet, one session at a time: what
+    each arriving student costs, whatever else the machine is doing."""
+    from bench.ws_session import StreamlitSession
+
+    costs = []
+    for focus, peers in pairs:
+        session = StreamlitSession(url, timeout=300)
+        before = cpu_seconds(pid)
+        session.run(page_name=page, query_string=f"focus={focus}&peers={peers}")
+        costs.append(cpu_seconds(pid) - before)
+        session.close()
+    return costs
 
 
 @dataclass
@@ -58,7 +82,7 @@ def warm(url: str, page: str) -> None:
 
 
 def drive(url: str, pairs: list[tuple[str, str]], over_seconds: float, pids: list[int], *, page: str = "claims",
-          sticky: bool = False, timeout: float = 120.0) -> Arrivals:
+          sticky: bool = False, timeout: float = 300.0) -> Arrivals:
     """Sessions arriving evenly over `over_seconds` at `url`, one per (focus, peers) pair; sample the summed
     resident memory of `pids` meanwhile. With `sticky`, check each websocket reached its cookie's process."""
     from bench.ws_session import StreamlitSession, first_page_cookies
@@ -143,5 +167,12 @@ def run_course(report: Report, *, sessions: int, over_seconds: float, processes:
         wait_until_healthy(url)
         warm(url, "claims")
         outcome = drive(url, pairs, over_seconds, [process.pid])
+        costs = cost_of_a_new_comparison(url, process.pid, comparisons(5, offset=1))
     print_arrivals(report, outcome, p95_target)
     report("server peak resident memory (1 process)", outcome.peak_memory_mb, "MB")
+    cost = statistics.median(costs)
+    cores = os.cpu_count() or 1
+    report("server CPU per session opening a new comparison, one at a time (median of 5)", cost, "CPU s")
+    # Arrivals faster than the cores can serve them queue, whatever the number of processes: the ceiling.
+    report(f"sessions per second {cores} cores can serve at that cost (the course asks {sessions / over_seconds:.1f})",
+           cores / cost if cost else float("inf"), "/s", sessions / over_seconds, lower_is_better=False)

@@ -80,7 +80,7 @@ def free_port() -> int:
 def render_config(ports: list[int], *, port: int, bind_address: str, stats_socket: Path) -> str:
     """The HAProxy configuration for Streamlit processes on 127.0.0.1:`ports`, named app1..appN."""
     servers = "\n".join(
-        f"    server app{number} 127.0.0.1:{backend_port} check inter 2s cookie app{number}"
+        f"    server app{number} 127.0.0.1:{backend_port} check cookie app{number}"
         for number, backend_port in enumerate(ports, start=1)
     )
     return Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
@@ -120,9 +120,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool) -> subprocess.Popen:
+def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool, app: Path) -> subprocess.Popen:
     command = [
-        python, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        python, "-m", "streamlit", "run", str(app),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
@@ -147,9 +147,10 @@ def stop(process: subprocess.Popen) -> None:
 @contextmanager
 def running_cluster(
     processes: int, *, port: int | None = None, bind_address: str = "127.0.0.1", python: str = sys.executable,
-    quiet: bool = True,
+    quiet: bool = True, app: Path = ROOT / "app.py",
 ) -> Iterator[Cluster]:
-    """Start `processes` Streamlit processes and HAProxy in front of them; yield the Cluster; always stop all."""
+    """Start `processes` Streamlit processes running `app` (the dashboard) and HAProxy in front of them; yield
+    the Cluster; always stop all."""
     haproxy = haproxy_path()
     if haproxy is None:
         raise FileNotFoundError(INSTALL_HINT)
@@ -160,7 +161,7 @@ def running_cluster(
         ports = [free_port() for _ in range(processes)]
         backends = []
         for number, backend_port in enumerate(ports, start=1):
-            process = start_streamlit(backend_port, python=python, cookie_secret=cookie_secret, quiet=quiet)
+            process = start_streamlit(backend_port, python=python, cookie_secret=cookie_secret, quiet=quiet, app=app)
             cleanup.callback(stop, process)
             backends.append(Backend(f"app{number}", backend_port, process))
         for backend in backends:
