@@ -20,6 +20,7 @@ TARGETS = {
     "page_warm_ms": 150,
     "cold_start_s": 2.0,
     "load_p95_s": 1.5,
+    "load_own_comparison_p95_s": 2.0,  # issue 16: each session its own focus country and peer group
     "load_memory_mb": 600,
     "course_p95_s": 3.0,
 }
@@ -195,7 +196,9 @@ def bench_load(sessions: int, query: str, page: str = "claims", time_limit: floa
         ordered = sorted(timings)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
         report(f"median time to a finished run ({len(timings)} runs)", statistics.median(timings), "s")
-        report("p95 time to a finished run", p95, "s", TARGETS["load_p95_s"])
+        own_comparison = "{focus}" in query or "{peers}" in query
+        report("p95 time to a finished run", p95, "s",
+               TARGETS["load_own_comparison_p95_s" if own_comparison else "load_p95_s"])
     report("errors", len(errors), "", 0)
     for error in errors[:5]:
         print(f"    {error}")
