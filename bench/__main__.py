@@ -253,8 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--course-sessions", type=int, default=100, help="sessions in the course section (100)")
     parser.add_argument("--course-seconds", type=float, default=30, help="the course's arrivals spread (30 s)")
-    parser.add_argument("--processes", type=int, default=3,
-                        help="Streamlit processes behind HAProxy in the course section (3)")
+    parser.add_argument("--processes", type=int, nargs="+", default=[3],
+                        help="Streamlit processes behind HAProxy in the course section, one run each (3)")
     args = parser.parse_args(argv)
     print(f"Benchmark on {sys.platform}, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
     for name in args.only or list(SECTIONS):

@@ -139,9 +139,9 @@ def print_arrivals(report: Report, outcome: Arrivals, p95_target: float) -> None
         print(f"    {error}", flush=True)
 
 
-def run_course(report: Report, *, sessions: int, over_seconds: float, processes: int, p95_target: float) -> None:
-    from bench.server import running_server, wait_until_healthy
-    from deploy.cluster import INSTALL_HINT, haproxy_path, running_cluster
+def run_course(report: Report, *, sessions: int, over_seconds: float, processes: list[int],
+               p95_target: float) -> None:
+    from deploy.cluster import INSTALL_HINT, haproxy_path
 
     pairs = comparisons(sessions)
     print(f"Course: {sessions} sessions arriving evenly over {over_seconds:g} s, each its own focus country and "
@@ -149,25 +149,40 @@ def run_course(report: Report, *, sessions: int, over_seconds: float, processes:
     if haproxy_path() is None:
         print(f"  through HAProxy: skipped ({INSTALL_HINT})", flush=True)
     else:
-        print(f"  through HAProxy, {processes} Streamlit processes, sticky cookie", flush=True)
-        with running_cluster(processes) as cluster:
-            for backend in cluster.backends:
-                warm(backend.url, "claims")
-            before = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
-            outcome = drive(cluster.url, pairs, over_seconds, [b.process.pid for b in cluster.backends], sticky=True)
-            after = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
-        print_arrivals(report, outcome, p95_target)
-        report(f"app processes' total peak resident memory ({processes} processes)", outcome.peak_memory_mb, "MB")
-        spread = ", ".join(f"{name}: {outcome.served_by.get(name, 0)} sessions, {after[name] - before[name]} "
-                           "connections" for name in sorted(after))
-        print(f"    per process (websocket X-Served-By; HAProxy stot, page GET + websocket each): {spread}",
-              flush=True)
+        for count in processes:
+            run_through_proxy(report, pairs, over_seconds, count, p95_target)
+    run_on_one_process(report, pairs, over_seconds, p95_target)
+
+
+def run_through_proxy(report: Report, pairs: list[tuple[str, str]], over_seconds: float, processes: int,
+                      p95_target: float) -> None:
+    from deploy.cluster import running_cluster
+
+    print(f"  through HAProxy, {processes} Streamlit processes, sticky cookie", flush=True)
+    with running_cluster(processes) as cluster:
+        for backend in cluster.backends:
+            warm(backend.url, "claims")
+        before = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
+        outcome = drive(cluster.url, pairs, over_seconds, [b.process.pid for b in cluster.backends], sticky=True)
+        after = {name: int(row["stot"]) for name, row in cluster.server_stats().items()}
+    print_arrivals(report, outcome, p95_target)
+    report(f"app processes' total peak resident memory ({processes} processes)", outcome.peak_memory_mb, "MB")
+    spread = ", ".join(f"{name}: {outcome.served_by.get(name, 0)} sessions, {after[name] - before[name]} "
+                       "connections" for name in sorted(after))
+    print(f"    per process (websocket X-Served-By; HAProxy stot, page GET + websocket each): {spread}", flush=True)
+
+
+def run_on_one_process(report: Report, pairs: list[tuple[str, str]], over_seconds: float, p95_target: float) -> None:
+    from bench.server import running_server, wait_until_healthy
+
+    sessions = len(pairs)
     print("  the same arrivals against ONE Streamlit process, no proxy", flush=True)
     with running_server() as (url, process, _started):
         wait_until_healthy(url)
         warm(url, "claims")
         outcome = drive(url, pairs, over_seconds, [process.pid])
-        costs = cost_of_a_new_comparison(url, process.pid, comparisons(5, offset=1))
+        untouched = [pair for pair in comparisons(sessions, offset=1) if pair not in set(pairs)]
+        costs = cost_of_a_new_comparison(url, process.pid, untouched[:5])
     print_arrivals(report, outcome, p95_target)
     report("server peak resident memory (1 process)", outcome.peak_memory_mb, "MB")
     cost = statistics.median(costs)
