@@ -65,6 +65,8 @@ class Arrivals:
     errors: list[str] = field(default_factory=list)
     served_by: Counter = field(default_factory=Counter)
     peak_memory_mb: float = 0.0
+    elapsed: float = 0.0  # first arrival to the last finished run
+    server_cpu: float = 0.0  # CPU seconds the app processes used meanwhile
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def p95(self) -> float:
@@ -89,6 +91,7 @@ def drive(url: str, pairs: list[tuple[str, str]], over_seconds: float, pids: lis
 
     outcome = Arrivals()
     sessions: list[StreamlitSession] = []
+    cpu_before = sum(cpu_seconds(pid) for pid in pids)
     started = time.perf_counter()
     interval = over_seconds / max(1, len(pairs))
 
@@ -124,6 +127,8 @@ def drive(url: str, pairs: list[tuple[str, str]], over_seconds: float, pids: lis
             outcome.peak_memory_mb = max(outcome.peak_memory_mb, sum(rss_megabytes(pid) for pid in pids))
             time.sleep(0.2)
     outcome.peak_memory_mb = max(outcome.peak_memory_mb, sum(rss_megabytes(pid) for pid in pids))
+    outcome.elapsed = time.perf_counter() - started
+    outcome.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
     for session in sessions:  # the course is over: every tab closes
         session.close()
     return outcome
@@ -137,6 +142,11 @@ def print_arrivals(report: Report, outcome: Arrivals, p95_target: float) -> None
     report("errors (exceptions, unfinished runs, sessions off their sticky process)", len(outcome.errors), "", 0)
     for error in outcome.errors[:5]:
         print(f"    {error}", flush=True)
+    cores = os.cpu_count() or 1
+    # Below 100 % the app processes waited for the CPU (other work on the machine) or for each other, not for it.
+    print(f"    app processes used {outcome.server_cpu:.0f} CPU s in {outcome.elapsed:.0f} s: "
+          f"{100 * outcome.server_cpu / (outcome.elapsed * cores):.0f} % of {cores} cores; "
+          f"load average {os.getloadavg()[0]:.1f} after the run", flush=True)
 
 
 def run_course(report: Report, *, sessions: int, over_seconds: float, processes: list[int],
