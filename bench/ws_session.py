@@ -8,6 +8,7 @@ until the server says the script finished, so many sessions can be driven from o
 from __future__ import annotations
 
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 import websocket  # websocket-client
@@ -30,10 +31,15 @@ class RunResult:
 class StreamlitSession:
     """One simulated browser tab connected to a running Streamlit server."""
 
-    def __init__(self, base_url: str, timeout: float = 60.0):
+    def __init__(self, base_url: str, timeout: float = 60.0, cookie: str = ""):
+        """Open the websocket; `cookie` (a Cookie header, e.g. from `first_page_cookies`) rides on the upgrade
+        request as a browser's would, so a sticky proxy routes it to the process that served the page."""
         ws_url = base_url.replace("http://", "ws://").rstrip("/") + "/_stcore/stream"
         self.timeout = timeout
-        self.ws = websocket.create_connection(ws_url, subprotocols=["streamlit"], timeout=timeout)
+        headers = [f"Cookie: {cookie}"] if cookie else None
+        self.ws = websocket.create_connection(ws_url, subprotocols=["streamlit"], timeout=timeout, header=headers)
+        # The proxy names the process that took the upgrade (deploy/haproxy.cfg.template); None without a proxy.
+        self.served_by: str | None = (self.ws.getheaders() or {}).get("x-served-by")
         self.page_script_hash = ""
 
     def close(self) -> None:
@@ -83,6 +89,14 @@ class StreamlitSession:
                     break
         result.seconds = time.perf_counter() - started
         return result
+
+
+def first_page_cookies(base_url: str, timeout: float = 60.0) -> str:
+    """GET the page as a browser does before it opens the websocket; return the cookies set, as a Cookie header."""
+    with urllib.request.urlopen(base_url.rstrip("/") + "/", timeout=timeout) as response:
+        response.read()
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    return "; ".join(header.split(";", 1)[0].strip() for header in set_cookies)
 
 
 def change_selectbox(result: RunResult, url_parameter: str) -> list[WidgetState]:
