@@ -42,14 +42,31 @@ from src.claims.verdicts import STATUS_LABELS, STATUSES, VERDICT_COLOURS  # noqa
 # The verdict vocabulary (labels, colours, icons) is declared once, in src/claims/verdicts.py.
 VERDICT_STATUSES = STATUSES
 VERDICT_LABELS = STATUS_LABELS
-PEER_COLOUR = "#A8A8A8"
-MEDIAN_COLOUR = "#CC79A7"
-BAND_COLOUR = "rgba(204, 121, 167, 0.18)"  # the median's hue, light: the middle half of a large peer group
+PEER_COLOUR = "#767676"  # single peers of a large group, on request: the lightest grey that keeps 4.5:1
+MEDIAN_COLOUR = PALETTE[-1]  # Tol's purple
+BAND_COLOUR = "rgba(170, 68, 153, 0.16)"  # the median's hue, light: the middle half of a large peer group
 WINDOW_TINT = "rgba(0, 114, 178, 0.05)"
-# Okabe-Ito without the median's colour, so no peer line looks like the median.
+# The palette without the median's colour, so no peer line looks like the median.
 PEER_PALETTE = tuple(colour for colour in PALETTE if colour != MEDIAN_COLOUR)
 # More peers with data than this are drawn as a band: South Asia's seven peers still get a line and label each.
 MAX_PEER_LINES = 7
+
+
+@dataclass(frozen=True)
+class ClaimChartStyle:
+    """How a claim chart is drawn where it is shown: the Claims page's defaults, or a projected slide's (larger
+    text, fewer labels and panels). `options()` are claim_chart's keyword arguments; `max_panels` is
+    chart_indicators'."""
+
+    text_size: int = BODY_TEXT_PX
+    label_peers: bool = True
+    legend: bool = True
+    short_benchmarks: bool = False
+    max_panels: int = 4
+
+    def options(self) -> dict:
+        return {"text_size": self.text_size, "label_peers": self.label_peers, "legend": self.legend,
+                "short_benchmarks": self.short_benchmarks}
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,9 @@ def claim_chart(
     window: tuple[int, int] | None = None,
     text_size: int = BODY_TEXT_PX,
     max_peer_lines: int = MAX_PEER_LINES,
+    label_peers: bool = True,
+    legend: bool = True,
+    short_benchmarks: bool = False,
 ) -> go.Figure:
     """One claim's evidence: the focus country against its peers over time, one panel per indicator.
 
@@ -152,6 +172,10 @@ def claim_chart(
         window: the years the verdict looks at, a subtle band on the time axis.
         text_size: chart text in pixels (14 on the page; the deck passes 18 for a projector).
         max_peer_lines: more peers with data than this are drawn as a band.
+        label_peers: label each peer and aggregate at its line end; without, only the focus country and the
+            median are labelled and the others are named on hover (a slide has no room for more).
+        legend: draw the legend (a slide, labelling its lines directly, does without).
+        short_benchmarks: label a benchmark by its value only ("Benchmark 15-20%"), not its whole description.
 
     Returns:
         The figure; `layout.meta` holds claim, source_line and alt_text (title and latest values with years).
@@ -161,7 +185,9 @@ def claim_chart(
     peers = [p for p in peers if p != focus]
     peers_with_data = [p for p in peers if p in set(shown["iso3"])]
     as_band = len(peers_with_data) > max_peer_lines
-    colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] for position, iso3 in enumerate(peers_with_data)}
+    # Unlabelled peers (a slide's) are one muted grey: without a label or a legend their colours would say nothing.
+    colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] if label_peers else PEER_COLOUR
+               for position, iso3 in enumerate(peers_with_data)}
     several = len(indicator_ids) > 1
     labels = [_indicator_label(indicators, i) for i in indicator_ids]
     units = [_indicator_unit(indicators, i, shown) for i in indicator_ids]
@@ -178,14 +204,16 @@ def claim_chart(
     bench_list = [b for b in map(as_benchmark, benchmarks) if b.indicator in indicator_ids]
     for row, indicator_id in enumerate(indicator_ids, start=1):
         rows = by_indicator.get(indicator_id, shown.iloc[0:0])
-        panel = _Panel(row=row, unit=units[row - 1], first=row == 1)
+        panel = _Panel(row=row, unit=units[row - 1], first=row == 1 and legend)
         _indicator_panel(fig, panel, rows, focus=focus, peers=peers_with_data, years=years, names=names,
-                         aggregates=aggregates, group_name=group_name, as_band=as_band, colours=colours)
+                         aggregates=aggregates, group_name=group_name, as_band=as_band, colours=colours,
+                         label_peers=label_peers)
         for bench in bench_list:
             if bench.indicator == indicator_id:
                 panel.values += [bench.low, bench.high]
-                panel.labels.append(((bench.low + bench.high) / 2, benchmark_text(_benchmark_label(bench.label)),
-                                     BENCHMARK_COLOUR))
+                text = (_short_benchmark(bench, panel.unit) if short_benchmarks
+                        else benchmark_text(_benchmark_label(bench.label)))
+                panel.labels.append(((bench.low + bench.high) / 2, text, BENCHMARK_COLOUR))
         traces += panel.traces
         trace_rows += [row] * len(panel.traces)
         panel_labels.append(panel.labels)
@@ -215,6 +243,8 @@ def claim_chart(
         right=round(max(label_width, 40) + 16), alt_text=_alt_text(title, latest),
     )
     fig.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5])
+    if not legend:
+        fig.update_layout(showlegend=False)
     # Fixed value ranges, so the labels at the line ends can be nudged apart in pixels.
     margin = fig.layout.margin
     inner = fig.layout.height - margin.t - margin.b
@@ -236,7 +266,7 @@ class _Panel:
 
     row: int
     unit: str
-    first: bool
+    first: bool  # the panel whose traces carry the legend entries (none when the chart has no legend)
     traces: list = field(default_factory=list)
     labels: list = field(default_factory=list)
     values: list = field(default_factory=list)
@@ -265,7 +295,8 @@ class _Panel:
         return low, high + pad
 
 
-def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours):
+def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours,
+                     label_peers=True):
     """One panel's traces, as dicts: peers (own colours, or a band with single countries on request), published
     aggregates (dotted), the peers' median (dashed) and the focus country (blue, on top). An empty panel gets a
     note and an empty placeholder trace."""
@@ -298,13 +329,14 @@ def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates
         for iso3 in present:
             trace = line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit, colour=colours[iso3],
                                      years=years, width=1.6, legendgroup=iso3, showlegend=False)
-            panel.add_line(trace, label=trace["name"], colour=colours[iso3], describe=trace["name"])
+            panel.add_line(trace, label=trace["name"] if label_peers else None, colour=colours[iso3],
+                           describe=trace["name"])
     for iso3 in aggregates:
         if iso3 in by_country:
             name = display_name(iso3, names) + PUBLISHED_SUFFIX
             trace = line_trace_props(by_country[iso3], name=name, unit=unit, colour=AGGREGATE_COLOUR, years=years,
                                      width=1.8, dash="dot", legendgroup=iso3, showlegend=legend)
-            panel.add_line(trace, label=name, colour=AGGREGATE_COLOUR, describe=name)
+            panel.add_line(trace, label=name if label_peers else None, colour=AGGREGATE_COLOUR, describe=name)
     median = peer_median(rows, present)
     if not median.empty:
         trace = line_trace_props(median, name=f"Median of {group_name}", unit=unit, colour=MEDIAN_COLOUR, years=years,
@@ -383,6 +415,14 @@ def _subtitle(indicators, indicator_ids, labels, units, window, years, several) 
 def _benchmark_label(label: str) -> str:
     """'the IMF tax tipping point of 15% of GDP' -> 'IMF tax tipping point of 15% of GDP' (a label, not a phrase)."""
     return label[4:] if label.lower().startswith("the ") else label
+
+
+def _short_benchmark(bench: Benchmark, unit: str) -> str:
+    """'Benchmark 15-20%' or 'Benchmark 5%': the value only, where a slide has no room for the description."""
+    percent = "%" if (unit or "").strip().startswith("%") else ""
+    if bench.low == bench.high:
+        return f"Benchmark {bench.low:g}{percent}"
+    return f"Benchmark {bench.low:g}-{bench.high:g}{percent}"
 
 
 def _alt_text(title: str, latest: Sequence[tuple[str, list[str]]]) -> str:
