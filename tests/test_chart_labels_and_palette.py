@@ -72,6 +72,7 @@ def slide_chart():
     peers = members("south_asia", store, "PAK", groups=STUDY.peer_groups)
     names = dict(zip(store.countries["iso3"], store.countries["name"]))
     drawn = list(C11.indicators)[:SLIDE_CHART_STYLE.max_panels]
+    assert len(drawn) == 3
     years = (STUDY.defaults.chart_start, STUDY.defaults.window[1])
     rows = store.series(drawn, ["PAK", *peers], years)
     figure = claim_chart(rows, claim_id=C11.id, indicator_ids=drawn, indicators=STUDY.indicators, focus="PAK",
@@ -79,6 +80,11 @@ def slide_chart():
                          benchmarks=claim_charts.claim_benchmarks(STUDY.codebook.benchmarks, STUDY.indicators, drawn),
                          **SLIDE_CHART_STYLE.options())
     return figure, names["PAK"]
+
+
+def panel_domains(figure) -> list[tuple[float, float]]:
+    return [tuple(figure.layout[n].domain) for n in figure.layout
+            if n.startswith("yaxis") and figure.layout[n].overlaying is None]
 
 
 def label_boxes(figure):
@@ -109,7 +115,12 @@ def test_the_slide_copy_places_its_labels_apart_at_the_slide_height(slide_chart,
     assert any(focus_name in t for t in texts)
     assert all(n.font.size >= PROJECTOR_TEXT_PX for n in projected.layout.annotations)
     assert projected.layout.showlegend is False
-    assert len([n for n in projected.layout if n.startswith("yaxis") and projected.layout[n].domain]) <= 2
+    # Every panel of the card's chart, stacked top to bottom with room for the next one's title between them.
+    domains = sorted(panel_domains(projected), reverse=True)
+    assert len(domains) == len(panel_domains(figure)) == 3
+    inner = height - projected.layout.margin.t - projected.layout.margin.b
+    for upper, lower in zip(domains, domains[1:]):
+        assert (upper[0] - lower[1]) * inner >= PROJECTOR_TEXT_PX * 1.25
 
 
 def test_the_page_chart_still_labels_each_peer(slide_chart):

@@ -18,37 +18,20 @@ import plotly.graph_objects as go
 
 from src.charts.claims import ClaimChartStyle
 from src.charts.common import respace_end_labels
+from src.charts.plain_words import plain_words  # noqa: F401 (re-exported for the deck)
 
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
 PROJECTOR_TEXT_PX = 18
 # A claim chart on a slide: projector-size text; the focus country, the median and benchmarks labelled at their
 # line ends, peers named on hover (seven labels per panel print over each other at 18 px); no legend (the lines
-# are labelled); at most two panels, the series the verdict used first.
+# are labelled). Every panel the Claims page draws (a slide shows its card's chart), stacked tighter.
 SLIDE_CHART_STYLE = ClaimChartStyle(text_size=PROJECTOR_TEXT_PX, label_peers=False, legend=False,
-                                    short_benchmarks=True, max_panels=2)
+                                    short_benchmarks=True)
 
-# A declared file, with or without its folder: data/catalogue/events.csv, benchmarks.yaml.
-_FILE_PATH = re.compile(r"\b(?:[\w-]+/)*([\w-]+)\.(?:csv|tsv|ya?ml|json|xlsx?|parquet|txt)\b")
-# A catalogue id (snake_case with an underscore) or a publisher's dotted code (SH.DYN.MORT, MS.MIL.XPND.GD.ZS).
-_CODE = r"(?:\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]{1,}(?:\.[A-Z0-9]+){2,}\b)"
-# A bracket that holds nothing but codes: "(gm_poverty_300, extreme_poverty_percent_people_below_300_a_day)".
-_CODES_IN_BRACKETS = re.compile(rf"\s*\(\s*{_CODE}(?:\s*[,;/]\s*{_CODE})*\s*\)")
-_LOOSE_CODE = re.compile(_CODE)
 # A claim id opening a chart title ("C1.1: Military spending ..."): the slide already says which claim it is.
 _CLAIM_PREFIX = re.compile(r"^\s*[A-Z]+\d+(?:\.\d+)*\s*:\s*")
 # Sentence ends: a full stop after a word or a bracket, then a capital (never the point in "2.7%").
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9%)\]])\.\s+(?=[A-Z])")
-
-
-def plain_words(text: str) -> str:
-    """The text as a seminar audience reads it: a declared file becomes "the study's <name> list" and codes in
-    brackets (catalogue ids, publisher codes) are left out; a code outside brackets is left out too."""
-    if not text:
-        return ""
-    text = _FILE_PATH.sub(lambda m: f"the study's {m.group(1).replace('_', ' ').replace('-', ' ')} list", text)
-    text = _CODES_IN_BRACKETS.sub("", text)
-    text = _LOOSE_CODE.sub("", text)
-    return re.sub(r"\s{2,}", " ", re.sub(r"\s+([,.;:)])", r"\1", text)).strip()
 
 
 def split_verdict(sentence: str) -> tuple[str, str]:
