@@ -26,14 +26,13 @@ from src.charts.common import (
     add_layout_items,
     benchmark_text,
     display_name,
-    end_labels,
     finish,
+    label_line_ends,
+    line_end_label,
     line_trace_props,
     no_data_note,
-    short_value,
     source_line,
     split_by_country,
-    text_width,
     year_values,
 )
 from src.claims.prose import indicator_phrase
@@ -199,7 +198,7 @@ def claim_chart(
     fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         subplot_titles=panel_titles if several else None)
     group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
-    traces, trace_rows, panel_labels, ranges, latest = [], [], [], [], []
+    traces, trace_rows, panel_labels, panel_values, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
     bench_list = [b for b in map(as_benchmark, benchmarks) if b.indicator in indicator_ids]
     for row, indicator_id in enumerate(indicator_ids, start=1):
@@ -217,7 +216,7 @@ def claim_chart(
         traces += panel.traces
         trace_rows += [row] * len(panel.traces)
         panel_labels.append(panel.labels)
-        ranges.append(panel.y_range())
+        panel_values.append(panel.values)
         latest.append((labels[row - 1], panel.latest))
     # One call for every trace: adding them one at a time costs more than building them.
     fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
@@ -236,25 +235,15 @@ def claim_chart(
     what = _join(labels) if labels else "No indicator"
     title = f"{what}: {comparison}"
     subtitle = _subtitle(indicators, indicator_ids, labels, units, window, years, several)
-    label_width = max((text_width(text, text_size) for panel in panel_labels for _, text, _ in panel), default=0)
     fig = finish(
         fig, title=title, source_text=source_line(shown, sources, computed_note=computed_note),
-        height=plot_height, subtitle=subtitle, text_size=text_size,
-        right=round(max(label_width, 40) + 16), alt_text=_alt_text(title, latest),
+        height=plot_height, subtitle=subtitle, text_size=text_size, alt_text=_alt_text(title, latest),
     )
     fig.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5])
     if not legend:
         fig.update_layout(showlegend=False)
-    # Fixed value ranges, so the labels at the line ends can be nudged apart in pixels.
-    margin = fig.layout.margin
-    inner = fig.layout.height - margin.t - margin.b
-    for row, (y_range, labels_here) in enumerate(zip(ranges, panel_labels), start=1):
-        axis = "yaxis" if row == 1 else f"yaxis{row}"
-        domain = fig.layout[axis].domain or (0, 1)
-        if y_range is not None:
-            fig.update_yaxes(range=list(y_range), row=row, col=1)
-            end_labels(fig, labels_here, yref="y" if row == 1 else f"y{row}", y_range=y_range,
-                       panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
+    label_line_ends(fig, {row: (labels_here, values) for row, (labels_here, values) in
+                          enumerate(zip(panel_labels, panel_values), start=1)}, text_size=text_size)
     fig.update_layout(meta={**fig.layout.meta, "claim": claim_id})
     return fig
 
@@ -275,24 +264,12 @@ class _Panel:
     def add_line(self, trace: dict, *, label: str | None, colour: str, describe: str, lead: bool = False) -> None:
         """Keep a line trace; label its last value at the line end (when `label`) and note it for the alt text."""
         self.traces.append(trace)
-        points = [(x, y) for x, y in zip(trace["x"], trace["y"]) if y is not None and not pd.isna(y)]
-        self.values += [y for _, y in points]
-        if points:
-            year, value = points[-1]
-            said = f"{short_value(value, self.unit)} ({year})"
-            self.latest.insert(0 if lead else len(self.latest), f"{describe} {said}")
+        self.values += [y for y in trace["y"] if y is not None and not pd.isna(y)]
+        said = line_end_label(trace, describe, self.unit)
+        if said is not None:
+            self.latest.insert(0 if lead else len(self.latest), said[1])
             if label is not None:
-                self.labels.append((value, f"{label} {said}", colour))
-
-    def y_range(self) -> tuple[float, float] | None:
-        finite = [v for v in self.values if v is not None and not pd.isna(v)]
-        if not finite:
-            return None
-        low, high = min(finite), max(finite)
-        pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-        # Shares and counts start at zero unless that would squash the lines into a strip.
-        low = 0.0 if low >= 0 and (low - pad < 0 or low <= 0.5 * high) else low - pad
-        return low, high + pad
+                self.labels.append(line_end_label(trace, label, self.unit)[:2] + (colour,))
 
 
 def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours,

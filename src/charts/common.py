@@ -430,6 +430,66 @@ def respace_end_labels(fig: go.Figure, text_size: float) -> None:
                           text_size)
 
 
+def last_point(trace) -> tuple[int, float] | None:
+    """A line's last drawn (year, value), or None when it has no value."""
+    xs, ys = _get_trace(trace, "x"), _get_trace(trace, "y")
+    points = [(x, y) for x, y in zip(xs or (), ys or ()) if y is not None and not pd.isna(y)]
+    return points[-1] if points else None
+
+
+def _get_trace(trace, key):
+    return trace.get(key) if isinstance(trace, dict) else getattr(trace, key)
+
+
+def line_end_label(trace, label: str, unit: str) -> tuple[float, str, str] | None:
+    """(value, "<label> 14.5% (2023)", line colour) for a line's last value, as end_labels takes it; None without
+    a value."""
+    point = last_point(trace)
+    if point is None:
+        return None
+    year, value = point
+    line = _get_trace(trace, "line")
+    colour = (line.get("color") if isinstance(line, dict) else getattr(line, "color", None)) or TEXT_COLOUR
+    return value, f"{label} {short_value(value, unit)} ({year})", colour
+
+
+def value_range(values: Iterable[float]) -> tuple[float, float] | None:
+    """A panel's fixed value range: every drawn value with a little room; shares and counts start at zero unless
+    that would squash the lines into a strip. None when nothing is drawn."""
+    finite = [v for v in values if v is not None and not pd.isna(v)]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+    low = 0.0 if low >= 0 and (low - pad < 0 or low <= 0.5 * high) else low - pad
+    return low, high + pad
+
+
+def label_line_ends(fig: go.Figure, panels: Mapping[int, tuple[Sequence, Iterable[float]]], *,
+                    text_size: int = BODY_TEXT_PX) -> None:
+    """The line-end labels of a finished figure (after `finish`), one implementation for every chart: each panel's
+    value axis fixed (so the labels can be nudged apart in pixels), the right margin as wide as the longest
+    label, the labels placed by `end_labels`.
+
+    Args:
+        panels: panel row (1 = top) -> (labels as end_labels takes them, every value drawn on that panel).
+    """
+    widths = [text_width(text, text_size) for labels, _ in panels.values() for _, text, _ in labels]
+    if widths:
+        fig.update_layout(margin={"r": round(max(max(widths), 40) + 16)})
+    margin = fig.layout.margin
+    inner = fig.layout.height - margin.t - margin.b
+    for row, (labels, values) in panels.items():
+        axis = "yaxis" if row == 1 else f"yaxis{row}"
+        y_range = value_range(values)
+        if y_range is None:
+            continue
+        domain = fig.layout[axis].domain or (0, 1)
+        fig.layout[axis].range = list(y_range)
+        end_labels(fig, labels, yref="y" if row == 1 else f"y{row}", y_range=y_range,
+                   panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
+
+
 def add_benchmark(fig: go.Figure, low: float, high: float, label: str, *, text_size: int = BODY_TEXT_PX,
                   row: int | None = None, col: int | None = None, with_label: bool = True) -> None:
     """A benchmark as a dashed line (low == high) or a light band, its label at the right edge, outside the data.
