@@ -380,14 +380,20 @@ def end_labels(
     fig.layout.meta = meta
 
 
-def _place_end_labels(notes, values, y_range, panel_px: float, text_size: float) -> None:
-    """Set each label's `y` (a value on its panel's axis) so the labels sit apart at this panel height."""
+def _place_end_labels(notes, values, y_range, panel_px: float, text_size: float, slack_px: float = 0.0) -> None:
+    """Set each label's `y` (a value on its panel's axis) so the labels sit apart at this panel height; a stack may
+    reach `slack_px` above and below the panel (half the gap to the next panel: never into its labels)."""
     low, high = y_range
     per_px = (high - low) / max(panel_px, 1.0)
     heights = [(str(_get(note, "text")).count("<br>") + 1) * text_size * 1.25 for note in notes]
-    centres = spread_apart([(v - low) / per_px for v in values], heights, floor=0.0, ceiling=panel_px)
+    centres = spread_apart([(v - low) / per_px for v in values], heights, floor=-slack_px,
+                           ceiling=panel_px + slack_px)
     for note, centre in zip(notes, centres):
-        _set(note, "y", low + centre * per_px)
+        # Plotly hides an annotation whose value is off its axis: one pushed past the panel's edge stays on the
+        # edge and is shifted the rest of the way in pixels.
+        inside = min(max(centre, 0.0), panel_px)
+        _set(note, "y", low + inside * per_px)
+        _set(note, "yshift", centre - inside)
 
 
 def _get(item, key):
@@ -413,11 +419,22 @@ def panel_heights(fig: go.Figure) -> dict[str, float]:
     return heights
 
 
+def _half_gap_px(fig: go.Figure) -> float:
+    """Half the smallest gap between stacked panels, in pixels (0 for a single panel)."""
+    margin = fig.layout.margin
+    inner = (fig.layout.height or 450) - (margin.t or 0) - (margin.b or 0)
+    domains = sorted((tuple(fig.layout[n].domain) for n in fig.layout if n.startswith("yaxis")
+                      and fig.layout[n].overlaying is None and fig.layout[n].domain), reverse=True)
+    gaps = [upper[0] - lower[1] for upper, lower in zip(domains, domains[1:])]
+    return max(min(gaps), 0) * inner / 2 if gaps else 0.0
+
+
 def respace_end_labels(fig: go.Figure, text_size: float) -> None:
     """Place the line-end labels again for the figure's present height, margins and text size (see end_labels)."""
     meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
     values = {(entry["name"], entry["yref"]): entry["value"] for entry in meta.get("end_labels", [])}
     heights = panel_heights(fig)
+    slack = _half_gap_px(fig)
     by_axis: dict[str, list] = {}
     for note in fig.layout.annotations:
         if (note.name, note.yref) in values:
@@ -427,7 +444,7 @@ def respace_end_labels(fig: go.Figure, text_size: float) -> None:
         if axis.range is None or yref not in heights:
             continue
         _place_end_labels(notes, [values[(n.name, yref)] for n in notes], tuple(axis.range), heights[yref],
-                          text_size)
+                          text_size, slack)
 
 
 def last_point(trace) -> tuple[int, float] | None:

@@ -64,9 +64,10 @@ def badge_html(status: str, css_class: str = "badge") -> str:
     return f'<span class="{css_class}" style="background:{style.colour}">{html.escape(style.label)}</span>'
 
 
-# About the height a chart gets on a 1024x768 slide (deck.css lays it out; deck.js draws it at the room it has):
+# A little under the height a chart gets on a 1024x768 slide with a two-line heading (about 270 px: deck.css lays it
+# out; deck.js draws it at the room it has):
 # the line-end labels are placed apart for this smallest room, so a larger window only spreads them further.
-SLIDE_CHART_PX = 380
+SLIDE_CHART_PX = 260
 
 
 def _figure_html(div_id: str, figure: go.Figure, charts: int = 1) -> list[str]:
