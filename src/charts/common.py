@@ -482,20 +482,33 @@ def value_range(values: Iterable[float]) -> tuple[float, float] | None:
     return low, high + pad
 
 
+# A line-end label wraps after about this many characters; labels are spaced for a page about NARROW_PX wide.
+LABEL_CHARS = 32
+NARROW_PX = 450
+
+
 def label_line_ends(fig: go.Figure, panels: Mapping[int, tuple[Sequence, Iterable[float]]], *,
                     text_size: int = BODY_TEXT_PX) -> None:
     """The line-end labels of a finished figure (after `finish`), one implementation for every chart: each panel's
     value axis fixed (so the labels can be nudged apart in pixels), the right margin as wide as the longest
     label, the labels placed by `end_labels`.
 
+    A long label wraps (a narrow page would otherwise give the labels the plot's room). The labels are spaced for
+    a legend wrapped as on a narrow page (about 450 px): a wider page only spreads them a little further.
+
     Args:
         panels: panel row (1 = top) -> (labels as end_labels takes them, every value drawn on that panel).
     """
+    panels = {row: ([(value, wrap(text, LABEL_CHARS), colour) for value, text, colour in labels], values)
+              for row, (labels, values) in panels.items()}
     widths = [text_width(text, text_size) for labels, _ in panels.values() for _, text, _ in labels]
     if widths:
         fig.update_layout(margin={"r": round(max(max(widths), 40) + 16)})
     margin = fig.layout.margin
-    inner = fig.layout.height - margin.t - margin.b
+    in_legend = list(dict.fromkeys(t.name for t in fig.data if t.showlegend is not False and t.name))
+    shown = fig.layout.showlegend is not False and in_legend
+    extra_rows = legend_rows(in_legend, text_size, NARROW_PX) - legend_rows(in_legend, text_size) if shown else 0
+    inner = fig.layout.height - margin.t - margin.b - extra_rows * text_size * 1.9
     for row, (labels, values) in panels.items():
         axis = "yaxis" if row == 1 else f"yaxis{row}"
         y_range = value_range(values)

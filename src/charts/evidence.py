@@ -35,18 +35,33 @@ from src.charts.common import (
 )
 
 # More lines than this and only the focus country and published aggregates are labelled at their line ends (the
-# others by the legend and on hover): the chart conventions label "a handful of peers directly".
-MAX_LABELLED_LINES = 8
+# others by the legend and on hover): the chart conventions label "a handful of peers directly". A South Asia
+# comparison (seven peers, two published groups and the focus) is labelled in full.
+MAX_LABELLED_LINES = 10
+
+
+def _labelled(traces: Sequence[tuple[str, object]], *, focus: str | None, always=()) -> list[bool]:
+    """Which of a panel's (key, trace) lines are labelled at their ends: the focus country, the `always` ones
+    (aggregates), and every line when there are few enough."""
+    few = len(traces) <= MAX_LABELLED_LINES
+    return [few or key == focus or key in always for key, _ in traces]
+
+
+def _direct_labels_replace_legend(traces, *, focus: str | None, always=()) -> None:
+    """A line labelled at its end needs no legend entry as well (and a shorter legend keeps the plot's height
+    what the labels were spaced for). Called before `finish`, which sizes the legend's room."""
+    for (_, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
+        if labelled:
+            trace.showlegend = False
 
 
 def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit: str, always=()) -> tuple:
-    """(labels, values) for label_line_ends: the focus country in bold, the `always` ones (aggregates), and the
-    others too when there are few enough lines. `traces`: (iso3 or series key, trace) pairs of one panel."""
-    few = len(traces) <= MAX_LABELLED_LINES
+    """(labels, values) for label_line_ends: the `_labelled` lines with value and year, the focus country in bold.
+    `traces`: (iso3 or series key, trace) pairs of one panel."""
     labels, values = [], []
-    for key, trace in traces:
+    for (key, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
         values += [y for y in (trace.y or ()) if y is not None and y == y]
-        if key == focus or key in always or few:
+        if labelled:
             name = f"<b>{trace.name}</b>" if key == focus else trace.name
             label = line_end_label(trace, name, unit)
             if label is not None:
@@ -133,7 +148,7 @@ def time_series_figure(
     unit = _unit(indicator, shown)
     what = _short_name(indicator, str(rows["indicator"].iloc[0]) if len(rows) else "Indicator")
     fig = go.Figure()
-    missing, drawn = [], []
+    missing, keys = [], []
     for position, iso3 in enumerate(countries):
         series = shown[shown["iso3"] == iso3]
         if series.empty:
@@ -154,7 +169,10 @@ def time_series_figure(
         if extra:
             trace.customdata = [series["base_year"].iloc[0]] * len(trace.x)
         fig.add_trace(trace)
-        drawn.append((iso3, trace))
+        keys.append(iso3)
+    drawn = list(zip(keys, fig.data))
+    if not log_y:
+        _direct_labels_replace_legend(drawn, focus=focus, always=aggregates)
     if not fig.data:
         no_data_note(fig, "No data for these countries and years")
     if benchmark is not None:
@@ -175,7 +193,7 @@ def time_series_figure(
         y_title=f"{unit} (log scale)" if log_y else unit,
     )
     if not log_y:  # a log axis's range is in powers of ten: its lines are named by the legend and on hover
-        label_line_ends(fig, {1: _end_labels(drawn, focus=focus, unit=unit, always=aggregates)})
+        label_line_ends(fig, {1: _end_labels(list(zip(keys, fig.data)), focus=focus, unit=unit, always=aggregates)})
     return fig
 
 
@@ -396,6 +414,10 @@ def guns_vs_butter_figure(
     ]
     # One call for all the peers' lines: plotly checks a trace added alone twice.
     fig.add_traces(ratio_traces, rows=2, cols=1)
+    top_keys = [key for key, _ in top]
+    ratio_keys = [iso3 for iso3 in [focus, *others] if iso3 in by_country]
+    _direct_labels_replace_legend(list(zip(top_keys, fig.data)), focus=None, always=top_keys)
+    _direct_labels_replace_legend(list(zip(ratio_keys, fig.data[len(top):])), focus=focus)
     if not ratio_traces:
         no_data_note(fig, "No year has military, health and education values together", "x2 domain", "y2 domain")
     add_events(fig, events, span)
@@ -414,12 +436,9 @@ def guns_vs_butter_figure(
         height=760,
     )
     # The focus country's own series are each labelled; of the ratios, the focus's (and a few peers').
-    ratio_lines = [(iso3, fig.data[len(top) + n]) for n, iso3 in
-                   enumerate(i for i in [focus, *others] if i in by_country)]
     label_line_ends(fig, {
-        1: _end_labels(top, focus=None, unit=basis,
-                       always=[key for key, _ in top]),
-        2: _end_labels(ratio_lines, focus=focus, unit="× (ratio)"),
+        1: _end_labels(list(zip(top_keys, fig.data)), focus=None, unit=basis, always=top_keys),
+        2: _end_labels(list(zip(ratio_keys, fig.data[len(top):])), focus=focus, unit="× (ratio)"),
     })
     return fig
 
@@ -467,7 +486,7 @@ def hdi_figure(
         ],
         rows=1, cols=1,
     )
-    value_traces = list(zip(value_lines, fig.data))
+    _direct_labels_replace_legend(list(zip(value_lines, fig.data)), focus=focus, always=tiers)
     if not fig.data:
         no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
     drawn_rank = False
@@ -517,5 +536,5 @@ def hdi_figure(
         height=760,
     )
     # The value panel's lines labelled at their ends; the rank panel (reversed) names its one line in its title.
-    label_line_ends(fig, {1: _end_labels(value_traces, focus=focus, unit="", always=tiers)})
+    label_line_ends(fig, {1: _end_labels(list(zip(value_lines, fig.data)), focus=focus, unit="", always=tiers)})
     return fig
