@@ -170,9 +170,8 @@ def time_series_figure(
             trace.customdata = [series["base_year"].iloc[0]] * len(trace.x)
         fig.add_trace(trace)
         keys.append(iso3)
-    drawn = list(zip(keys, fig.data))
-    if not log_y:
-        _direct_labels_replace_legend(drawn, focus=focus, always=aggregates)
+    # The Explorer keeps its legend (its countries are the reader's own picks, toggled there); its lines are
+    # labelled at their ends too.
     if not fig.data:
         no_data_note(fig, "No data for these countries and years")
     if benchmark is not None:
