@@ -55,14 +55,17 @@ def _direct_labels_replace_legend(traces, *, focus: str | None, always=()) -> No
             trace.showlegend = False
 
 
-def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit: str, always=()) -> tuple:
+def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit: str, always=(),
+                names: Mapping[str, str] | None = None) -> tuple:
     """(labels, values) for label_line_ends: the `_labelled` lines with value and year, the focus country in bold.
-    `traces`: (iso3 or series key, trace) pairs of one panel."""
+    `traces`: (iso3 or series key, trace) pairs of one panel; `names`: a shorter label than the trace's name
+    (the panel's title already says what the lines are)."""
     labels, values = [], []
     for (key, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
         values += [y for y in (trace.y or ()) if y is not None and y == y]
         if labelled:
-            name = f"<b>{trace.name}</b>" if key == focus else trace.name
+            name = (names or {}).get(key, trace.name)
+            name = f"<b>{name}</b>" if key == focus else name
             label = line_end_label(trace, name, unit)
             if label is not None:
                 labels.append(label)
@@ -437,7 +440,8 @@ def guns_vs_butter_figure(
     # The focus country's own series are each labelled; of the ratios, the focus's (and a few peers').
     label_line_ends(fig, {
         1: _end_labels(list(zip(top_keys, fig.data)), focus=None, unit=basis, always=top_keys),
-        2: _end_labels(list(zip(ratio_keys, fig.data[len(top):])), focus=focus, unit="× (ratio)"),
+        2: _end_labels(list(zip(ratio_keys, fig.data[len(top):])), focus=focus, unit="× (ratio)",
+                       names={iso3: display_name(iso3, names) for iso3 in ratio_keys}),
     })
     return fig
 
