@@ -1,6 +1,8 @@
 """The Claims page in a real browser at 1400x900: every verdict visible in the board, the page at most 12,000 px
-tall with every claim listed, a chart drawn when its box is opened. Saves artifacts/screenshots/claims_board.png
-(the whole page) and claims_chart_open.png. The time until every verdict shows is printed, never asserted.
+tall with every claim listed, captions in plain words (no series codes, file paths or commands), a chart drawn when
+its box is opened, and no axe-core violation from our own markup (WCAG 2.1 AA: badges, captions, the chart). Saves
+artifacts/screenshots/claims_board.png (the whole page) and claims_chart_open.png. The time until every verdict
+shows is printed, never asserted.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import time
 import pytest
 import yaml
 
-from tests.browser_support import CHROMIUM_ARGS, ROOT, SCREENSHOTS
+from tests.browser_support import CHROMIUM_ARGS, ROOT, SCREENSHOTS, axe_violations
 from tests.test_browser import ERROR_BOXES
+from tests.test_charts_plain_words import DEVELOPER_TEXT
 
 pytestmark = pytest.mark.browser
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
@@ -58,6 +61,10 @@ def test_every_verdict_is_visible_in_the_board(page):
         assert verdict_cell.is_visible()
         assert any(label in verdict_cell.inner_text() for label in labels), row.inner_text()
     assert not page.query_selector_all(ERROR_BOXES)
+    # Captions outside the "How this was checked" boxes (closed, so not drawn) speak plain words.
+    captions = page.eval_on_selector_all('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
+                                         "els => els.map(e => e.innerText)")
+    assert captions and not [c for c in captions if DEVELOPER_TEXT.search(c)]
 
 
 def test_the_whole_page_is_at_most_12000_px_tall_and_lists_every_claim(page):
@@ -82,3 +89,5 @@ def test_a_chart_is_drawn_when_its_box_is_opened(page):
     page.screenshot(path=str(SCREENSHOTS / "claims_chart_open.png"))
     assert len(page.query_selector_all(".js-plotly-plot")) == 1
     assert not page.query_selector_all(ERROR_BOXES)
+    # The whole page, with a chart open, in the page load the tests above already made.
+    assert axe_violations(page) == []

@@ -2,28 +2,24 @@
 own markup. Screenshots go to artifacts/screenshots/layout_<page>_<width>.png (look at them after a change).
 
 axe-core (the standard accessibility rule engine) comes with the pinned axe-playwright-python package
-(requirements-dev.txt); its axe.min.js is injected into the page. Streamlit's own navigation menu is excluded by
-selector: its list/listitem findings come from Streamlit's markup, not ours.
+(requirements-dev.txt); tests/browser_support.py injects it (axe_violations) and excludes Streamlit's own navigation
+menu by selector: its list/listitem findings come from Streamlit's markup, not ours. The Claims and Seminar pages are
+checked by their own browser tests, in the page loads those already make.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser_support import SCREENSHOTS
+from tests.browser_support import SCREENSHOTS, axe_violations
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
-axe_package = pytest.importorskip("axe_playwright_python")
-AXE_JS = (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+pytest.importorskip("axe_playwright_python")
 
 PAGES = ("", "themes", "hdi", "explorer", "guns_vs_butter", "sources")
 CHART_PAGES = {"themes", "hdi", "explorer", "guns_vs_butter"}
 SIZES = ((1400, 900), (1024, 768))
-# Streamlit's navigation list (stSidebarNav) nests its list items in wrappers: axe's list/listitem rules flag it.
-EXCLUDED = ['[data-testid="stSidebarNav"]']
 
 # Every element in the main column whose content scrolls sideways (a grid cut at the right) or whose right edge is
 # past the main column's: [test id or tag, its width, how wide its content is, text].
@@ -72,16 +68,6 @@ def full_screenshot(page, name: str) -> None:
     page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"layout_{name or 'overview'}_{width}.png"), timeout=90_000)
-
-
-def axe_violations(page) -> list:
-    page.add_script_tag(content=AXE_JS)
-    result = page.evaluate(
-        "async (exclude) => await axe.run({exclude: exclude.map(s => [s])}, "
-        "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})",
-        EXCLUDED,
-    )
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -288,3 +288,34 @@ def test_year_values_draw_what_fill_year_gaps_draws(military):
         pd.testing.assert_series_equal(pd.Series(y, dtype="float64"), full["value"].astype("float64"),
                                        check_names=False)
     assert common.year_values(afghanistan.iloc[0:0]) == ([], [])
+
+
+def end_label_texts(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations if (a.name or "").startswith(common.END_LABEL_PREFIX)]
+
+
+def test_time_series_labels_line_ends_with_value_and_year_as_the_claim_charts_do(military):
+    names = {"PAK": "Pakistan", "IND": "India", "SAS": "South Asia"}
+    fig = evidence.time_series_figure(
+        military, indicator=MILITARY, countries=["PAK", "IND", "SAS"], focus="PAK", names=names,
+        aggregates=["SAS"], years=(2000, 2020), sources=CATALOGUE,
+    )
+    pakistan = military[(military["iso3"] == "PAK") & military["year"].between(2000, 2020)].dropna(subset=["value"])
+    last = pakistan.sort_values("year").iloc[-1]
+    expected = f"<b>Pakistan</b> {common.short_value(last['value'], MILITARY.unit)} ({int(last['year'])})"
+    texts = end_label_texts(fig)
+    assert expected in texts
+    assert any(t.startswith("India ") for t in texts) and any(t.startswith("South Asia (as published) ") for t in texts)
+    assert fig.layout.margin.r >= common.text_width(expected, common.BODY_TEXT_PX)
+
+
+def test_a_crowded_time_series_labels_only_the_focus_country():
+    path = next(SNAPSHOTS.glob("wdi/API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
+    with_data = pd.read_csv(path, skiprows=4).dropna(subset=["2015"])["Country Code"].tolist()
+    countries = with_data[: evidence.MAX_LABELLED_LINES + 2]
+    focus = countries[0]
+    rows = wdi("MS.MIL.XPND.GD.ZS", countries)
+    fig = evidence.time_series_figure(rows, indicator=MILITARY, countries=countries, focus=focus, years=(2000, 2020))
+    assert len(fig.data) > evidence.MAX_LABELLED_LINES
+    texts = end_label_texts(fig)
+    assert len(texts) == 1 and texts[0].startswith(f"<b>{focus}</b>")

@@ -26,14 +26,13 @@ from src.charts.common import (
     add_layout_items,
     benchmark_text,
     display_name,
-    end_labels,
     finish,
+    label_line_ends,
+    line_end_label,
     line_trace_props,
     no_data_note,
-    short_value,
     source_line,
     split_by_country,
-    text_width,
     year_values,
 )
 from src.claims.prose import indicator_phrase
@@ -42,14 +41,31 @@ from src.claims.verdicts import STATUS_LABELS, STATUSES, VERDICT_COLOURS  # noqa
 # The verdict vocabulary (labels, colours, icons) is declared once, in src/claims/verdicts.py.
 VERDICT_STATUSES = STATUSES
 VERDICT_LABELS = STATUS_LABELS
-PEER_COLOUR = "#A8A8A8"
-MEDIAN_COLOUR = "#CC79A7"
-BAND_COLOUR = "rgba(204, 121, 167, 0.18)"  # the median's hue, light: the middle half of a large peer group
+PEER_COLOUR = "#767676"  # single peers of a large group, on request: the lightest grey that keeps 4.5:1
+MEDIAN_COLOUR = PALETTE[-1]  # Tol's purple
+BAND_COLOUR = "rgba(170, 68, 153, 0.16)"  # the median's hue, light: the middle half of a large peer group
 WINDOW_TINT = "rgba(0, 114, 178, 0.05)"
-# Okabe-Ito without the median's colour, so no peer line looks like the median.
+# The palette without the median's colour, so no peer line looks like the median.
 PEER_PALETTE = tuple(colour for colour in PALETTE if colour != MEDIAN_COLOUR)
 # More peers with data than this are drawn as a band: South Asia's seven peers still get a line and label each.
 MAX_PEER_LINES = 7
+
+
+@dataclass(frozen=True)
+class ClaimChartStyle:
+    """How a claim chart is drawn where it is shown: the Claims page's defaults, or a projected slide's (larger
+    text, fewer labels and panels). `options()` are claim_chart's keyword arguments; `max_panels` is
+    chart_indicators'."""
+
+    text_size: int = BODY_TEXT_PX
+    label_peers: bool = True
+    legend: bool = True
+    short_benchmarks: bool = False
+    max_panels: int = 4
+
+    def options(self) -> dict:
+        return {"text_size": self.text_size, "label_peers": self.label_peers, "legend": self.legend,
+                "short_benchmarks": self.short_benchmarks}
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,9 @@ def claim_chart(
     window: tuple[int, int] | None = None,
     text_size: int = BODY_TEXT_PX,
     max_peer_lines: int = MAX_PEER_LINES,
+    label_peers: bool = True,
+    legend: bool = True,
+    short_benchmarks: bool = False,
 ) -> go.Figure:
     """One claim's evidence: the focus country against its peers over time, one panel per indicator.
 
@@ -152,6 +171,10 @@ def claim_chart(
         window: the years the verdict looks at, a subtle band on the time axis.
         text_size: chart text in pixels (14 on the page; the deck passes 18 for a projector).
         max_peer_lines: more peers with data than this are drawn as a band.
+        label_peers: label each peer and aggregate at its line end; without, only the focus country and the
+            median are labelled and the others are named on hover (a slide has no room for more).
+        legend: draw the legend (a slide, labelling its lines directly, does without).
+        short_benchmarks: label a benchmark by its value only ("Benchmark 15-20%"), not its whole description.
 
     Returns:
         The figure; `layout.meta` holds claim, source_line and alt_text (title and latest values with years).
@@ -161,7 +184,9 @@ def claim_chart(
     peers = [p for p in peers if p != focus]
     peers_with_data = [p for p in peers if p in set(shown["iso3"])]
     as_band = len(peers_with_data) > max_peer_lines
-    colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] for position, iso3 in enumerate(peers_with_data)}
+    # Unlabelled peers (a slide's) are one muted grey: without a label or a legend their colours would say nothing.
+    colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] if label_peers else PEER_COLOUR
+               for position, iso3 in enumerate(peers_with_data)}
     several = len(indicator_ids) > 1
     labels = [_indicator_label(indicators, i) for i in indicator_ids]
     units = [_indicator_unit(indicators, i, shown) for i in indicator_ids]
@@ -173,23 +198,25 @@ def claim_chart(
     fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         subplot_titles=panel_titles if several else None)
     group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
-    traces, trace_rows, panel_labels, ranges, latest = [], [], [], [], []
+    traces, trace_rows, panel_labels, panel_values, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
     bench_list = [b for b in map(as_benchmark, benchmarks) if b.indicator in indicator_ids]
     for row, indicator_id in enumerate(indicator_ids, start=1):
         rows = by_indicator.get(indicator_id, shown.iloc[0:0])
-        panel = _Panel(row=row, unit=units[row - 1], first=row == 1)
+        panel = _Panel(row=row, unit=units[row - 1], first=row == 1 and legend)
         _indicator_panel(fig, panel, rows, focus=focus, peers=peers_with_data, years=years, names=names,
-                         aggregates=aggregates, group_name=group_name, as_band=as_band, colours=colours)
+                         aggregates=aggregates, group_name=group_name, as_band=as_band, colours=colours,
+                         label_peers=label_peers)
         for bench in bench_list:
             if bench.indicator == indicator_id:
                 panel.values += [bench.low, bench.high]
-                panel.labels.append(((bench.low + bench.high) / 2, benchmark_text(_benchmark_label(bench.label)),
-                                     BENCHMARK_COLOUR))
+                text = (_short_benchmark(bench, panel.unit) if short_benchmarks
+                        else benchmark_text(_benchmark_label(bench.label)))
+                panel.labels.append(((bench.low + bench.high) / 2, text, BENCHMARK_COLOUR))
         traces += panel.traces
         trace_rows += [row] * len(panel.traces)
         panel_labels.append(panel.labels)
-        ranges.append(panel.y_range())
+        panel_values.append(panel.values)
         latest.append((labels[row - 1], panel.latest))
     # One call for every trace: adding them one at a time costs more than building them.
     fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
@@ -208,23 +235,15 @@ def claim_chart(
     what = _join(labels) if labels else "No indicator"
     title = f"{what}: {comparison}"
     subtitle = _subtitle(indicators, indicator_ids, labels, units, window, years, several)
-    label_width = max((text_width(text, text_size) for panel in panel_labels for _, text, _ in panel), default=0)
     fig = finish(
         fig, title=title, source_text=source_line(shown, sources, computed_note=computed_note),
-        height=plot_height, subtitle=subtitle, text_size=text_size,
-        right=round(max(label_width, 40) + 16), alt_text=_alt_text(title, latest),
+        height=plot_height, subtitle=subtitle, text_size=text_size, alt_text=_alt_text(title, latest),
     )
     fig.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5])
-    # Fixed value ranges, so the labels at the line ends can be nudged apart in pixels.
-    margin = fig.layout.margin
-    inner = fig.layout.height - margin.t - margin.b
-    for row, (y_range, labels_here) in enumerate(zip(ranges, panel_labels), start=1):
-        axis = "yaxis" if row == 1 else f"yaxis{row}"
-        domain = fig.layout[axis].domain or (0, 1)
-        if y_range is not None:
-            fig.update_yaxes(range=list(y_range), row=row, col=1)
-            end_labels(fig, labels_here, yref="y" if row == 1 else f"y{row}", y_range=y_range,
-                       panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
+    if not legend:
+        fig.update_layout(showlegend=False)
+    label_line_ends(fig, {row: (labels_here, values) for row, (labels_here, values) in
+                          enumerate(zip(panel_labels, panel_values), start=1)}, text_size=text_size)
     fig.update_layout(meta={**fig.layout.meta, "claim": claim_id})
     return fig
 
@@ -236,7 +255,7 @@ class _Panel:
 
     row: int
     unit: str
-    first: bool
+    first: bool  # the panel whose traces carry the legend entries (none when the chart has no legend)
     traces: list = field(default_factory=list)
     labels: list = field(default_factory=list)
     values: list = field(default_factory=list)
@@ -245,27 +264,16 @@ class _Panel:
     def add_line(self, trace: dict, *, label: str | None, colour: str, describe: str, lead: bool = False) -> None:
         """Keep a line trace; label its last value at the line end (when `label`) and note it for the alt text."""
         self.traces.append(trace)
-        points = [(x, y) for x, y in zip(trace["x"], trace["y"]) if y is not None and not pd.isna(y)]
-        self.values += [y for _, y in points]
-        if points:
-            year, value = points[-1]
-            said = f"{short_value(value, self.unit)} ({year})"
-            self.latest.insert(0 if lead else len(self.latest), f"{describe} {said}")
+        self.values += [y for y in trace["y"] if y is not None and not pd.isna(y)]
+        said = line_end_label(trace, describe, self.unit)
+        if said is not None:
+            self.latest.insert(0 if lead else len(self.latest), said[1])
             if label is not None:
-                self.labels.append((value, f"{label} {said}", colour))
-
-    def y_range(self) -> tuple[float, float] | None:
-        finite = [v for v in self.values if v is not None and not pd.isna(v)]
-        if not finite:
-            return None
-        low, high = min(finite), max(finite)
-        pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
-        # Shares and counts start at zero unless that would squash the lines into a strip.
-        low = 0.0 if low >= 0 and (low - pad < 0 or low <= 0.5 * high) else low - pad
-        return low, high + pad
+                self.labels.append(line_end_label(trace, label, self.unit)[:2] + (colour,))
 
 
-def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours):
+def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates, group_name, as_band, colours,
+                     label_peers=True):
     """One panel's traces, as dicts: peers (own colours, or a band with single countries on request), published
     aggregates (dotted), the peers' median (dashed) and the focus country (blue, on top). An empty panel gets a
     note and an empty placeholder trace."""
@@ -298,13 +306,14 @@ def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates
         for iso3 in present:
             trace = line_trace_props(by_country[iso3], name=display_name(iso3, names), unit=unit, colour=colours[iso3],
                                      years=years, width=1.6, legendgroup=iso3, showlegend=False)
-            panel.add_line(trace, label=trace["name"], colour=colours[iso3], describe=trace["name"])
+            panel.add_line(trace, label=trace["name"] if label_peers else None, colour=colours[iso3],
+                           describe=trace["name"])
     for iso3 in aggregates:
         if iso3 in by_country:
             name = display_name(iso3, names) + PUBLISHED_SUFFIX
             trace = line_trace_props(by_country[iso3], name=name, unit=unit, colour=AGGREGATE_COLOUR, years=years,
                                      width=1.8, dash="dot", legendgroup=iso3, showlegend=legend)
-            panel.add_line(trace, label=name, colour=AGGREGATE_COLOUR, describe=name)
+            panel.add_line(trace, label=name if label_peers else None, colour=AGGREGATE_COLOUR, describe=name)
     median = peer_median(rows, present)
     if not median.empty:
         trace = line_trace_props(median, name=f"Median of {group_name}", unit=unit, colour=MEDIAN_COLOUR, years=years,
@@ -383,6 +392,14 @@ def _subtitle(indicators, indicator_ids, labels, units, window, years, several) 
 def _benchmark_label(label: str) -> str:
     """'the IMF tax tipping point of 15% of GDP' -> 'IMF tax tipping point of 15% of GDP' (a label, not a phrase)."""
     return label[4:] if label.lower().startswith("the ") else label
+
+
+def _short_benchmark(bench: Benchmark, unit: str) -> str:
+    """'Benchmark 15-20%' or 'Benchmark 5%': the value only, where a slide has no room for the description."""
+    percent = "%" if (unit or "").strip().startswith("%") else ""
+    if bench.low == bench.high:
+        return f"Benchmark {bench.low:g}{percent}"
+    return f"Benchmark {bench.low:g}-{bench.high:g}{percent}"
 
 
 def _alt_text(title: str, latest: Sequence[tuple[str, list[str]]]) -> str:

@@ -22,9 +22,13 @@ import plotly.graph_objects as go
 # The one number formatter (verdict sentences use it too), re-exported for the chart builders and pages.
 from src.claims.prose import format_amount, format_value  # noqa: F401
 
-# Okabe-Ito colours (colour-blind safe); the focus country is always the strong blue.
+# The focus country is always the strong Okabe-Ito blue. Other lines take Paul Tol's "muted" hues (a set chosen to
+# stay apart under every common colour-vision deficiency) without his sand and pale cyan, which no darkening keeps
+# recognisable, and with Okabe-Ito's vermillion: each drawn at least 3:1 against white (WCAG 2.1 AA for graphics;
+# `text_colour` gives the same hue at 4.5:1 for a label). Orange is left out: darkened for text it reads as brown.
 FOCUS_COLOUR = "#0072B2"
-PALETTE = ("#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C6D1F", "#000000", "#999999")
+LINE_HUES = ("#D55E00", "#117733", "#882255", "#44AA99", "#332288", "#999933", "#CC6677", "#AA4499")
+WCAG_AA_GRAPHICS = 3.0
 AGGREGATE_COLOUR = "#555555"
 BENCHMARK_COLOUR = "#009E73"
 EVENT_SHADE = "rgba(120, 120, 120, 0.12)"
@@ -207,6 +211,10 @@ def text_colour(colour: str, minimum: float = WCAG_AA_TEXT) -> str:
     return shade
 
 
+# Every line colour but the focus's, drawn at least 3:1 against white (the teal and olive hues darkened a shade).
+PALETTE = tuple(text_colour(hue, WCAG_AA_GRAPHICS) for hue in LINE_HUES)
+
+
 def short_value(value: float, unit: str) -> str:
     """A value for a line-end label: '17.1%' for a percentage unit, else the number (the subtitle names the unit)."""
     amount = format_amount(value, unit)
@@ -308,11 +316,48 @@ def _chars_per_line(size: float, width: float = 980) -> int:
     return max(int(width / (0.55 * size)), 20)
 
 
+def spread_apart(wanted: Sequence[float], heights: Sequence[float], *, floor: float = 0.0,
+                 ceiling: float | None = None) -> list[float]:
+    """Centres for labels stacked in one column, each as near its wanted centre as it can be without overlapping.
+
+    Pure geometry in one unit (pixels, y growing upwards): labels keep their order from top to bottom; the top one
+    stays under `ceiling` and the stack is lifted where its lowest label would fall below `floor`. When the stack is
+    taller than the room it runs over the ceiling rather than print one label over another.
+
+    Args:
+        wanted: each label's wanted centre (its line's last value, in pixels).
+        heights: each label's height.
+        floor, ceiling: the room's bottom and top (no ceiling: unbounded).
+
+    Returns:
+        The centres, in the order given.
+    """
+    order = sorted(range(len(wanted)), key=lambda i: -wanted[i])
+    placed: dict[int, float] = {}
+    above = None
+    for i in order:  # top down: each label at most as high as the one above it allows
+        top = ceiling if above is None else placed[above] - heights[above] / 2
+        limit = top - heights[i] / 2 if top is not None else wanted[i]
+        placed[i] = min(wanted[i], limit)
+        above = i
+    below = None
+    for i in reversed(order):  # bottom up: lift what fell under the floor, and whatever it then pushes
+        bottom = floor if below is None else placed[below] + heights[below] / 2
+        placed[i] = max(placed[i], bottom + heights[i] / 2)
+        below = i
+    return [placed[i] for i in range(len(wanted))]
+
+
+END_LABEL_PREFIX = "end label: "
+
+
 def end_labels(
     fig: go.Figure, labels: Sequence[tuple[float, str, str]], *, yref: str, y_range: tuple[float, float],
     panel_px: float, text_size: int,
 ) -> None:
-    """Labels in the right margin at each line's last value, nudged apart so none prints over another.
+    """Labels in the right margin at each line's last value, nudged apart (`spread_apart`) so none prints over
+    another. Each label's value is kept in `layout.meta["end_labels"]`, so a copy drawn at another height (a
+    slide) can place them again (`respace_end_labels`).
 
     Args:
         labels: (value, text, line colour); the text colour is the line's, darkened to pass WCAG AA.
@@ -321,29 +366,158 @@ def end_labels(
     """
     if not labels:
         return
+    notes = [
+        {"text": text, "name": f"{END_LABEL_PREFIX}{text}", "xref": f"{yref.replace('y', 'x')} domain", "x": 1,
+         "xanchor": "left", "xshift": 6, "yref": yref, "y": value, "yanchor": "middle", "align": "left",
+         "showarrow": False, "font": {"size": text_size, "color": text_colour(colour)}}
+        for value, text, colour in labels
+    ]
+    _place_end_labels(notes, [value for value, _, _ in labels], y_range, panel_px, text_size)
+    add_layout_items(fig, annotations=notes)
+    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    meta["end_labels"] = [*meta.get("end_labels", []), *(
+        {"name": note["name"], "value": value, "yref": yref} for note, (value, _, _) in zip(notes, labels))]
+    fig.layout.meta = meta
+
+
+def _place_end_labels(notes, values, y_range, panel_px: float, text_size: float, slack_px: float = 0.0) -> None:
+    """Set each label's `y` (a value on its panel's axis) so the labels sit apart at this panel height; a stack may
+    reach `slack_px` above and below the panel (half the gap to the next panel: never into its labels)."""
     low, high = y_range
     per_px = (high - low) / max(panel_px, 1.0)
-    ordered = sorted(labels, key=lambda item: -item[0])
-    placed: list[float] = []
-    for position, (value, text, _) in enumerate(ordered):
-        lines = text.count("<br>") + 1
-        y = value
-        if placed:
-            previous_lines = ordered[position - 1][1].count("<br>") + 1
-            gap = (lines + previous_lines) / 2 * text_size * 1.25 * per_px
-            y = min(value, placed[-1] - gap)
-        placed.append(y)
-    # Pushed below the axis: move the whole stack up so the lowest label stays on the panel.
-    lowest_allowed = low + text_size * 0.6 * per_px
-    if placed and placed[-1] < lowest_allowed:
-        lift = lowest_allowed - placed[-1]
-        placed = [y + lift for y in placed]
-    add_layout_items(fig, annotations=[
-        {"text": text, "name": f"end label: {text}", "xref": f"{yref.replace('y', 'x')} domain", "x": 1,
-         "xanchor": "left", "xshift": 6, "yref": yref, "y": y, "yanchor": "middle", "align": "left",
-         "showarrow": False, "font": {"size": text_size, "color": text_colour(colour)}}
-        for (_, text, colour), y in zip(ordered, placed)
-    ])
+    heights = [(str(_get(note, "text")).count("<br>") + 1) * text_size * 1.25 for note in notes]
+    centres = spread_apart([(v - low) / per_px for v in values], heights, floor=-slack_px,
+                           ceiling=panel_px + slack_px)
+    for note, centre in zip(notes, centres):
+        # Plotly hides an annotation whose value is off its axis: one pushed past the panel's edge stays on the
+        # edge and is shifted the rest of the way in pixels.
+        inside = min(max(centre, 0.0), panel_px)
+        _set(note, "y", low + inside * per_px)
+        _set(note, "yshift", centre - inside)
+
+
+def _get(item, key):
+    return item[key] if isinstance(item, dict) else getattr(item, key)
+
+
+def _set(item, key, value) -> None:
+    if isinstance(item, dict):
+        item[key] = value
+    else:
+        setattr(item, key, value)
+
+
+def panel_heights(fig: go.Figure) -> dict[str, float]:
+    """Each y axis ("y", "y2", ...) -> its panel's height in pixels at the figure's height and margins."""
+    margin = fig.layout.margin
+    inner = (fig.layout.height or 450) - (margin.t or 0) - (margin.b or 0)
+    heights = {}
+    for name in fig.layout:
+        if name.startswith("yaxis") and fig.layout[name].overlaying is None:
+            domain = fig.layout[name].domain or (0, 1)
+            heights["y" + name[len("yaxis"):]] = inner * (domain[1] - domain[0])
+    return heights
+
+
+def _half_gap_px(fig: go.Figure) -> float:
+    """Half the smallest gap between stacked panels, in pixels (0 for a single panel)."""
+    margin = fig.layout.margin
+    inner = (fig.layout.height or 450) - (margin.t or 0) - (margin.b or 0)
+    domains = sorted((tuple(fig.layout[n].domain) for n in fig.layout if n.startswith("yaxis")
+                      and fig.layout[n].overlaying is None and fig.layout[n].domain), reverse=True)
+    gaps = [upper[0] - lower[1] for upper, lower in zip(domains, domains[1:])]
+    return max(min(gaps), 0) * inner / 2 if gaps else 0.0
+
+
+def respace_end_labels(fig: go.Figure, text_size: float) -> None:
+    """Place the line-end labels again for the figure's present height, margins and text size (see end_labels)."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    values = {(entry["name"], entry["yref"]): entry["value"] for entry in meta.get("end_labels", [])}
+    heights = panel_heights(fig)
+    slack = _half_gap_px(fig)
+    by_axis: dict[str, list] = {}
+    for note in fig.layout.annotations:
+        if (note.name, note.yref) in values:
+            by_axis.setdefault(note.yref, []).append(note)
+    for yref, notes in by_axis.items():
+        axis = fig.layout["yaxis" + yref[1:]]
+        if axis.range is None or yref not in heights:
+            continue
+        _place_end_labels(notes, [values[(n.name, yref)] for n in notes], tuple(axis.range), heights[yref],
+                          text_size, slack)
+
+
+def last_point(trace) -> tuple[int, float] | None:
+    """A line's last drawn (year, value), or None when it has no value."""
+    xs, ys = _get_trace(trace, "x"), _get_trace(trace, "y")
+    points = [(x, y) for x, y in zip(xs or (), ys or ()) if y is not None and not pd.isna(y)]
+    return points[-1] if points else None
+
+
+def _get_trace(trace, key):
+    return trace.get(key) if isinstance(trace, dict) else getattr(trace, key)
+
+
+def line_end_label(trace, label: str, unit: str) -> tuple[float, str, str] | None:
+    """(value, "<label> 14.5% (2023)", line colour) for a line's last value, as end_labels takes it; None without
+    a value."""
+    point = last_point(trace)
+    if point is None:
+        return None
+    year, value = point
+    line = _get_trace(trace, "line")
+    colour = (line.get("color") if isinstance(line, dict) else getattr(line, "color", None)) or TEXT_COLOUR
+    return value, f"{label} {short_value(value, unit)} ({year})", colour
+
+
+def value_range(values: Iterable[float]) -> tuple[float, float] | None:
+    """A panel's fixed value range: every drawn value with a little room; shares and counts start at zero unless
+    that would squash the lines into a strip. None when nothing is drawn."""
+    finite = [v for v in values if v is not None and not pd.isna(v)]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+    low = 0.0 if low >= 0 and (low - pad < 0 or low <= 0.5 * high) else low - pad
+    return low, high + pad
+
+
+# A line-end label wraps after about this many characters; labels are spaced for a page about NARROW_PX wide.
+LABEL_CHARS = 32
+NARROW_PX = 450
+
+
+def label_line_ends(fig: go.Figure, panels: Mapping[int, tuple[Sequence, Iterable[float]]], *,
+                    text_size: int = BODY_TEXT_PX) -> None:
+    """The line-end labels of a finished figure (after `finish`), one implementation for every chart: each panel's
+    value axis fixed (so the labels can be nudged apart in pixels), the right margin as wide as the longest
+    label, the labels placed by `end_labels`.
+
+    A long label wraps (a narrow page would otherwise give the labels the plot's room). The labels are spaced for
+    a legend wrapped as on a narrow page (about 450 px): a wider page only spreads them a little further.
+
+    Args:
+        panels: panel row (1 = top) -> (labels as end_labels takes them, every value drawn on that panel).
+    """
+    panels = {row: ([(value, wrap(text, LABEL_CHARS), colour) for value, text, colour in labels], values)
+              for row, (labels, values) in panels.items()}
+    widths = [text_width(text, text_size) for labels, _ in panels.values() for _, text, _ in labels]
+    if widths:
+        fig.update_layout(margin={"r": round(max(max(widths), 40) + 16)})
+    margin = fig.layout.margin
+    in_legend = list(dict.fromkeys(t.name for t in fig.data if t.showlegend is not False and t.name))
+    shown = fig.layout.showlegend is not False and in_legend
+    extra_rows = legend_rows(in_legend, text_size, NARROW_PX) - legend_rows(in_legend, text_size) if shown else 0
+    inner = fig.layout.height - margin.t - margin.b - extra_rows * text_size * 1.9
+    for row, (labels, values) in panels.items():
+        axis = "yaxis" if row == 1 else f"yaxis{row}"
+        y_range = value_range(values)
+        if y_range is None:
+            continue
+        domain = fig.layout[axis].domain or (0, 1)
+        fig.layout[axis].range = list(y_range)
+        end_labels(fig, labels, yref="y" if row == 1 else f"y{row}", y_range=y_range,
+                   panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
 
 
 def add_benchmark(fig: go.Figure, low: float, high: float, label: str, *, text_size: int = BODY_TEXT_PX,

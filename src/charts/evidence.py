@@ -25,12 +25,51 @@ from src.charts.common import (
     event_source_note,
     finish,
     format_amount,
+    label_line_ends,
+    line_end_label,
     line_trace,
     line_trace_props,
     no_data_note,
     source_line,
     split_by_country,
 )
+
+# More lines than this and only the focus country and published aggregates are labelled at their line ends (the
+# others by the legend and on hover): the chart conventions label "a handful of peers directly". A South Asia
+# comparison (seven peers, two published groups and the focus) is labelled in full.
+MAX_LABELLED_LINES = 10
+
+
+def _labelled(traces: Sequence[tuple[str, object]], *, focus: str | None, always=()) -> list[bool]:
+    """Which of a panel's (key, trace) lines are labelled at their ends: the focus country, the `always` ones
+    (aggregates), and every line when there are few enough."""
+    few = len(traces) <= MAX_LABELLED_LINES
+    return [few or key == focus or key in always for key, _ in traces]
+
+
+def _direct_labels_replace_legend(traces, *, focus: str | None, always=()) -> None:
+    """A line labelled at its end needs no legend entry as well (and a shorter legend keeps the plot's height
+    what the labels were spaced for). Called before `finish`, which sizes the legend's room."""
+    for (_, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
+        if labelled:
+            trace.showlegend = False
+
+
+def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit: str, always=(),
+                names: Mapping[str, str] | None = None) -> tuple:
+    """(labels, values) for label_line_ends: the `_labelled` lines with value and year, the focus country in bold.
+    `traces`: (iso3 or series key, trace) pairs of one panel; `names`: a shorter label than the trace's name
+    (the panel's title already says what the lines are)."""
+    labels, values = [], []
+    for (key, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
+        values += [y for y in (trace.y or ()) if y is not None and y == y]
+        if labelled:
+            name = (names or {}).get(key, trace.name)
+            name = f"<b>{name}</b>" if key == focus else name
+            label = line_end_label(trace, name, unit)
+            if label is not None:
+                labels.append(label)
+    return labels, values
 
 
 def _short_name(indicator, fallback: str = "") -> str:
@@ -112,7 +151,7 @@ def time_series_figure(
     unit = _unit(indicator, shown)
     what = _short_name(indicator, str(rows["indicator"].iloc[0]) if len(rows) else "Indicator")
     fig = go.Figure()
-    missing = []
+    missing, keys = [], []
     for position, iso3 in enumerate(countries):
         series = shown[shown["iso3"] == iso3]
         if series.empty:
@@ -133,6 +172,9 @@ def time_series_figure(
         if extra:
             trace.customdata = [series["base_year"].iloc[0]] * len(trace.x)
         fig.add_trace(trace)
+        keys.append(iso3)
+    # The Explorer keeps its legend (its countries are the reader's own picks, toggled there); its lines are
+    # labelled at their ends too.
     if not fig.data:
         no_data_note(fig, "No data for these countries and years")
     if benchmark is not None:
@@ -146,12 +188,15 @@ def time_series_figure(
         text += f" No data in these years for: {', '.join(missing)}."
     period = f", {span[0]}-{span[1]}" if span else ""
     default_title = f"{what}{period}" + (f": {display_name(focus, names)} and others" if focus in countries else "")
-    return finish(
+    fig = finish(
         fig,
         title=title or default_title,
         source_text=text,
         y_title=f"{unit} (log scale)" if log_y else unit,
     )
+    if not log_y:  # a log axis's range is in powers of ten: its lines are named by the legend and on hover
+        label_line_ends(fig, {1: _end_labels(list(zip(keys, fig.data)), focus=focus, unit=unit, always=aggregates)})
+    return fig
 
 
 def latest_bar_figure(
@@ -335,27 +380,27 @@ def guns_vs_butter_figure(
         ),
     )
     mine = table[table["iso3"] == focus]
+    top: list[tuple[str, object]] = []
     series = (
-        ("military", "Military", "#D55E00"),
-        ("health", "Health", "#009E73"),
-        ("education", "Education", "#56B4E9"),
+        ("military", "Military", PALETTE[0]),
+        ("health", "Health", PALETTE[1]),
+        ("education", "Education", PALETTE[4]),
     )
     for column, label, colour in series:
         rows = mine[["year", column]].dropna().rename(columns={column: "value"})
         if not rows.empty:
-            fig.add_trace(line_trace(rows, name=label, unit=basis, colour=colour, years=span, width=3), row=1, col=1)
+            top.append((column, line_trace(rows, name=label, unit=basis, colour=colour, years=span, width=3)))
     butter = mine[["year", "butter"]].dropna().rename(columns={"butter": "value"}).assign(computed=True)
     if not butter.empty:
-        fig.add_trace(
-            line_trace(butter, name="Health + education", unit=basis, colour="#000000", years=span, dash="dash"),
-            row=1, col=1,
-        )
+        top.append(("butter", line_trace(butter, name="Health + education", unit=basis, colour="#000000", years=span,
+                                         dash="dash")))
     if interest is not None and not interest.empty:
         rows = interest[interest["iso3"] == focus]
         unit = str(rows["unit"].iloc[0]) if len(rows) else ""
-        fig.add_trace(
-            line_trace(rows, name=interest_label, unit=unit, colour="#8C6D1F", years=span, dash="dot"), row=1, col=1
-        )
+        top.append(("interest", line_trace(rows, name=interest_label, unit=unit, colour=PALETTE[2], years=span,
+                                           dash="dot")))
+    for _, trace in top:
+        fig.add_trace(trace, row=1, col=1)
     if not fig.data:
         no_data_note(fig, f"No spending data for {display_name(focus, names)} in these years", "x domain", "y domain")
     others = [p for p in peers if p != focus]
@@ -371,6 +416,10 @@ def guns_vs_butter_figure(
     ]
     # One call for all the peers' lines: plotly checks a trace added alone twice.
     fig.add_traces(ratio_traces, rows=2, cols=1)
+    top_keys = [key for key, _ in top]
+    ratio_keys = [iso3 for iso3 in [focus, *others] if iso3 in by_country]
+    _direct_labels_replace_legend(list(zip(top_keys, fig.data)), focus=None, always=top_keys)
+    _direct_labels_replace_legend(list(zip(ratio_keys, fig.data[len(top):])), focus=focus)
     if not ratio_traces:
         no_data_note(fig, "No year has military, health and education values together", "x2 domain", "y2 domain")
     add_events(fig, events, span)
@@ -382,12 +431,19 @@ def guns_vs_butter_figure(
         "Drawn side by side they show priorities, not cause and effect."
     )
     rows_for_footer = source_rows if source_rows is not None else pd.DataFrame()
-    return finish(
+    fig = finish(
         fig,
         title=f"Guns vs butter ({basis}): {display_name(focus, names)}, {span[0]}-{span[1]}",
         source_text=source_line(rows_for_footer, sources, computed_note=note) + event_source_note(events, span),
         height=760,
     )
+    # The focus country's own series are each labelled; of the ratios, the focus's (and a few peers').
+    label_line_ends(fig, {
+        1: _end_labels(list(zip(top_keys, fig.data)), focus=None, unit=basis, always=top_keys),
+        2: _end_labels(list(zip(ratio_keys, fig.data[len(top):])), focus=focus, unit="× (ratio)",
+                       names={iso3: display_name(iso3, names) for iso3 in ratio_keys}),
+    })
+    return fig
 
 
 def hdi_figure(
@@ -420,6 +476,7 @@ def hdi_figure(
     by_country = split_by_country(hdi)
     # Published groups get their own colours too (dotted), so several stay apart. One call for all the lines:
     # plotly checks a trace added alone twice.
+    value_lines = [iso3 for iso3 in [*others, *tiers, focus] if iso3 in by_country]
     fig.add_traces(
         [
             line_trace_props(
@@ -432,6 +489,7 @@ def hdi_figure(
         ],
         rows=1, cols=1,
     )
+    _direct_labels_replace_legend(list(zip(value_lines, fig.data)), focus=focus, always=tiers)
     if not fig.data:
         no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
     drawn_rank = False
@@ -474,9 +532,12 @@ def hdi_figure(
         "The yearly rank is computed by us from each year's HDI values among the countries with data that year; "
         "UNDP's official rank exists for the latest year only."
     )
-    return finish(
+    fig = finish(
         fig,
         title=f"Human Development Index: {display_name(focus, names)}, value and rank, {span[0]}-{span[1]}",
         source_text=source_line(used, sources, computed_note=note),
         height=760,
     )
+    # The value panel's lines labelled at their ends; the rank panel (reversed) names its one line in its title.
+    label_line_ends(fig, {1: _end_labels(list(zip(value_lines, fig.data)), focus=focus, unit="", always=tiers)})
+    return fig

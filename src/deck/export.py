@@ -64,9 +64,16 @@ def badge_html(status: str, css_class: str = "badge") -> str:
     return f'<span class="{css_class}" style="background:{style.colour}">{html.escape(style.label)}</span>'
 
 
-def _figure_html(div_id: str, figure: go.Figure) -> list[str]:
-    # The projector's copy (>= 18 px text, no source inside); deck.js sets its height to the room the slide has.
-    spec = f'{{"figure": {projector_figure(figure).to_json()}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
+# A little under the height a chart gets on a 1024x768 slide with a two-line heading (about 270 px: deck.css lays it
+# out; deck.js draws it at the room it has):
+# the line-end labels are placed apart for this smallest room, so a larger window only spreads them further.
+SLIDE_CHART_PX = 260
+
+
+def _figure_html(div_id: str, figure: go.Figure, charts: int = 1) -> list[str]:
+    # The projector's copy (>= 18 px text, no source inside), its labels placed for a 1024x768 slide.
+    projected = projector_figure(figure, height=SLIDE_CHART_PX // max(charts, 1))
+    spec = f'{{"figure": {projected.to_json()}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
     return [
         f'<div class="figure" id="{div_id}"></div>',
         f'<script type="application/json" id="{div_id}-spec">{_script_json(spec)}</script>',
@@ -109,7 +116,7 @@ def _slide_html(number: int, slide: Slide, guess_first: bool) -> str:
             parts.append(f'<div class="charts charts-{len(slide.figures)}">')
             for index, figure in enumerate(slide.figures):
                 suffix = "" if index == 0 else f"-{index + 1}"
-                parts.extend(_figure_html(f"figure-{number}{suffix}", figure))
+                parts.extend(_figure_html(f"figure-{number}{suffix}", figure, len(slide.figures)))
             parts.append("</div>")
         checks = f'<strong class="checks">{esc(slide.checks)}.</strong> ' if slide.checks else ""
         parts.append(f'<p class="verdict">{badge_html(slide.status)}{checks}{esc(slide.key_sentence)}</p>')

@@ -16,32 +16,22 @@ import re
 
 import plotly.graph_objects as go
 
+from src.charts.claims import ClaimChartStyle
+from src.charts.common import respace_end_labels
+from src.charts.plain_words import plain_words  # noqa: F401 (re-exported for the deck)
+
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
 PROJECTOR_TEXT_PX = 18
-# The chart's own title on a slide: a step above its other text, below the slide's heading.
+# A claim chart on a slide: projector-size text; the focus country, the median and benchmarks labelled at their
+# line ends, peers named on hover (seven labels per panel print over each other at 18 px); no legend (the lines
+# are labelled). Every panel the Claims page draws (a slide shows its card's chart), stacked tighter.
+SLIDE_CHART_STYLE = ClaimChartStyle(text_size=PROJECTOR_TEXT_PX, label_peers=False, legend=False,
+                                    short_benchmarks=True)
 
-# A declared file, with or without its folder: data/catalogue/events.csv, benchmarks.yaml.
-_FILE_PATH = re.compile(r"\b(?:[\w-]+/)*([\w-]+)\.(?:csv|tsv|ya?ml|json|xlsx?|parquet|txt)\b")
-# A catalogue id (snake_case with an underscore) or a publisher's dotted code (SH.DYN.MORT, MS.MIL.XPND.GD.ZS).
-_CODE = r"(?:\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]{1,}(?:\.[A-Z0-9]+){2,}\b)"
-# A bracket that holds nothing but codes: "(gm_poverty_300, extreme_poverty_percent_people_below_300_a_day)".
-_CODES_IN_BRACKETS = re.compile(rf"\s*\(\s*{_CODE}(?:\s*[,;/]\s*{_CODE})*\s*\)")
-_LOOSE_CODE = re.compile(_CODE)
 # A claim id opening a chart title ("C1.1: Military spending ..."): the slide already says which claim it is.
 _CLAIM_PREFIX = re.compile(r"^\s*[A-Z]+\d+(?:\.\d+)*\s*:\s*")
 # Sentence ends: a full stop after a word or a bracket, then a capital (never the point in "2.7%").
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9%)\]])\.\s+(?=[A-Z])")
-
-
-def plain_words(text: str) -> str:
-    """The text as a seminar audience reads it: a declared file becomes "the study's <name> list" and codes in
-    brackets (catalogue ids, publisher codes) are left out; a code outside brackets is left out too."""
-    if not text:
-        return ""
-    text = _FILE_PATH.sub(lambda m: f"the study's {m.group(1).replace('_', ' ').replace('-', ' ')} list", text)
-    text = _CODES_IN_BRACKETS.sub("", text)
-    text = _LOOSE_CODE.sub("", text)
-    return re.sub(r"\s{2,}", " ", re.sub(r"\s+([,.;:)])", r"\1", text)).strip()
 
 
 def split_verdict(sentence: str) -> tuple[str, str]:
@@ -75,7 +65,8 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
     # for that size. On a slide the heading and question above already say what the chart shows, so the chart's
     # own title and subtitle go, and their room goes to the plot; whatever text is still smaller is lifted.
     multi_panel = fig._grid_ref is not None and len(fig._grid_ref) > 1
-    top = round(text_px * 2 * 1.9 + (text_px * 2 if multi_panel else 0) + 6)  # two legend rows, panel titles
+    legend_rows = 2 if fig.layout.showlegend is not False and any(t.showlegend is not False for t in fig.data) else 0
+    top = round(text_px * legend_rows * 1.9 + (_PANEL_TITLE_PX(text_px) if multi_panel else text_px / 2) + 6)
     fig.update_layout(
         title={"text": "", "subtitle": {"text": ""}},
         font={"size": max(fig.layout.font.size or 0, text_px)},
@@ -92,5 +83,35 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
     fig.update_xaxes(tickfont={"size": text_px}, title={"text": None})  # years need no "Year" under them
     # Fewer ticks: at this size the labels of a short panel would print over each other.
     fig.update_yaxes(tickfont={"size": text_px}, nticks=4)
+    if multi_panel:
+        _stack_panels(fig, gap_px=_PANEL_TITLE_PX(text_px))
+    # The labels were placed for the chart's own height: placed again for the slide's.
+    respace_end_labels(fig, text_px)
     return fig
+
+
+def _PANEL_TITLE_PX(text_px: float) -> float:  # noqa: N802 (a derived constant)
+    """Room above a panel for its one-line title."""
+    return text_px * 1.5 + 4
+
+
+def _stack_panels(fig: go.Figure, *, gap_px: float) -> None:
+    """Panels of equal height with just a title's room between them at the figure's height (the chart spaced them
+    for its own, taller height), their titles moved with them."""
+    names = sorted((n for n in fig.layout if n.startswith("yaxis") and fig.layout[n].overlaying is None
+                    and fig.layout[n].domain), key=lambda n: -fig.layout[n].domain[1])
+    inner = max((fig.layout.height or 450) - (fig.layout.margin.t or 0) - (fig.layout.margin.b or 0), 1)
+    gap = min(gap_px / inner, 0.5 / max(len(names), 1))
+    panel = (1 - gap * (len(names) - 1)) / len(names)
+    titles = {round(fig.layout[n].domain[1], 6): n for n in names}
+    new_tops = {}
+    for position, name in enumerate(names):
+        top = 1 - position * (panel + gap)
+        new_tops[name] = top
+        fig.layout[name].domain = [max(top - panel, 0), top]
+    for note in fig.layout.annotations:
+        if note.xref == "paper" and note.yref == "paper" and note.yanchor == "bottom":
+            name = titles.get(round(note.y, 6))
+            if name:
+                note.y = new_tops[name]
 

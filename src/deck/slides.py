@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import plotly.graph_objects as go
 
-from src.deck.projector import PROJECTOR_TEXT_PX, plain_words, split_verdict
+from src.deck.projector import SLIDE_CHART_STYLE, plain_words, split_verdict
 from src.views.claim_view import ClaimView, build_claim_view
 from src.views.comparison import Comparison
 
@@ -258,10 +258,10 @@ def claim_view_builder(
     available = frozenset(with_data if with_data is not None else store.values["indicator"].unique())
 
     def build(claim, verdict) -> ClaimView:
-        # Drawn at projector size by the chart builder itself, so its labels are placed for the larger text.
+        # Drawn for a slide by the chart builder itself: projector-size text, the focus and median labelled.
         return build_claim_view(
             claim, verdict, store, study, comparison, events=events, names=names, with_data=available,
-            text_size=PROJECTOR_TEXT_PX,
+            style=SLIDE_CHART_STYLE,
         )
 
     return build

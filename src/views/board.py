@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from src.charts.claims import evidence_table
+from src.charts.plain_words import plain_words
 from src.claims.prose import format_value, year_span
 
 
@@ -85,23 +86,27 @@ def board_rows(claims: Iterable, verdicts: Mapping, indicators: Mapping) -> list
     ]
 
 
+def _missing_note(verdict) -> str:
+    return "Could not be checked: " + "; ".join(verdict.missing) + "." if getattr(verdict, "missing", ()) else ""
+
+
 def reader_notes(claim, verdict) -> list[str]:
-    """What a reader must see beside the verdict: the parts that could not be checked, the claim's caveat and
-    what the data does not cover."""
-    notes = []
-    if getattr(verdict, "missing", ()):
-        notes.append("Could not be checked: " + "; ".join(verdict.missing) + ".")
+    """What a reader must see beside the verdict, in plain words (no series codes or file paths; those are in
+    method_notes): the parts that could not be checked, the claim's caveat and what the data does not cover."""
+    notes = [_missing_note(verdict)]
     if getattr(claim, "caveat", ""):
         notes.append(f"Keep in mind: {claim.caveat}")
     if getattr(claim, "gaps", ""):
         notes.append(f"Not covered by the data: {claim.gaps}")
-    return notes
+    return [plain_words(note) for note in notes if note]
 
 
 def method_notes(claim, verdict) -> list[str]:
-    """How the verdict was reached, for the "How this was checked" box: series used instead of preferred ones,
-    refresh hints, proxies (with the series codes)."""
-    notes = list(getattr(verdict, "notes", ()))
+    """How the verdict was reached, for the "How this was checked" box: the series that could not be found (with
+    their codes), series used instead of preferred ones, refresh hints, proxies (with the series codes)."""
+    missing = _missing_note(verdict)
+    notes = [missing] if missing and plain_words(missing) != missing else []
+    notes += list(getattr(verdict, "notes", ()))
     for indicator_id, label in (getattr(claim, "proxies", None) or {}).items():
         notes.append(f"{indicator_id} is a {label}")
     return notes

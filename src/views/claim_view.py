@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from src.charts.claims import (
+    ClaimChartStyle,
     chart_indicators,
     claim_benchmarks,
     claim_chart,
@@ -77,7 +78,7 @@ def build_claim_view(
     events: pd.DataFrame | None = None,
     names: Mapping[str, str] | None = None,
     with_data: Iterable[str] | None = None,
-    text_size: int | None = None,
+    style: ClaimChartStyle | None = None,
 ) -> ClaimView:
     """The claim's charts, notes and evidence table under one comparison.
 
@@ -90,7 +91,8 @@ def build_claim_view(
         events: the focus country's events to mark on line charts (None marks none).
         names: ISO3 -> display name.
         with_data: indicator ids with at least one value in the store (computed from it when not given).
-        text_size: the line charts' text size in px (the charts' own default when None; the deck asks for more).
+        style: how the line charts are drawn (the page's defaults when None; a slide asks for larger text and
+            fewer labels and panels).
 
     Returns:
         A ClaimView; a "lines" test draws src.charts.claims.claim_chart over chart_indicators(...), a
@@ -101,7 +103,7 @@ def build_claim_view(
     for kind in chart_kinds(verdict):
         if kind == LINES:
             figures.extend(_line_figures(claim, verdict, store, study, comparison, events, names, with_data,
-                                         text_size))
+                                         style or ClaimChartStyle()))
         elif kind == PERIODS:
             figures.extend(_period_figures(verdict, comparison, names))
     return ClaimView(
@@ -112,9 +114,9 @@ def build_claim_view(
     )
 
 
-def _line_figures(claim, verdict, store, study, comparison, events, names, with_data, text_size) -> list[ClaimFigure]:
+def _line_figures(claim, verdict, store, study, comparison, events, names, with_data, style) -> list[ClaimFigure]:
     available = set(with_data) if with_data is not None else set(store.values["indicator"].unique())
-    drawn = chart_indicators(claim, verdict, available)
+    drawn = chart_indicators(claim, verdict, available, max_panels=style.max_panels)
     if not drawn:
         return []
     places = list(dict.fromkeys([comparison.focus, *comparison.peers, *comparison.aggregates]))
@@ -134,7 +136,7 @@ def _line_figures(claim, verdict, store, study, comparison, events, names, with_
         events=events,
         sources=study.sources,
         window=comparison.window,
-        **({"text_size": text_size} if text_size else {}),
+        **style.options(),
     )
     return [ClaimFigure(LINES, figure)]
 
