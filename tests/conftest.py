@@ -155,3 +155,29 @@ def browser(chromium_path):
 
     with headless_chromium(chromium_path) as chromium:
         yield chromium
+
+
+# --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_components_scanned_once():
+    """Every new AppTest scans all installed packages' metadata for Streamlit v2 components (about 0.5-1.5 s each,
+    most of a page test); the installed packages do not change during a test run, so the scan runs once per worker.
+    """
+    try:
+        from streamlit.components.v2 import manifest_scanner
+    except ImportError:  # another Streamlit release: nothing to share
+        yield
+        return
+    scan = manifest_scanner.scan_component_manifests
+    found: list = []
+
+    def scanned_once(*args, **kwargs):
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    manifest_scanner.scan_component_manifests = scanned_once
+    yield
+    manifest_scanner.scan_component_manifests = scan
