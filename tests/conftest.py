@@ -160,24 +160,30 @@ def browser(chromium_path):
 # --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------
 
 
-@pytest.fixture(scope="session", autouse=True)
+_component_scan: dict = {}
+
+
+@pytest.fixture(autouse=True)
 def installed_components_scanned_once():
-    """Every new AppTest scans all installed packages' metadata for Streamlit v2 components (about 0.5-1.5 s each,
-    most of a page test); the installed packages do not change during a test run, so the scan runs once per worker.
+    """Every new AppTest scans all installed packages' metadata for Streamlit v2 components (0.5-1.5 s each, most
+    of a page test); the installed packages do not change during a run, so the scan runs once per worker.
+
+    Only where Streamlit is already imported (by a page test module): importing it here would cost every other
+    test file's worker a second or more.
     """
-    try:
-        from streamlit.components.v2 import manifest_scanner
-    except ImportError:  # another Streamlit release: nothing to share
-        yield
-        return
-    scan = manifest_scanner.scan_component_manifests
-    found: list = []
+    if "streamlit" in sys.modules and not _component_scan:
+        try:
+            from streamlit.components.v2 import manifest_scanner
+        except ImportError:  # another Streamlit release: nothing to share
+            _component_scan["patched"] = False
+            return
+        scan = manifest_scanner.scan_component_manifests
+        found: list = []
 
-    def scanned_once(*args, **kwargs):
-        if not found:
-            found.append(scan(*args, **kwargs))
-        return list(found[0])
+        def scanned_once(*args, **kwargs):
+            if not found:
+                found.append(scan(*args, **kwargs))
+            return list(found[0])
 
-    manifest_scanner.scan_component_manifests = scanned_once
-    yield
-    manifest_scanner.scan_component_manifests = scan
+        manifest_scanner.scan_component_manifests = scanned_once
+        _component_scan["patched"] = True

@@ -16,7 +16,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -100,10 +100,10 @@ def check_values(frame: pd.DataFrame, expected: list[Indicator], ranges: dict[st
     """
     if frame.empty:
         raise RefreshError("the download parsed to no rows")
-    missing = sorted({i.id for i in expected} - set(frame["indicator"]))
+    missing = sorted({i.id for i in expected} - set(frame["indicator"].unique()))
     if missing:
         raise RefreshError(f"the download has no values for {missing}")
-    if not frame["value"].map(math.isfinite).all():
+    if not np.isfinite(frame["value"].to_numpy(dtype=float, na_value=np.nan)).all():
         raise RefreshError("the download has values that are not finite numbers")
     unchecked = set()
     for (indicator, unit), rows in frame.groupby(["indicator", "unit"]):
@@ -127,7 +127,7 @@ def check_codes(frame: pd.DataFrame, known: frozenset[str]) -> None:
     Raises:
         RefreshError: naming how many rows carry unknown codes, with examples (ISO2 codes after an API change...).
     """
-    unknown = sorted(set(frame["iso3"]) - known)
+    unknown = sorted(set(frame["iso3"].unique()) - known)
     if unknown:
         rows = int(frame["iso3"].isin(unknown).sum())
         raise RefreshError(
@@ -142,9 +142,11 @@ def check_coverage(frame: pd.DataFrame, previous: pd.DataFrame, tolerance: int) 
     Raises:
         RefreshError: an indicator vanished, or lost more codes than sources.yaml `refresh.max_vanished_codes`.
     """
-    after = {str(indicator): set(codes.astype(str)) for indicator, codes in frame.groupby("indicator")["iso3"]}
-    for indicator, codes in previous.groupby("indicator")["iso3"]:
-        codes_before = set(codes.astype(str))
+    # Distinct codes first: a set built from ~500,000 arrow strings one by one takes seconds.
+    distinct_after = frame.groupby("indicator")["iso3"].unique()
+    after = {str(indicator): set(map(str, codes)) for indicator, codes in distinct_after.items()}
+    for indicator, codes in previous.groupby("indicator")["iso3"].unique().items():
+        codes_before = set(map(str, codes))
         if str(indicator) not in after:
             raise RefreshError(f"{indicator}: the previous files have it, the download does not")
         vanished = sorted(codes_before - after[str(indicator)])
