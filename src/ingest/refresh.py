@@ -16,6 +16,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -103,7 +103,7 @@ def check_values(frame: pd.DataFrame, expected: list[Indicator], ranges: dict[st
     missing = sorted({i.id for i in expected} - set(frame["indicator"].unique()))
     if missing:
         raise RefreshError(f"the download has no values for {missing}")
-    if not np.isfinite(frame["value"].to_numpy(dtype=float, na_value=np.nan)).all():
+    if not frame["value"].map(math.isfinite).all():
         raise RefreshError("the download has values that are not finite numbers")
     unchecked = set()
     for (indicator, unit), rows in frame.groupby(["indicator", "unit"]):
