@@ -187,3 +187,12 @@ def installed_components_scanned_once():
 
         manifest_scanner.scan_component_manifests = scanned_once
         _component_scan["patched"] = True
+
+
+@pytest.fixture(scope="session")
+def shipped_store():
+    """The shipped store as the app loads it (`load_store()`: data/processed/, rebuilt first when stale), loaded
+    once per worker with its look-up index; never modify it (copy what a test changes)."""
+    from src.ingest.store import load_store
+
+    return load_store()

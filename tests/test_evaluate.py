@@ -16,7 +16,6 @@ from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_
 from src.claims.evidence import RuleResult
 from src.claims.prose import format_value
 from src.claims.robustness import robustness, robustness_variants
-from src.ingest.store import load_store
 from src.study.defaults import load_study_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,8 +112,8 @@ def expected_peer_median(frame, focus, peers, window, direction, exclude=()):
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 @pytest.fixture(scope="module")
