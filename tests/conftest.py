@@ -155,3 +155,44 @@ def browser(chromium_path):
 
     with headless_chromium(chromium_path) as chromium:
         yield chromium
+
+
+# --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------
+
+
+_component_scan: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def installed_components_scanned_once():
+    """Every new AppTest scans all installed packages' metadata for Streamlit v2 components (0.5-1.5 s each, most
+    of a page test); the installed packages do not change during a run, so the scan runs once per worker.
+
+    Only where Streamlit is already imported (by a page test module): importing it here would cost every other
+    test file's worker a second or more.
+    """
+    if "streamlit" in sys.modules and not _component_scan:
+        try:
+            from streamlit.components.v2 import manifest_scanner
+        except ImportError:  # another Streamlit release: nothing to share
+            _component_scan["patched"] = False
+            return
+        scan = manifest_scanner.scan_component_manifests
+        found: list = []
+
+        def scanned_once(*args, **kwargs):
+            if not found:
+                found.append(scan(*args, **kwargs))
+            return list(found[0])
+
+        manifest_scanner.scan_component_manifests = scanned_once
+        _component_scan["patched"] = True
+
+
+@pytest.fixture(scope="session")
+def shipped_store():
+    """The shipped store as the app loads it (`load_store()`: data/processed/, rebuilt first when stale), loaded
+    once per worker with its look-up index; never modify it (copy what a test changes)."""
+    from src.ingest.store import load_store
+
+    return load_store()

@@ -10,7 +10,6 @@ import pytest
 
 from src.charts.claims import claim_chart
 from src.charts.common import FOCUS_COLOUR, contrast_ratio, short_value, text_colour
-from src.ingest.store import load_store
 from src.study import load_study
 from src.study.peers import members
 
@@ -21,8 +20,8 @@ WINDOW = (2015, 2024)
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 def chart(store, group_id: str, **options):

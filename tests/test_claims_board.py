@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from src.claims.evaluate import Settings, evaluate_all
 from src.claims.verdicts import style_of
-from src.ingest.store import load_store
 from src.study import load_study
 from src.views import board_rows, claim_anchor, key_fact, method_notes, page_source_ids, reader_notes
 
@@ -27,8 +26,8 @@ HEADING = "The numbers and marked events on this page come from:"
 
 
 @pytest.fixture(scope="module")
-def verdicts():
-    return evaluate_all(STUDY, load_store(), Settings.default(STUDY.defaults))
+def verdicts(shipped_store):
+    return evaluate_all(STUDY, shipped_store, Settings.default(STUDY.defaults))
 
 
 @pytest.fixture(scope="module")

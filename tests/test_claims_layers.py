@@ -24,7 +24,7 @@ from src.claims.evidence import RuleContext, RuleResult
 from src.claims.rules import RULES_BY_KEY
 from src.claims.verdicts import STATUS_LABELS, STATUSES, VERDICT_STYLES, style_of
 from src.deck.export import badge_html
-from src.ingest.store import Store, load_store
+from src.ingest.store import Store
 from src.schema import check_tidy
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claims"
@@ -44,11 +44,6 @@ def fixture_store(raw) -> Store:
     countries = pd.read_csv(FIXTURES / "countries.csv")
     countries["is_aggregate"] = countries["is_aggregate"].astype(bool)
     return Store(values=check_tidy(raw, "fixture"), countries=countries, fingerprint="fixture")
-
-
-@pytest.fixture(scope="module")
-def shipped_store():
-    return load_store()
 
 
 def fixture_context(store, catalogue, **extra) -> RuleContext:

@@ -24,7 +24,6 @@ from src import deck
 from src.charts.claims import chart_indicators, claim_benchmarks
 from src.claims.evaluate import Settings
 from src.deck import PngExportUnavailable, Slide, UnknownClaimError
-from src.ingest.store import load_store
 from src.study import load_study
 from src.views import make_comparison
 
@@ -112,12 +111,12 @@ def test_the_chart_and_its_source_line_reach_the_slide():
 
 
 @pytest.fixture(scope="module")
-def study():
+def study(shipped_store):
     """The shipped study and store, with the claim checker's default settings and the claim checker itself."""
     return SimpleNamespace(
         study=STUDY,
         codebook=CODEBOOK,
-        store=load_store(),
+        store=shipped_store,
         settings=Settings.default(DEFAULTS),
         evaluate=deck.study_evaluator(STUDY),
     )

@@ -14,11 +14,9 @@ from src.views.downloads import BIBTEX_NAME, CSV_NAME, METADATA_NAME, README_NAM
 
 
 @pytest.fixture(scope="module")
-def shipped_rows(study):
+def shipped_rows(study, shipped_store):
     """A few real rows from two sources, as a page would download them (military spending, HDI)."""
-    from src.ingest.store import load_store
-
-    store = load_store()
+    store = shipped_store
     return pd.concat([store.series("wdi_mil_gdp", ["PAK", "IND"], (2015, 2020)),
                       store.series("undp_hdi", ["PAK"], (2015, 2020))], ignore_index=True)
 

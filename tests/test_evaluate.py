@@ -6,6 +6,7 @@ data/snapshots/ and data/catalogue/ with plain pandas/csv, never typed in and ne
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,6 @@ from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_
 from src.claims.evidence import RuleResult
 from src.claims.prose import format_value
 from src.claims.robustness import robustness, robustness_variants
-from src.ingest.store import load_store
 from src.study.defaults import load_study_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +37,14 @@ def declared_tolerance(indicator_id: str) -> float:
 
 
 # --- independent readers of the shipped raw files -------------------------------------------------------------
+# Each reads its file once per run (functools.cache): the frames are only read, never changed, by the tests.
 
 
 def wdi_folder(code: str) -> Path:
     return next((SNAPSHOTS / "wdi").glob(f"API_{code}_DS2_*"))
 
 
+@functools.cache
 def wdi_long(code: str) -> pd.DataFrame:
     folder = wdi_folder(code)
     wide = pd.read_csv(folder / f"{folder.name}.csv", skiprows=4)
@@ -58,6 +60,7 @@ def wdi_updated(folder: Path) -> str:
     return ""
 
 
+@functools.cache
 def wdi_country_metadata() -> pd.DataFrame:
     """Region/income group from the newest WDI release's Metadata_Country file (the World Bank reclassifies yearly)."""
     folders = sorted((SNAPSHOTS / "wdi").glob("API_*"), key=wdi_updated)
@@ -74,18 +77,21 @@ def lower_middle_income() -> list[str]:
     return sorted(meta.loc[meta["IncomeGroup"] == "Lower middle income", "Country Code"])
 
 
+@functools.cache
 def imf_tax() -> pd.DataFrame:
     data = pd.read_excel(SNAPSHOTS / "imf_world" / "world-imf2026.xlsx", sheet_name="Data", engine="calamine")
     data = data.dropna(subset=["TaxRev"])
     return pd.DataFrame({"iso3": data["ISO3"], "year": data["year"].astype(int), "value": data["TaxRev"].astype(float)})
 
 
+@functools.cache
 def wgi(indicator: str, column: str) -> pd.DataFrame:
     data = pd.read_csv(SNAPSHOTS / "wgi" / "wgidataset.csv", encoding="utf-8-sig", na_values=[".."])
     data = data[(data["indicator"] == indicator)].dropna(subset=[column])
     return pd.DataFrame({"iso3": data["code"], "year": data["year"].astype(int), "value": data[column].astype(float)})
 
 
+@functools.cache
 def undp_hdi() -> pd.DataFrame:
     wide = pd.read_csv(SNAPSHOTS / "undp_hdr" / "HDR23-24_Composite_indices_complete_time_series.csv",
                        encoding="utf-8-sig")
@@ -113,8 +119,8 @@ def expected_peer_median(frame, focus, peers, window, direction, exclude=()):
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 @pytest.fixture(scope="module")

@@ -307,10 +307,8 @@ def test_data_pages_offer_the_zip_with_sources_beside_the_csv():
         assert "Download with sources (zip)" in labels and "Download these data (CSV)" in labels, page
 
 
-def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_says_so():
-    from src.ingest.store import load_store
-
-    store = load_store()
+def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_says_so(shipped_store):
+    store = shipped_store
     at = run("pages/explorer.py", countries="PAK")
     box = at.selectbox(key="indicator")
     covered = set(store.values.loc[store.values["iso3"] == "PAK", "indicator"])
@@ -320,12 +318,10 @@ def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_sa
     assert sum(not f for f in flags) == len(covered & set(store.indicators_with_data()))
 
 
-def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years():
+def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study, shipped_store):
     from src.claims.evaluate import Settings, evaluate_all
-    from src.ingest.store import load_store
-    from src.study import load_study
 
-    study, store = load_study(), load_store()
+    store = shipped_store
     defaults = study.defaults
     verdicts = evaluate_all(study, store, Settings(focus=defaults.focus, peer_group=defaults.peer_group,
                                                    window=tuple(defaults.window)))

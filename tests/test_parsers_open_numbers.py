@@ -36,14 +36,6 @@ def raw_rows(code: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def shipped_store():
-    """The store as the app loads it (the tracked data/processed/ when current, else a rebuild)."""
-    from src.ingest.store import load_store
-
-    return load_store()
-
-
-@pytest.fixture(scope="module")
 def parsed():
     return open_numbers_wdi.parse(FOLDER, CATALOGUE)
 

@@ -9,7 +9,6 @@ store's key (the loader must be asked again) but must not rebuild or rewrite dat
 from __future__ import annotations
 
 import csv
-import functools
 import html
 import re
 from collections.abc import Iterator
@@ -28,20 +27,13 @@ TIMEOUT = 120
 MARK = " (edited)"
 
 
-@functools.cache
-def shipped_store():
-    from src.ingest.store import load_store
-
-    return load_store()
-
-
 @pytest.fixture
-def store_loads(monkeypatch) -> list[int]:
+def store_loads(monkeypatch, shipped_store) -> list[int]:
     """Calls of the store loader during the test; the loader returns the shipped store."""
     import src.ingest.store
 
     calls: list[int] = []
-    store = shipped_store()
+    store = shipped_store
     monkeypatch.setattr(src.ingest.store, "load_store", lambda *a, **k: calls.append(1) or store)
     return calls
 

@@ -17,7 +17,6 @@ import yaml
 from src.claims.evaluate import EvaluationCache, Settings, evaluate, evaluate_all
 from src.claims.prose import format_pair, format_value
 from src.claims.verdicts import PART_OUTCOMES, PART_STYLES, STATUSES, VERDICT_STYLES
-from src.ingest.store import load_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
@@ -30,8 +29,8 @@ SETTINGS = [("south_asia", (2015, 2025)), ("lmic", (2015, 2025)), ("south_asia",
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from streamlit.testing.v1 import AppTest
 
 from src import deck
 from src.claims.evaluate import Settings
-from src.ingest.store import load_store
 from src.study import load_study
 from src.study.peers import members
 from src.study.rule_specs import RULE_SPECS_BY_KEY
@@ -30,9 +29,9 @@ PERIOD_CLAIMS = [c.id for c in STUDY.codebook.claims.values() if any(t.rule == "
 
 
 @pytest.fixture(scope="module")
-def shipped():
+def shipped(shipped_store):
     """The default comparison, as the Seminar mode page builds it, with every claim's verdict and its slide."""
-    store = load_store()
+    store = shipped_store
     settings = Settings.default(DEFAULTS)
     group = STUDY.peer_groups[DEFAULTS.peer_group]
     peers = members(DEFAULTS.peer_group, store, settings.focus, groups=STUDY.peer_groups)

@@ -76,7 +76,7 @@ class IndicatorRows:
         if iso3s is None and years is None and not latest_only:
             return self.frame
         start, end = years if years is not None else (None, None)
-        found: list[int] = []
+        runs: list[tuple[int, int]] = []
         for iso3 in self.spans if iso3s is None else iso3s:
             span = self.spans.get(iso3)
             if span is None:
@@ -89,7 +89,10 @@ class IndicatorRows:
             if end is not None:
                 high = low + int(np.searchsorted(chunk, end, "right"))
             if high > low:
-                found.extend([high - 1] if latest_only else range(low, high))
+                runs.append((high - 1, high) if latest_only else (low, high))
+        if len(runs) == 1:  # one country's years (the commonest look-up): a slice, several times faster than a take
+            return self.frame.iloc[runs[0][0] : runs[0][1]]
+        found = np.concatenate([np.arange(low, high) for low, high in runs]) if runs else np.array([], dtype=int)
         return self.frame.iloc[found]
 
 
