@@ -138,20 +138,59 @@ def shipped_parse():
     return parse
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, chromium_path):
-    """The real app on a free local port for one test module (not started when there is no browser)."""
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium (playwright), one per pytest process (each xdist worker has its own)."""
+    pytest.importorskip("playwright.sync_api")
+    from tests.browser_support import headless_chromium
+
+    with headless_chromium(chromium_path) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on."""
+    context = browser.new_context(accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_server(tmp_path_factory, chromium_path):
+    """The real app on a free local port, one per pytest process; tests take `server`, which is warmed."""
     from tests.browser_support import served_app
 
     with served_app(tmp_path_factory.mktemp("server")) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    """Headless Chromium (playwright) for one test module."""
-    pytest.importorskip("playwright.sync_api")
-    from tests.browser_support import headless_chromium
+@pytest.fixture(scope="session")
+def first_deep_link(fresh_server, browser_context):
+    """The fresh server's first page: the deep link SHARED_LINK, still open (tests/test_browser.py checks it: a
+    fresh server's first request must still get app.py's layout and menu, src/app/boot.py). Opening it also fills
+    the server's caches, so no test pays them."""
+    from tests.browser_support import SHARED_LINK, open_page
 
-    with headless_chromium(chromium_path) as chromium:
-        yield chromium
+    opened = open_page(browser_context, fresh_server, SHARED_LINK, wants_chart=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def server(fresh_server, first_deep_link):
+    """Base URL of the real app (one server per pytest process), warmed by its first page."""
+    return fresh_server
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under `--dist loadgroup` (pyproject.toml) a test without its own xdist_group stays with its file, as under
+    `--dist loadfile`: a file's module fixtures are made once. Files with browser tests go first (with
+    `--no-loadscope-reorder` the work is handed out in this order), so the two workers start on the long work
+    and the short files fill in around it."""
+    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    items.sort(key=lambda item: item.path not in browser_files)  # stable: each file's order is kept
