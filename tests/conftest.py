@@ -183,14 +183,33 @@ def server(fresh_server, first_deep_link):
     return fresh_server
 
 
-@pytest.hookimpl(tryfirst=True)
+# Files whose tests go to the workers one page at a time (the first part of the test id names the page), not as
+# one whole file: their page loads are the longest browser work, and each page's tests share one load.
+SPLIT_BY_PAGE = ("tests/test_browser_layout.py",)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (pyproject.toml), except that SPLIT_BY_PAGE files are split by page.
+
+    A file's module fixtures (a store build, the mock publisher) are still made once. (xdist_group marks with
+    `--dist loadgroup` would say the same, but xdist 3.8 cannot rename test ids under pytest 9.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrPageScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            if path in SPLIT_BY_PAGE and "[" in nodeid:
+                return f"{path}[{nodeid.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+            return path
+
+    return FileOrPageScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under `--dist loadgroup` (pyproject.toml) a test without its own xdist_group stays with its file, as under
-    `--dist loadfile`: a file's module fixtures are made once. Files with browser tests go first (with
-    `--no-loadscope-reorder` the work is handed out in this order), so the two workers start on the long work
-    and the short files fill in around it."""
+    """Files with browser tests first: with `--no-loadscope-reorder` (pyproject.toml) the work is handed out in
+    this order, so the two workers start on the long work and the short files fill in around it."""
     browser_files = {item.path for item in items if item.get_closest_marker("browser")}
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     items.sort(key=lambda item: item.path not in browser_files)  # stable: each file's order is kept

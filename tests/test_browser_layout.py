@@ -136,14 +136,16 @@ def visits(server, browser_context):
     return get
 
 
-def per_page(paths, *more):
-    """One parameter set per page (and size), all of a page's tests in one xdist group so one worker loads it."""
+def per_page(paths, *sizes):
+    """One parameter set per page (and size); the id starts with the page, so each page's tests go to one xdist
+    worker together (tests/conftest.py SPLIT_BY_PAGE) and share its one load."""
     params = []
     for path in paths:
-        for extra in more or [None]:
-            values = (path,) if extra is None else (path, extra)
-            ident = "-".join([path or "overview"] + ([size_id(extra)] if extra is not None else []))
-            params.append(pytest.param(*values, id=ident, marks=pytest.mark.xdist_group(f"page_{path or 'overview'}")))
+        name = path or "overview"
+        if sizes:
+            params += [pytest.param(path, size, id=f"{name}-{size_id(size)}") for size in sizes]
+        else:
+            params.append(pytest.param(path, id=name))
     return params
 
 
