@@ -157,15 +157,16 @@ def resize(page, size: tuple[int, int]) -> None:
     settled(page)
 
 
-def full_screenshot(page, path: Path) -> None:
+def full_screenshot(page, path: Path, *, restore: bool = True) -> None:
     """Streamlit scrolls inside its main column, so a full-page screenshot needs a window as tall as the page (up to
-    SCREENSHOT_MAX_HEIGHT); the window gets its size back afterwards."""
+    SCREENSHOT_MAX_HEIGHT); the window gets its size back afterwards unless `restore` is False (last use)."""
     before = page.viewport_size
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     resize(page, (before["width"], min(int(height), SCREENSHOT_MAX_HEIGHT)))
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), timeout=LONG, animations="disabled")
-    resize(page, (before["width"], before["height"]))
+    if restore:
+        resize(page, (before["width"], before["height"]))
 
 
 # Streamlit's navigation list (stSidebarNav) nests its list items in wrappers: axe's list/listitem rules flag it.

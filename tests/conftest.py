@@ -183,13 +183,25 @@ def server(fresh_server, first_deep_link):
     return fresh_server
 
 
-# Files whose tests go to the workers one page at a time (the first part of the test id names the page), not as
-# one whole file: their page loads are the longest browser work, and each page's tests share one load.
-SPLIT_BY_PAGE = ("tests/test_browser_layout.py",)
+# Browser files handed to the workers in parts rather than whole, since they are the longest work: "page" sends
+# each page's tests together (the test id starts with the page; they share its one load), "test" each test
+# function with its parameters (module fixtures used by one function only are still made once).
+SPLIT_FILES = {"tests/test_browser_layout.py": "page", "tests/test_browser_seminar.py": "test"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The part of the run a test goes to a worker with: its file, or its page or test in SPLIT_FILES."""
+    path, _, test = nodeid.partition("::")
+    split = SPLIT_FILES.get(path)
+    if split == "page" and "[" in test:
+        return f"{path}[{test.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+    if split == "test":
+        return f"{path}::{test.split('[', 1)[0]}"
+    return path
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """`--dist loadfile` (pyproject.toml), except that SPLIT_BY_PAGE files are split by page.
+    """`--dist loadfile` (pyproject.toml), except that SPLIT_FILES go in parts (`work_unit`).
 
     A file's module fixtures (a store build, the mock publisher) are still made once. (xdist_group marks with
     `--dist loadgroup` would say the same, but xdist 3.8 cannot rename test ids under pytest 9.)
@@ -198,14 +210,11 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class FileOrPageScheduling(LoadScopeScheduling):
+    class FileOrPartScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            path = nodeid.split("::")[0]
-            if path in SPLIT_BY_PAGE and "[" in nodeid:
-                return f"{path}[{nodeid.split('[', 1)[1].split('-')[0].rstrip(']')}]"
-            return path
+            return work_unit(nodeid)
 
-    return FileOrPageScheduling(config, log)
+    return FileOrPartScheduling(config, log)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -100,7 +100,8 @@ def visit(context, base: str, path: str) -> Visit:
     try:
         result = Visit(errors=[], charts=0, outside=opened.outside, script_errors=opened.script_errors)
         for size in sizes:
-            resize(page, size)
+            if size != sizes[0]:
+                resize(page, size)
             if path in LAYOUT_PAGES:
                 result.cut[size_id(size)] = page.evaluate(OVERFLOW_JS)
             if size == WIDE:
@@ -109,7 +110,7 @@ def visit(context, base: str, path: str) -> Visit:
                 if path in LAYOUT_PAGES:  # axe at 1400x900, as the issue asks
                     result.axe = axe_violations(page)
             if path in LAYOUT_PAGES:
-                full_screenshot(page, SCREENSHOTS / f"layout_{name}_{size[0]}.png")
+                full_screenshot(page, SCREENSHOTS / f"layout_{name}_{size[0]}.png", restore=size != sizes[-1])
         # Error boxes last: one that shows late is seen too.
         result.errors = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]
         return result
@@ -138,7 +139,7 @@ def visits(server, browser_context):
 
 def per_page(paths, *sizes):
     """One parameter set per page (and size); the id starts with the page, so each page's tests go to one xdist
-    worker together (tests/conftest.py SPLIT_BY_PAGE) and share its one load."""
+    worker together (tests/conftest.py SPLIT_FILES) and share its one load."""
     params = []
     for path in paths:
         name = path or "overview"
