@@ -1,7 +1,13 @@
-"""What every browser test shares: the real app served on a free local port, and headless Chromium to open it.
+"""What every browser test shares: the real app served on a free local port, headless Chromium to open it, and
+the waits and measurements the browser test files use.
 
-The fixtures `server` and `browser` (tests/conftest.py) use these; each test module gets its own server, so the
-modules can run on different pytest-xdist workers at once.
+The fixtures `server`, `browser` and `browser_context` (tests/conftest.py) use these. They are made once per
+pytest process (each xdist worker has its own server), and the server is warmed by its first page before any
+test runs, so no test pays the cold caches.
+
+Waits are for conditions, never fixed sleeps: a page is drawn when Streamlit's script run has finished (no status
+widget, no placeholder skeleton), its charts are in the DOM, and then nothing in the page has changed for a
+moment (`settled`).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -27,30 +34,28 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# The first page a fresh server is asked for: a deep link (tests/test_browser.py checks what it shows).
+SHARED_LINK = "explorer?indicator=wdi_inflation&countries=PAK,IND&start=2000&end=2020"
+WIDE, SMALL = (1400, 900), (1024, 768)
+LONG = 90_000  # ms: a cold page on a busy machine
+# A full-height screenshot stops here: the pages are read at the top, and the tallest would be 10,000+ px.
+SCREENSHOT_MAX_HEIGHT = 5_000
 
-
-# Streamlit's navigation list (stSidebarNav) nests its list items in wrappers: axe's list/listitem rules flag it.
-# Excluded by selector: those findings come from Streamlit's markup, not ours.
-AXE_EXCLUDED = ['[data-testid="stSidebarNav"]']
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def axe_violations(page, exclude: list[str] = AXE_EXCLUDED) -> list:
-    """axe-core's WCAG 2.1 A/AA violations on the page as it is now: [(rule id, first three targets)].
-
-    axe-core (the standard accessibility rule engine) comes with the pinned axe-playwright-python package
-    (requirements-dev.txt); its axe.min.js is injected into the page. Skips the test when it is not installed.
-    """
-    axe_package = pytest.importorskip("axe_playwright_python")
-    page.add_script_tag(content=(Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async ([exclude, tags]) => await axe.run({exclude: exclude.map(s => [s])}, "
-        "{runOnly: {type: 'tag', values: tags}})",
-        [exclude, AXE_TAGS],
-    )
-    checked = {rule["id"] for kind in ("passes", "violations", "incomplete") for rule in result[kind]}
-    assert "color-contrast" in checked, "axe-core checked no text's contrast: is the page drawn?"
-    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+# Some pages (seminar mode) draw their own headings, so the run has shown something when stMain has any text.
+SCRIPT_DONE_JS = """() => (document.querySelector('[data-testid="stMain"]')?.innerText || '').trim().length > 0
+    && !document.querySelector('[data-testid="stSkeleton"], [data-testid="stStatusWidget"]')"""
+# Resolves once nothing in the page has changed for `quiet` ms and two frames have been drawn after that (grids
+# paint their canvas, plotly lays out again after a resize); gives up after `limit` ms and says so.
+SETTLED_JS = """([quiet, limit]) => new Promise((resolve) => {
+  let timer = null;
+  const finish = (calm) => { observer.disconnect(); clearTimeout(timer); clearTimeout(cap);
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve(calm))); };
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(() => finish(true), quiet); });
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  timer = setTimeout(() => finish(true), quiet);
+  const cap = setTimeout(() => finish(false), limit);
+})"""
 
 
 def free_port() -> int:
@@ -82,7 +87,7 @@ def served_app(log_dir: Path):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
+            time.sleep(0.2)
         yield base
     finally:
         process.terminate()
@@ -104,3 +109,88 @@ def headless_chromium(chromium_path: str):
             yield chromium
         finally:
             chromium.close()
+
+
+class OpenedPage:
+    """A page of the app, opened and drawn, with what it asked of other hosts and the script errors it raised."""
+
+    def __init__(self, page, outside: list[str], script_errors: list[str]):
+        self.page, self.outside, self.script_errors = page, outside, script_errors
+
+    def close(self) -> None:
+        self.page.close()
+
+
+def settled(page, *, quiet_ms: int = 250, limit_ms: int = 15_000) -> bool:
+    """Wait until the page has stopped changing (see SETTLED_JS); False when it still changed after `limit_ms`."""
+    return page.evaluate(SETTLED_JS, [quiet_ms, limit_ms])
+
+
+def wait_until_drawn(page, *, wants_chart: bool) -> None:
+    """The script run has finished, its charts (when it draws any) are in the DOM, and the page has settled."""
+    page.wait_for_function(SCRIPT_DONE_JS, timeout=LONG, polling=100)
+    if wants_chart:
+        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=LONG)
+    settled(page)
+    # A widget drawn late can start another short run: wait for that one too.
+    page.wait_for_function(SCRIPT_DONE_JS, timeout=LONG, polling=100)
+
+
+def open_page(context, base: str, path: str, *, wants_chart: bool, size: tuple[int, int] = WIDE) -> OpenedPage:
+    """Open a page of the app in a new tab of `context` (a browser context) at `size` and wait until drawn."""
+    page = context.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    outside: list[str] = []
+    script_errors: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(base) else outside.append(request.url))
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=LONG)
+    wait_until_drawn(page, wants_chart=wants_chart)
+    return OpenedPage(page, outside, script_errors)
+
+
+def resize(page, size: tuple[int, int]) -> None:
+    """Give the window a new size and wait until Streamlit and the charts have laid the page out again (no rerun)."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.wait_for_function("([w, h]) => window.innerWidth === w && window.innerHeight === h", arg=list(size),
+                           timeout=LONG, polling="raf")
+    settled(page)
+
+
+def full_screenshot(page, path: Path, *, restore: bool = True) -> None:
+    """Streamlit scrolls inside its main column, so a full-page screenshot needs a window as tall as the page (up to
+    SCREENSHOT_MAX_HEIGHT); the window gets its size back afterwards unless `restore` is False (last use)."""
+    before = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    resize(page, (before["width"], min(int(height), SCREENSHOT_MAX_HEIGHT)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), timeout=LONG, animations="disabled")
+    if restore:
+        resize(page, (before["width"], before["height"]))
+
+
+# Streamlit's navigation list (stSidebarNav) nests its list items in wrappers: axe's list/listitem rules flag it.
+AXE_EXCLUDED = ['[data-testid="stSidebarNav"]']
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@cache
+def axe_script() -> str:
+    """axe-core's axe.min.js from the pinned axe-playwright-python package (requirements-dev.txt)."""
+    axe_package = pytest.importorskip("axe_playwright_python")
+    return (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+def axe_violations(page, exclude: list[str] = AXE_EXCLUDED) -> list:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now: [(rule id, first three targets)].
+
+    `resultTypes: ['violations']` only spares axe listing every node that passed (the slow part); every rule runs."""
+    page.add_script_tag(content=axe_script())
+    result = page.evaluate(
+        "async ([exclude, tags]) => await axe.run({exclude: exclude.map(s => [s])}, "
+        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        [exclude, AXE_TAGS],
+    )
+    checked = {rule["id"] for kind in ("passes", "violations", "incomplete") for rule in result[kind]}
+    assert "color-contrast" in checked, "axe-core checked no text's contrast: is the page drawn?"
+    return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]

@@ -138,23 +138,90 @@ def shipped_parse():
     return parse
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, chromium_path):
-    """The real app on a free local port for one test module (not started when there is no browser)."""
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium (playwright), one per pytest process (each xdist worker has its own)."""
+    pytest.importorskip("playwright.sync_api")
+    from tests.browser_support import headless_chromium
+
+    with headless_chromium(chromium_path) as chromium:
+        yield chromium
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on."""
+    context = browser.new_context(accept_downloads=True)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_server(tmp_path_factory, chromium_path):
+    """The real app on a free local port, one per pytest process; tests take `server`, which is warmed."""
     from tests.browser_support import served_app
 
     with served_app(tmp_path_factory.mktemp("server")) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    """Headless Chromium (playwright) for one test module."""
-    pytest.importorskip("playwright.sync_api")
-    from tests.browser_support import headless_chromium
+@pytest.fixture(scope="session")
+def first_deep_link(fresh_server, browser_context):
+    """The fresh server's first page: the deep link SHARED_LINK, still open (tests/test_browser.py checks it: a
+    fresh server's first request must still get app.py's layout and menu, src/app/boot.py). Opening it also fills
+    the server's caches, so no test pays them."""
+    from tests.browser_support import SHARED_LINK, open_page
 
-    with headless_chromium(chromium_path) as chromium:
-        yield chromium
+    opened = open_page(browser_context, fresh_server, SHARED_LINK, wants_chart=True)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def server(fresh_server, first_deep_link):
+    """Base URL of the real app (one server per pytest process), warmed by its first page."""
+    return fresh_server
+
+
+# Browser files handed to the workers in parts rather than whole, since they are the longest work: "page" sends
+# each page's tests together (the test id starts with the page; they share its one load), "test" each test
+# function with its parameters (module fixtures used by one function only are still made once).
+SPLIT_FILES = {"tests/test_browser_layout.py": "page", "tests/test_browser_seminar.py": "test"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The part of the run a test goes to a worker with: its file, or its page or test in SPLIT_FILES."""
+    path, _, test = nodeid.partition("::")
+    split = SPLIT_FILES.get(path)
+    if split == "page" and "[" in test:
+        return f"{path}[{test.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+    if split == "test":
+        return f"{path}::{test.split('[', 1)[0]}"
+    return path
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` (pyproject.toml), except that SPLIT_FILES go in parts (`work_unit`).
+
+    A file's module fixtures (a store build, the mock publisher) are still made once. (xdist_group marks with
+    `--dist loadgroup` would say the same, but xdist 3.8 cannot rename test ids under pytest 9.)
+    """
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrPartScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return FileOrPartScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files with browser tests first: with `--no-loadscope-reorder` (pyproject.toml) the work is handed out in
+    this order, so the two workers start on the long work and the short files fill in around it."""
+    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in browser_files)  # stable: each file's order is kept
 
 
 # --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------

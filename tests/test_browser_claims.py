@@ -12,12 +12,12 @@ import time
 import pytest
 import yaml
 
-from tests.browser_support import CHROMIUM_ARGS, ROOT, SCREENSHOTS, axe_violations
+from tests.browser_support import ROOT, SCREENSHOTS, axe_violations, resize, settled, wait_until_drawn
 from tests.test_browser import ERROR_BOXES
 from tests.test_charts_plain_words import DEVELOPER_TEXT
 
 pytestmark = pytest.mark.browser
-sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+pytest.importorskip("playwright.sync_api")
 
 CLAIM_IDS = [c["id"] for c in yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text())["claims"]]
 MAX_HEIGHT = 12_000
@@ -34,22 +34,19 @@ def verdict_labels() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server, chromium_path):
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        try:
-            tab = chromium.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-            started = time.perf_counter()
-            tab.goto(f"{server}/claims", wait_until="domcontentloaded", timeout=90_000)
-            tab.wait_for_function(f"() => document.querySelectorAll('{BOARD_ROWS}').length >= {len(CLAIM_IDS)}",
-                                  timeout=90_000, polling=100)
-            print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
-            tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                  timeout=90_000, polling=250)
-            tab.wait_for_timeout(1500)
-            yield tab
-        finally:
-            chromium.close()
+def page(server, browser_context):
+    tab = browser_context.new_page()
+    tab.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    try:
+        started = time.perf_counter()
+        tab.goto(f"{server}/claims", wait_until="domcontentloaded", timeout=90_000)
+        tab.wait_for_function(f"() => document.querySelectorAll('{BOARD_ROWS}').length >= {len(CLAIM_IDS)}",
+                              timeout=90_000, polling=100)
+        print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
+        wait_until_drawn(tab, wants_chart=False)
+        yield tab
+    finally:
+        tab.close()
 
 
 def test_every_verdict_is_visible_in_the_board(page):
@@ -73,10 +70,9 @@ def test_the_whole_page_is_at_most_12000_px_tall_and_lists_every_claim(page):
     headings = page.inner_text('[data-testid="stMain"]')
     assert all(f"{claim_id}:" in headings for claim_id in CLAIM_IDS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": WIDTH, "height": min(height, MAX_HEIGHT + 1000)})
-    page.wait_for_timeout(1000)
+    resize(page, (WIDTH, min(height, MAX_HEIGHT + 1000)))
     page.screenshot(path=str(SCREENSHOTS / "claims_board.png"), full_page=True)
-    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    resize(page, (WIDTH, HEIGHT))
     assert height <= MAX_HEIGHT
 
 
@@ -85,7 +81,7 @@ def test_a_chart_is_drawn_when_its_box_is_opened(page):
     summary.scroll_into_view_if_needed()
     summary.click()
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-    page.wait_for_timeout(1500)
+    settled(page)
     page.screenshot(path=str(SCREENSHOTS / "claims_chart_open.png"))
     assert len(page.query_selector_all(".js-plotly-plot")) == 1
     assert not page.query_selector_all(ERROR_BOXES)

@@ -20,7 +20,7 @@ import yaml
 
 from src import deck
 from src.study import load_study
-from tests.browser_support import axe_violations
+from tests.browser_support import axe_violations, resize
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -131,8 +131,7 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
             page.wait_for_selector(".deck-verdict", timeout=60_000)
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
             for width, height in VIEWPORTS:
-                page.set_viewport_size({"width": width, "height": height})
-                page.wait_for_timeout(600)  # Streamlit lays the columns and the chart out again
+                resize(page, (width, height))  # Streamlit lays the columns and the chart out again
                 page.screenshot(path=str(SCREENSHOTS / f"seminar_app_{width}x{height}_{claim_id}.png"))
                 seen = page.evaluate(MEASURE, [".deck-verdict", APP_BUTTONS, None, '[data-testid="stMain"]'])
                 assert_fits(seen, f"app {width}x{height} slide {number} ({claim_id})", nav_strip=False)
@@ -159,28 +158,41 @@ def exported_deck(server, browser, tmp_path_factory) -> Path:
         page.close()
 
 
-@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
-def test_every_slide_of_the_exported_deck_fits_the_projector(browser, exported_deck, width, height):
-    order = default_deck_order()
-    page = browser.new_page(viewport={"width": width, "height": height})
+CHARTS_FIT_JS = """(slide) => Array.from(document.querySelectorAll(slide + ' .figure')).every((holder) => {
+  const svg = holder.querySelector('.main-svg');
+  return svg && Math.abs(parseFloat(svg.getAttribute('width')) - Math.floor(holder.clientWidth)) <= 2;
+})"""
+
+
+@pytest.fixture(scope="module")
+def deck_page(browser, exported_deck):
+    """The exported deck opened once, offline (any request but file: is refused and listed); each size resizes it."""
+    page = browser.new_page()
     outside: list[str] = []
     page.route(re.compile(r"^(?!file:).*"), lambda route: (outside.append(route.request.url), route.abort()))
-    try:
-        page.goto(exported_deck.as_uri())
-        for number, slide in enumerate(order, start=1):
-            page.evaluate(f"window.deck.show({number})")
-            if slide.kind != "claim":  # title and theme slides: their text inside the slide, above the navigation
-                fits = page.evaluate(SLIDE_FITS, f"#slide-{number}")
-                assert fits["inside"] and fits["aboveNav"], f"export {width}x{height} slide {number}: {fits}"
-                continue
-            if page.is_visible(f"#slide-{number} .reveal"):
-                page.keyboard.press("ArrowRight")  # the first "next" reveals the answer
-            page.wait_for_selector(f"#slide-{number} .figure .main-svg", timeout=30_000)
-            if width == VIEWPORTS[0][0] or number == deck.claim_slide_index(order, representative_claims()[1]):
-                page.screenshot(path=str(SCREENSHOTS / f"seminar_export_{width}x{height}_{slide.claim_id}.png"))
-            seen = page.evaluate(MEASURE, [f"#slide-{number} .verdict", ["#prev", "#next"], "nav", "#deck"])
-            assert_fits(seen, f"export {width}x{height} slide {number} ({slide.claim_id})", nav_strip=True)
-            assert not seen["scrolls"], f"export slide {number} scrolls"
-        assert outside == []
-    finally:
-        page.close()
+    page.goto(exported_deck.as_uri())
+    yield page, outside
+    page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_every_slide_of_the_exported_deck_fits_the_projector(deck_page, width, height):
+    order = default_deck_order()
+    page, outside = deck_page
+    resize(page, (width, height))
+    for number, slide in enumerate(order, start=1):
+        page.evaluate(f"window.deck.show({number})")
+        if slide.kind != "claim":  # title and theme slides: their text inside the slide, above the navigation
+            fits = page.evaluate(SLIDE_FITS, f"#slide-{number}")
+            assert fits["inside"] and fits["aboveNav"], f"export {width}x{height} slide {number}: {fits}"
+            continue
+        if page.is_visible(f"#slide-{number} .reveal"):
+            page.keyboard.press("ArrowRight")  # the first "next" reveals the answer
+        # Drawn (or, on the page already walked at the other size, drawn again) at the width its slide gives it.
+        page.wait_for_function(CHARTS_FIT_JS, arg=f"#slide-{number}", timeout=30_000, polling="raf")
+        if width == VIEWPORTS[0][0] or number == deck.claim_slide_index(order, representative_claims()[1]):
+            page.screenshot(path=str(SCREENSHOTS / f"seminar_export_{width}x{height}_{slide.claim_id}.png"))
+        seen = page.evaluate(MEASURE, [f"#slide-{number} .verdict", ["#prev", "#next"], "nav", "#deck"])
+        assert_fits(seen, f"export {width}x{height} slide {number} ({slide.claim_id})", nav_strip=True)
+        assert not seen["scrolls"], f"export slide {number} scrolls"
+    assert outside == []

@@ -335,17 +335,7 @@ def test_exported_html_inlines_the_decks_static_css_and_script():
     assert f"<title>{TITLE}</title>".replace("'", "&#x27;") in page
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if IN_CI:
-            pytest.fail("CI=true but no chromium on PATH: .ci/run should install Debian's chromium")
-        pytest.skip("No chromium on PATH (apt-get install chromium); the browser test runs in CI")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip playwright (requirements-dev.txt)")
-    with playwright_api.sync_playwright() as play:
-        launched = play.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+# `browser`: the session's headless Chromium (tests/conftest.py; skips without one locally, fails under CI=true).
 
 
 def open_offline(browser, path: Path):
