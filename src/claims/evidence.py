@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from src.claims.prose import REFRESH_COMMAND, capitalised, format_value, indicator_phrase, named_series, year_span
 from src.schema import TIDY_COLUMNS
 from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 
+TIDY_COLUMNS_LIST = list(TIDY_COLUMNS)
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
 
 
@@ -82,6 +84,8 @@ class RuleResult:
 
 def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
     """The rows as evidence: the tidy columns plus `role` (focus, peer, aggregate)."""
+    if list(rows.columns) == TIDY_COLUMNS_LIST:
+        return rows.assign(role=role)  # one copy, where reindexing and setting would make two
     rows = rows.copy()
     rows["role"] = role
     return rows.reindex(columns=EVIDENCE_COLUMNS)
@@ -215,14 +219,13 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
 
 def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tuple[int, list[pd.DataFrame]] | None:
     """Latest year in `years` where `iso3` has every series: (year, one row per series that year), else None."""
-    frames = [ctx.store.rows(i, [iso3], years) for i in indicator_ids]
-    if any(f.empty for f in frames):
-        return None
-    common = set(frames[0]["year"])
-    for frame in frames[1:]:
-        common &= set(frame["year"])
-    if not common:
-        return None
-    year = max(common)
-    used = [f[f["year"] == year] for f in frames]
+    common = None
+    for indicator_id in indicator_ids:
+        # Years only (numpy), so a country without a common year costs no frame at all.
+        found = ctx.store.years_with_value(indicator_id, iso3, years)
+        common = found if common is None else np.intersect1d(common, found)
+        if not len(common):
+            return None
+    year = int(common.max())
+    used = [ctx.store.rows(i, [iso3], (year, year)) for i in indicator_ids]
     return year, used
