@@ -92,10 +92,40 @@ def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
 
 
 def evidence_of(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The frames' rows one after another, as evidence columns (empty frames left out)."""
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    stacked = stacked_columns(frames)
+    if stacked is not None:
+        return stacked
     return pd.concat(frames, ignore_index=True).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def stacked_columns(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """What pd.concat(frames, ignore_index=True) gives, built column by column, when every frame has the evidence
+    columns with the very same dtypes (store rows always do); None otherwise.
+
+    pd.concat re-hashes each categorical's few thousand categories to learn that they match, which made it
+    the costliest step of an evaluation; frames cut from one store share the dtype object itself.
+    """
+    first = frames[0]
+    if list(first.columns) != EVIDENCE_COLUMNS:
+        return None
+    columns = {}
+    for name in EVIDENCE_COLUMNS:
+        parts = [f[name].array for f in frames]
+        dtype = parts[0].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            if any(p.dtype is not dtype for p in parts):
+                return None
+            columns[name] = pd.Categorical.from_codes(np.concatenate([p.codes for p in parts]), dtype=dtype)
+        elif all(type(p) is type(parts[0]) and p.dtype == dtype for p in parts):
+            # ExtensionArray's own concatenation (numpy-backed, string, ...), as pd.concat uses.
+            columns[name] = type(parts[0])._concat_same_type(parts)
+        else:
+            return None
+    return pd.DataFrame(columns, columns=EVIDENCE_COLUMNS)
 
 
 def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None) -> RuleResult:
