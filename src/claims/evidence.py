@@ -113,15 +113,18 @@ def stacked_columns(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
     if list(first.columns) != EVIDENCE_COLUMNS:
         return None
     columns = {}
-    for name in EVIDENCE_COLUMNS:
-        parts = [f[name].array for f in frames]
+    for position, name in enumerate(EVIDENCE_COLUMNS):
+        # The column's own array, without building a Series per frame and column (most of the cost otherwise).
+        parts = [f._get_column_array(position) for f in frames]
         dtype = parts[0].dtype
         if isinstance(dtype, pd.CategoricalDtype):
             if any(p.dtype is not dtype for p in parts):
                 return None
             columns[name] = pd.Categorical.from_codes(np.concatenate([p.codes for p in parts]), dtype=dtype)
+        elif all(isinstance(p, np.ndarray) and p.dtype == dtype for p in parts):
+            columns[name] = np.concatenate(parts)
         elif all(type(p) is type(parts[0]) and p.dtype == dtype for p in parts):
-            # ExtensionArray's own concatenation (numpy-backed, string, ...), as pd.concat uses.
+            # ExtensionArray's own concatenation (string, nullable, ...), as pd.concat uses.
             columns[name] = type(parts[0])._concat_same_type(parts)
         else:
             return None
