@@ -145,6 +145,8 @@ def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None
 
 def countries_only(store, rows: pd.DataFrame) -> pd.DataFrame:
     """Drop published aggregates (regions, income groups, world) so they never count as peers."""
+    if store.aggregates.isdisjoint(rows["iso3"].tolist()):
+        return rows  # nothing to drop (peer lists already leave aggregates out): no mask, no copy
     return rows[~rows["iso3"].isin(store.aggregates)]
 
 
