@@ -1,7 +1,7 @@
 """What a rule's check may look at and what it hands back, and the evidence queries checks share.
 
-Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`, `Store.has`,
-`Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
+Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`,
+`Store.years_with_value`, `Store.has`, `Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
 of a slot to use, peers' latest values without aggregates, evidence rows tagged with their role.
 """
 
