@@ -19,6 +19,7 @@ from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 
 TIDY_COLUMNS_LIST = list(TIDY_COLUMNS)
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
+NO_EVIDENCE = pd.DataFrame(columns=EVIDENCE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def evidence_of(*frames: pd.DataFrame) -> pd.DataFrame:
     """The frames' rows one after another, as evidence columns (empty frames left out)."""
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
-        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+        return NO_EVIDENCE.copy()  # a copy of an empty frame costs a small part of building one
     stacked = stacked_columns(frames)
     if stacked is not None:
         return stacked
