@@ -181,14 +181,6 @@ def table_key(table: pd.DataFrame | None) -> tuple | None:
     return tuple(table.columns), tuple(tuple(map(str, row)) for row in table.itertuples(index=False))
 
 
-def without_repeats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """frame.drop_duplicates(columns), skipped when no row repeats (most verdicts: the check is far cheaper)."""
-    keys = list(zip(*(frame[c].tolist() for c in columns)))
-    if len(set(keys)) == len(keys):
-        return frame
-    return frame.drop_duplicates(columns)
-
-
 def benchmark_overrides(benchmarks: Mapping[str, Benchmark], settings: Settings) -> tuple[dict, tuple[str, ...]]:
     """(benchmark id -> the user's valid value, notes on the values refused and why)."""
     chosen, notes = {}, []
@@ -374,7 +366,7 @@ def evaluate(
         codebook.benchmarks, settings)[1]]))
     country = store.name(settings.focus)
     said_of_name = store.name(claim.said_of) if claim.said_of else ""
-    evidence = without_repeats(evidence_of(*[p.evidence for p in parts]), ["iso3", "indicator", "year", "role"])
+    evidence = evidence_of(*[p.evidence for p in parts]).drop_duplicates(["iso3", "indicator", "year", "role"])
     return Verdict(
         claim_id=claim.id,
         status=status,
