@@ -309,7 +309,8 @@ def key_fact_of(parts: list[RuleResult]) -> str:
 
 
 def evaluate(
-    claim: Claim, store, settings: Settings, study: Study, *, cache: EvaluationCache | None = None
+    claim: Claim, store, settings: Settings, study: Study, *, cache: EvaluationCache | None = None,
+    events_key: tuple | None = None,
 ) -> Verdict:
     """Run a claim's tests on `store` under `settings` and combine them into a verdict.
 
@@ -317,6 +318,7 @@ def evaluate(
         store: a src.ingest.store.Store (e.g. load_store()); checks read it through its look-ups.
         study: the declared study (src.study.load_study()): benchmarks, events, indicator catalogue, peer groups.
         cache: an EvaluationCache to reuse peer lists and check results from (and add to); none by default.
+        events_key: `table_key(study.events)` when the caller already has it (evaluate_all computes it once).
 
     Returns:
         A Verdict; missing data gives status 'insufficient_data' with `missing` saying what, never an exception.
@@ -342,7 +344,7 @@ def evaluate(
     if cache is not None:
         # What every test of this claim shares, as values (never identities), computed once per call.
         shared = (settings.focus, peers, peer_label, context.window, repr(sorted(context.benchmarks.items())),
-                  repr(sorted(claim.proxies.items())), table_key(events), repr(sorted(codebook.tolerances.items())),
+                  repr(sorted(claim.proxies.items())), table_key(events) if events_key is None else events_key, repr(sorted(codebook.tolerances.items())),
                   settings.skip_series)
     for test in claim.tests:
         rule = RULES_BY_KEY[test.rule]
@@ -392,7 +394,9 @@ def evaluate_all(
 ) -> dict[str, Verdict]:
     """Every checkable claim's verdict under `settings`, keyed by claim id (codebook order)."""
     claims = study.codebook.claims
-    return {claim_id: evaluate(claim, store, settings, study, cache=cache) for claim_id, claim in claims.items()}
+    events_key = table_key(study.events) if cache is not None else None
+    return {claim_id: evaluate(claim, store, settings, study, cache=cache, events_key=events_key)
+            for claim_id, claim in claims.items()}
 
 
 def __getattr__(name: str):

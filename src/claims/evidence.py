@@ -1,7 +1,7 @@
 """What a rule's check may look at and what it hands back, and the evidence queries checks share.
 
-Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`, `Store.has`,
-`Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
+Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`,
+`Store.years_with_value`, `Store.has`, `Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
 of a slot to use, peers' latest values without aggregates, evidence rows tagged with their role.
 """
 
@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from src.claims.prose import REFRESH_COMMAND, capitalised, format_value, indicator_phrase, named_series, year_span
 from src.schema import TIDY_COLUMNS
 from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 
+TIDY_COLUMNS_LIST = list(TIDY_COLUMNS)
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
+NO_EVIDENCE = pd.DataFrame(columns=EVIDENCE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -82,16 +85,51 @@ class RuleResult:
 
 def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
     """The rows as evidence: the tidy columns plus `role` (focus, peer, aggregate)."""
+    if list(rows.columns) == TIDY_COLUMNS_LIST:
+        return rows.assign(role=role)  # one copy, where reindexing and setting would make two
     rows = rows.copy()
     rows["role"] = role
     return rows.reindex(columns=EVIDENCE_COLUMNS)
 
 
 def evidence_of(*frames: pd.DataFrame) -> pd.DataFrame:
+    """The frames' rows one after another, as evidence columns (empty frames left out)."""
     frames = [f for f in frames if f is not None and not f.empty]
     if not frames:
-        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+        return NO_EVIDENCE.copy()  # a copy of an empty frame costs a small part of building one
+    stacked = stacked_columns(frames)
+    if stacked is not None:
+        return stacked
     return pd.concat(frames, ignore_index=True).reindex(columns=EVIDENCE_COLUMNS)
+
+
+def stacked_columns(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
+    """What pd.concat(frames, ignore_index=True) gives, built column by column, when every frame has the evidence
+    columns with the very same dtypes (store rows always do); None otherwise.
+
+    pd.concat re-hashes each categorical's few thousand categories to learn that they match, which made it
+    the costliest step of an evaluation; frames cut from one store share the dtype object itself.
+    """
+    first = frames[0]
+    if list(first.columns) != EVIDENCE_COLUMNS:
+        return None
+    columns = {}
+    for position, name in enumerate(EVIDENCE_COLUMNS):
+        # The column's own array, without building a Series per frame and column (most of the cost otherwise).
+        parts = [f._get_column_array(position) for f in frames]
+        dtype = parts[0].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            if any(p.dtype is not dtype for p in parts):
+                return None
+            columns[name] = pd.Categorical.from_codes(np.concatenate([p.codes for p in parts]), dtype=dtype)
+        elif all(isinstance(p, np.ndarray) and p.dtype == dtype for p in parts):
+            columns[name] = np.concatenate(parts)
+        elif all(type(p) is type(parts[0]) and p.dtype == dtype for p in parts):
+            # ExtensionArray's own concatenation (string, nullable, ...), as pd.concat uses.
+            columns[name] = type(parts[0])._concat_same_type(parts)
+        else:
+            return None
+    return pd.DataFrame(columns, columns=EVIDENCE_COLUMNS)
 
 
 def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None) -> RuleResult:
@@ -108,6 +146,8 @@ def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None
 
 def countries_only(store, rows: pd.DataFrame) -> pd.DataFrame:
     """Drop published aggregates (regions, income groups, world) so they never count as peers."""
+    if store.aggregates.isdisjoint(rows["iso3"].tolist()):
+        return rows  # nothing to drop (peer lists already leave aggregates out): no mask, no copy
     return rows[~rows["iso3"].isin(store.aggregates)]
 
 
@@ -215,14 +255,13 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
 
 def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tuple[int, list[pd.DataFrame]] | None:
     """Latest year in `years` where `iso3` has every series: (year, one row per series that year), else None."""
-    frames = [ctx.store.rows(i, [iso3], years) for i in indicator_ids]
-    if any(f.empty for f in frames):
-        return None
-    common = set(frames[0]["year"])
-    for frame in frames[1:]:
-        common &= set(frame["year"])
-    if not common:
-        return None
-    year = max(common)
-    used = [f[f["year"] == year] for f in frames]
+    common = None
+    for indicator_id in indicator_ids:
+        # Years only (numpy), so a country without a common year costs no frame at all.
+        found = ctx.store.years_with_value(indicator_id, iso3, years)
+        common = found if common is None else np.intersect1d(common, found)
+        if not len(common):
+            return None
+    year = int(common.max())
+    used = [ctx.store.rows(i, [iso3], (year, year)) for i in indicator_ids]
     return year, used

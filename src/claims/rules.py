@@ -317,7 +317,7 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
             continue
         ratios.append(found[1] / found[2])
         peer_years.append(found[0])
-        peer_rows.extend(with_role(u, "peer") for u in found[3])
+        peer_rows.extend(found[3])
     wanted = len(ctx.peer_countries)
     needed = enough_peers(params, wanted)
     if len(ratios) < needed:
@@ -337,7 +337,8 @@ def check_other_indicator(params: Mapping, ctx: RuleContext) -> RuleResult:
         f"(computed over {len(ratios)} of {wanted} peers){' (too close to call)' if verdict[1] else ''}."
         + years_note(year, peer_years)
     )
-    evidence = evidence_of(focus_rows, *peer_rows)
+    # The peers' rows tagged once, not row by row (the same evidence, a fraction of the frames).
+    evidence = evidence_of(focus_rows, with_role(pd.concat(peer_rows, ignore_index=True), "peer"))
     return result_of(key, params, start, verdict, sentence, evidence, f"{mine} times ({year}, computed)")
 
 

@@ -71,29 +71,39 @@ class IndicatorRows:
         stops = np.r_[starts[1:], len(codes)] if len(codes) else np.array([], dtype=int)
         self.spans = {codes[a]: (int(a), int(b)) for a, b in zip(starts, stops)}
 
+    def bounds(self, iso3: str, years: Years | None) -> tuple[int, int]:
+        """(first, stop) positions of `iso3`'s rows within the inclusive `years`; first == stop when none."""
+        span = self.spans.get(iso3)
+        if span is None:
+            return 0, 0
+        low, high = span
+        start, end = years if years is not None else (None, None)
+        if start is not None:
+            low += int(np.searchsorted(self.years[low:high], start, "left"))
+        if end is not None:
+            high = low + int(np.searchsorted(self.years[low:high], end, "right"))
+        return low, max(low, high)
+
     def take(self, iso3s: Iterable[str] | None, years: Years | None, latest_only: bool = False) -> pd.DataFrame:
         """Rows of `iso3s` (in that order; every country when None) within the inclusive `years` (None: open)."""
         if iso3s is None and years is None and not latest_only:
             return self.frame
-        start, end = years if years is not None else (None, None)
-        runs: list[tuple[int, int]] = []
-        for iso3 in self.spans if iso3s is None else iso3s:
-            span = self.spans.get(iso3)
-            if span is None:
-                continue
-            low, high = span
-            chunk = self.years[low:high]
-            if start is not None:
-                low, high = low + int(np.searchsorted(chunk, start, "left")), high
-                chunk = self.years[low:high]
-            if end is not None:
-                high = low + int(np.searchsorted(chunk, end, "right"))
+        codes = list(self.spans if iso3s is None else iso3s)
+        if len(codes) == 1:
+            # One country's rows are contiguous: a slice costs a fraction of a positional take (most look-ups).
+            low, high = self.bounds(codes[0], years)
+            return self.frame.iloc[max(low, high - 1) if latest_only else low:high]
+        found: list[int] = []
+        for iso3 in codes:
+            low, high = self.bounds(iso3, years)
             if high > low:
-                runs.append((high - 1, high) if latest_only else (low, high))
-        if len(runs) == 1:  # one country's years (the commonest look-up): a slice, several times faster than a take
-            return self.frame.iloc[runs[0][0] : runs[0][1]]
-        found = np.concatenate([np.arange(low, high) for low, high in runs]) if runs else np.array([], dtype=int)
-        return self.frame.iloc[found]
+                found.extend([high - 1] if latest_only else range(low, high))
+        return self.frame.iloc[np.asarray(found, dtype=np.intp)]
+
+    def years_of(self, iso3: str, years: Years | None) -> np.ndarray:
+        """The years (ascending) in which `iso3` has a value within the inclusive `years`."""
+        low, high = self.bounds(iso3, years)
+        return self.years[low:high]
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,6 +166,11 @@ class Store:
         """
         index = self._by_indicator.get(indicator)
         return self._empty if index is None else index.take(iso3s, years)
+
+    def years_with_value(self, indicator: str, iso3: str, years: Years | None = None) -> np.ndarray:
+        """The years (ascending) in which `iso3` has a value of `indicator` within the inclusive `years`."""
+        index = self._by_indicator.get(indicator)
+        return np.array([], dtype=np.int64) if index is None else index.years_of(iso3, years)
 
     def latest_rows(
         self, indicator: str, iso3s: Iterable[str] | None = None, years: Years | None = None
