@@ -172,7 +172,7 @@ def test_latest_bar_is_sorted_and_shows_each_bars_own_year(military):
         row = latest[latest["iso3"] == iso3].iloc[0]
         assert year == row["year"] and text.endswith(f"({int(row['year'])})")
     assert bar.marker.color[list(bar.y).index("Pakistan")] == common.FOCUS_COLOUR
-    assert "latest value per country" in fig.layout.title.text
+    assert "latest value per country" in fig.layout.title.text.replace("<br>", " ")
 
 
 def test_scatter_pairs_values_from_the_same_country_and_year_only():

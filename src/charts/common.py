@@ -311,8 +311,11 @@ def finish(
     return fig
 
 
-def _chars_per_line(size: float, width: float = 980) -> int:
-    """How many characters fit on one line of a chart about `width` pixels wide (so a title wraps, not clips)."""
+def _chars_per_line(size: float, width: float = 560) -> int:
+    """How many characters fit on one line of a chart about `width` pixels wide (so a title wraps, not clips).
+
+    560 px: the main column of a 1024 px laptop window beside the sidebar; a figure does not know the width it is
+    drawn at, so titles wrap for the narrowest common window (a second line on a wide one costs little)."""
     return max(int(width / (0.55 * size)), 20)
 
 
