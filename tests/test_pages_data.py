@@ -32,7 +32,8 @@ def figures(at: AppTest) -> list[dict]:
 
 
 def titles(at: AppTest) -> list[str]:
-    return [figure["layout"]["title"]["text"] for figure in figures(at)]
+    """Each figure's title as a reader reads it (plotly titles wrap with <br>)."""
+    return [figure["layout"]["title"]["text"].replace("<br>", " ") for figure in figures(at)]
 
 
 def trace_names(at: AppTest) -> list[str]:
