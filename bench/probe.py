@@ -10,15 +10,13 @@ Streamlit costs, not what our data costs.
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.server import ROOT, free_port, wait_until_healthy
+from bench.server import running_server, wait_until_healthy
 
 # Targets from issue 16: multiples of the bare page measured in the same run.
 TARGET_RATIOS = {"default": 1.5, "new_comparison": 2.0}
@@ -54,23 +52,10 @@ st.caption(f"{{len(values):,}} rows")
 
 @contextmanager
 def running_script(script: Path):
-    """Yield the base URL of a headless Streamlit server running `script` on 127.0.0.1; always stop it."""
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base_url = f"http://127.0.0.1:{port}"
+    """Yield the base URL of a headless Streamlit server running `script` on 127.0.0.1, once healthy; always stop it."""
+    with running_server(script=script) as (base_url, _process, _started):
         wait_until_healthy(base_url)
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def fresh_session_seconds(base_url: str, page: str = "", query: str = "") -> float:

@@ -11,6 +11,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from deploy.cluster import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,12 +36,13 @@ def wait_until_healthy(base_url: str, timeout: float = 60.0) -> float:
 
 
 @contextmanager
-def running_server(extra_env: dict[str, str] | None = None):
-    """Yield (base_url, process, started_at) for a headless server on 127.0.0.1; always stop it."""
+def running_server(extra_env: dict[str, str] | None = None, script: Path = ROOT / "app.py"):
+    """Yield (base_url, process, started_at) for a headless server running `script` (the app) on 127.0.0.1;
+    always stop it."""
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
@@ -48,11 +51,7 @@ def running_server(extra_env: dict[str, str] | None = None):
     try:
         yield f"http://127.0.0.1:{port}", process, started_at
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def rss_megabytes(pid: int) -> float:

@@ -10,13 +10,8 @@ if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
   echo "HAProxy is not installed. Install it (Debian/Ubuntu, as root): apt-get install -y haproxy" >&2
   exit 1
 fi
-if [ ! -x .venv/bin/python ]; then
-  echo "First run: creating .venv and installing requirements.txt (streamlit, plotly, pandas, pyarrow, kaleido...)."
-  echo "This takes about two minutes; later starts skip it."
-  python3 -m venv .venv
-fi
-echo "Checking packages (requirements.txt)..."
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.txt
+source scripts/venv.sh
+ensure_venv requirements.txt "streamlit, plotly, pandas, pyarrow, kaleido..."
 public=()
 if [ "${PUBLIC:-0}" = "1" ]; then public=(--public); fi
 # exec: the launcher itself is the trap. It stops HAProxy and every app process on Ctrl+C, SIGTERM or SIGHUP

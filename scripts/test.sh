@@ -5,13 +5,8 @@
 # fail under CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x .venv/bin/python ]; then
-  echo "First run: creating .venv and installing requirements-dev.txt (the app's packages plus pytest,"
-  echo "playwright and ruff). This takes about two minutes; later runs skip it."
-  python3 -m venv .venv
-fi
-echo "Checking packages (requirements-dev.txt)..."
-.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+source scripts/venv.sh
+ensure_venv requirements-dev.txt "the app's packages plus pytest, playwright and ruff"
 echo "Lint: ruff check ."
 .venv/bin/python -m ruff check .
 echo "Tests: pytest -q $*"

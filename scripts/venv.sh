@@ -1,0 +1,11 @@
+# Sourced by start.sh, serve.sh and test.sh (not run on its own): create .venv once, then install what $1 lists.
+ensure_venv() {
+  local requirements="$1" what="$2"
+  if [ ! -x .venv/bin/python ]; then
+    echo "First run: creating .venv and installing $requirements ($what)."
+    echo "This takes about two minutes; later runs skip it."
+    python3 -m venv .venv
+  fi
+  echo "Checking packages ($requirements)..."
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+}
