@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from deploy.cluster import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 # Without the background-networking flags Chromium tries Google's hosts at every start (no network here).
@@ -90,12 +92,7 @@ def served_app(log_dir: Path):
             time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextmanager
