@@ -25,14 +25,13 @@ verdicts = data.get_verdicts(choice.settings)
 store = data.get_store()
 study = data.get_study()
 events = data.chart_events(choice.focus)
-param = url.params()
-url.claims_share_link(choice.settings, verdicts, theme_id, claim_id)
 
 if claim_id:
     shown = [codebook.claims[claim_id]]
 else:
     shown = [c for c in codebook.claims.values() if not theme_id or c.theme == theme_id]
 shown = [c for c in shown if c.id in verdicts]
+url.claims_share_link(choice.settings, verdicts, [c.id for c in shown], theme_id, claim_id)
 # The full list keeps its charts closed until asked for (14 charts are ~12,000 px and most of a run's time).
 charts_open = bool(claim_id or theme_id)
 

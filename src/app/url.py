@@ -165,23 +165,15 @@ def share_link(values: Mapping, *, container=None) -> None:
     container.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
-def claims_share_link(settings, verdicts: Mapping, theme_id: str | None, claim_id: str | None) -> None:
-    """The Claims page's link (comparison, theme, claim, data version and the verdicts it shows), after the
-    banner saying how a link made on other data compares with the verdicts here (`link_data_banner`)."""
+def claims_share_link(settings, verdicts: Mapping, shown: list[str], theme_id: str | None,
+                      claim_id: str | None) -> None:
+    """The Claims page's link (comparison, theme, claim, data version and the verdicts of the `shown` claim ids),
+    after the banner saying how a link made on other data compares with the verdicts here (`link_data_banner`)."""
     names = params()
-    shown = claim_ids_shown(verdicts, theme_id, claim_id)
     statuses = {c: verdicts[c].status for c in shown}
     link_data_banner(settings, statuses)
     share_link({**shared_query(settings), names.theme: theme_id, names.claim: claim_id,
                 names.verdicts: link_record.encode_verdicts(statuses)})
-
-
-def claim_ids_shown(verdicts: Mapping, theme_id: str | None, claim_id: str | None) -> list[str]:
-    """The claim ids the Claims page shows: one claim, one theme's, or all, in codebook order."""
-    if claim_id:
-        return [claim_id] if claim_id in verdicts else []
-    claims = data.get_codebook().claims
-    return [c for c in verdicts if not theme_id or getattr(claims.get(c), "theme", None) == theme_id]
 
 
 _LINK_SEEN = "_link_data_seen"
