@@ -20,7 +20,7 @@ import yaml
 
 from src import deck
 from src.study import load_study
-from tests.browser_support import axe_violations, resize
+from tests.browser_support import axe_violations, resize, settled
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -124,6 +124,10 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
             page.goto(f"{server}/presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}",
                       wait_until="domcontentloaded", timeout=90_000)
             wait_for_app(page)
+            # The run streams its elements: wait until the answer or the button that reveals it is there (the
+            # status widget may not have shown yet when the slide label arrives), then decide.
+            page.wait_for_selector('button:has-text("Reveal the number"), .deck-verdict', timeout=90_000)
+            settled(page)
             reveal = page.query_selector('button:has-text("Reveal the number")')
             if reveal:  # guess-first: the question first, the answer after Reveal
                 reveal.click()
