@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from src.claims.evidence import RuleContext, RuleResult, evidence_of
+from src.claims.evidence import Evidence, RuleContext, RuleResult, frame_of, verdict_evidence
 from src.claims.rules import RULES_BY_KEY, UNVERIFIED_BENCHMARK
 from src.claims.verdicts import STATUS_LABELS, STATUSES
 from src.study import Study
@@ -100,7 +100,7 @@ class Verdict:
     status: str
     sentence: str
     headline: str
-    evidence: pd.DataFrame
+    evidence_rows: pd.DataFrame | Evidence
     settings: Settings
     parts: tuple[RuleResult, ...]
     missing: tuple[str, ...] = ()
@@ -113,6 +113,11 @@ class Verdict:
     caption: str = ""
     key_fact: str = ""
     tally: str = ""
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """Tidy rows used, with their `role` (made on first read, then kept)."""
+        return frame_of(self.evidence_rows)
 
     @property
     def label(self) -> str:
@@ -366,14 +371,14 @@ def evaluate(
         codebook.benchmarks, settings)[1]]))
     country = store.name(settings.focus)
     said_of_name = store.name(claim.said_of) if claim.said_of else ""
-    evidence = evidence_of(*[p.evidence for p in parts]).drop_duplicates(["iso3", "indicator", "year", "role"])
+    part_rows = [p.evidence_rows for p in parts]
     return Verdict(
         claim_id=claim.id,
         status=status,
         sentence=sentence,
         headline=_headline(parts, claim.combine),
         tally=_tally(parts, claim.combine),
-        evidence=evidence.reset_index(drop=True),
+        evidence_rows=Evidence(lambda: verdict_evidence(part_rows)),
         settings=settings,
         parts=tuple(parts),
         missing=missing,
