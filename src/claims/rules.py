@@ -149,11 +149,34 @@ def summarised(indicator_id: str, iso3s, ctx: RuleContext, years, params) -> Sum
     if (params.get("summary") or "latest") == "latest":
         found = ctx.store.find(indicator_id, list(iso3s), years, latest_only=True)
         return Summary(found.iso3s, found.values, found.years, np.ones(len(found), dtype=np.int64), found)
-    rows = ctx.store.rows(indicator_id, list(iso3s), years)
+    iso3s = list(iso3s)
     needed = int(params.get("min_years") or min(3, years[1] - years[0] + 1))
-    if rows.empty:
+    found = ctx.store.find(indicator_id, iso3s, years)
+    if not len(found):
         return Summary([], np.array([], dtype=float), np.array([], dtype=np.int64), np.array([], dtype=np.int64))
-    grouped = rows.sort_values("year").groupby("iso3")
+    if len(set(iso3s)) != len(iso3s):
+        return pandas_means(found.frame(), needed)
+    # The means are pandas' own groupby mean over the values in the order `rows.sort_values("year")` gives
+    # (its sums depend on how the countries' rows interleave), so every digit matches the frame-based way.
+    row_iso3s, row_years, row_values = found.iso3s, found.years, found.values
+    starts = [0] + [i for i in range(1, len(row_iso3s)) if row_iso3s[i] != row_iso3s[i - 1]]
+    stops = [*starts[1:], len(row_iso3s)]
+    group_of_row = np.repeat(np.arange(len(starts)), np.diff([*starts, len(row_iso3s)]))
+    by_year = np.argsort(row_years, kind="quicksort")  # what sort_values("year") uses
+    means = pd.Series(row_values[by_year]).groupby(group_of_row[by_year]).mean().to_numpy()
+    # Countries in the order their latest row comes in that sorted order (what groupby.tail gave).
+    rank = np.empty(len(row_years), dtype=np.intp)
+    rank[by_year] = np.arange(len(row_years))
+    order = sorted(range(len(starts)), key=lambda g: int(rank[starts[g]:stops[g]].max()))
+    kept = [g for g in order if stops[g] - starts[g] >= needed]
+    return Summary([row_iso3s[starts[g]] for g in kept], means[kept].astype(float),
+                   np.array([row_years[stops[g] - 1] for g in kept], dtype=row_years.dtype),
+                   np.array([stops[g] - starts[g] for g in kept], dtype=np.int64))
+
+
+def pandas_means(rows: pd.DataFrame, needed: int) -> Summary:
+    """Per-country means the pandas way (kept for look-ups that name a country twice)."""
+    grouped = rows.sort_values("year").groupby("iso3", observed=True)
     means = grouped.tail(1).set_index("iso3").copy()
     means["value"] = grouped["value"].mean()
     means["n_years"] = grouped["year"].nunique()
