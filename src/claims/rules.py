@@ -9,6 +9,7 @@ never a shortened comparison. Sentences are built with src/claims/prose.py, quer
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -244,7 +245,7 @@ def check_peer_median(params: Mapping, ctx: RuleContext) -> RuleResult:
             f"least {needed}"
         )
         return missing_result(key, params, what, notes, stacked(focus_rows, peer_evidence))
-    median = float(np.median(peers.values))
+    median = float(statistics.median(peers.values.tolist()))
     verdict = judge(own["value"], median, params["direction"], tolerance)
     mine, theirs = format_pair(own["value"], median, unit)
     said = f"within {how} of" if verdict[1] else side_of(own["value"], median)
