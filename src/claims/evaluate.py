@@ -95,6 +95,7 @@ class Verdict:
     title, question, caption: the claim's text rendered for the focus country (caption: who the experts said it
     of). key_fact: the key number with unit and year ('14.5% of government spending (2023)'), '' when none.
     tally: the headline without its reasons ('1 of 2 parts hold; 1 could not be checked').
+    evidence_rows: the evidence as given (`Evidence`, taken from the store on first read of `.evidence`).
     """
 
     claim_id: str

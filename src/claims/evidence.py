@@ -90,6 +90,10 @@ class Evidence:
     def frame(self) -> pd.DataFrame:
         return self._build()
 
+    def __repr__(self) -> str:
+        built = "frame" in self.__dict__
+        return f"Evidence({len(self.frame)} rows)" if built else "Evidence(not made yet)"
+
 
 def frame_of(evidence: pd.DataFrame | Evidence) -> pd.DataFrame:
     return evidence.frame if isinstance(evidence, Evidence) else evidence
@@ -100,11 +104,10 @@ def tagged(store, found, role: str) -> Evidence:
     return Evidence(lambda: with_role(found.frame(), role), (Tagged(store, found, role),))
 
 
-def stacked(*parts: Evidence, build: Callable[[], pd.DataFrame] | None = None) -> Evidence:
-    """`evidence_of(*parts' frames)` (or `build()` when given: the same rows made another way), made when first
-    read."""
+def stacked(*parts: Evidence) -> Evidence:
+    """`evidence_of(*parts' frames)`, made when first read."""
     tags = None if any(p.tagged is None for p in parts) else tuple(t for p in parts for t in p.tagged)
-    return Evidence(build or (lambda: evidence_of(*[p.frame for p in parts])), tags)
+    return Evidence(lambda: evidence_of(*[p.frame for p in parts]), tags)
 
 
 def no_evidence() -> Evidence:
@@ -116,7 +119,8 @@ class RuleResult:
     """One test's outcome. holds: True/False, or None when it could not be decided: data missing (then
     `missing` says what) or, with `too_close`, the difference within the declared tolerance. `proxies`: the proxy
     series the check rested on (the evaluation then shows it as context and counts the part as unchecked).
-    `key_fact`: the key number with unit and year ('14.5% of government spending (2023)')."""
+    `key_fact`: the key number with unit and year ('14.5% of government spending (2023)'). `evidence_rows`: the
+    rows as the check gave them (a frame, or `Evidence` made on first read); read them as `.evidence`."""
 
     rule: str
     holds: bool | None
