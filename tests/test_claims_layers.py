@@ -136,7 +136,7 @@ class LookupsOnly:
 
     def __init__(self, store: Store):
         self.rows, self.latest_rows, self.has, self.name = store.rows, store.latest_rows, store.has, store.name
-        self.years_with_value = store.years_with_value
+        self.years_with_value, self.find = store.years_with_value, store.find
         self.aggregates = store.aggregates
 
 

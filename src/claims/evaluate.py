@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import pandas as pd
 
-from src.claims.evidence import RuleContext, RuleResult, evidence_of
+from src.claims.evidence import Evidence, RuleContext, RuleResult, frame_of, verdict_evidence
 from src.claims.rules import RULES_BY_KEY, UNVERIFIED_BENCHMARK
 from src.claims.verdicts import STATUS_LABELS, STATUSES
 from src.study import Study
@@ -94,13 +95,14 @@ class Verdict:
     title, question, caption: the claim's text rendered for the focus country (caption: who the experts said it
     of). key_fact: the key number with unit and year ('14.5% of government spending (2023)'), '' when none.
     tally: the headline without its reasons ('1 of 2 parts hold; 1 could not be checked').
+    evidence_rows: the evidence as given (`Evidence`, taken from the store on first read of `.evidence`).
     """
 
     claim_id: str
     status: str
     sentence: str
     headline: str
-    evidence: pd.DataFrame
+    evidence_rows: pd.DataFrame | Evidence
     settings: Settings
     parts: tuple[RuleResult, ...]
     missing: tuple[str, ...] = ()
@@ -113,6 +115,11 @@ class Verdict:
     caption: str = ""
     key_fact: str = ""
     tally: str = ""
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """Tidy rows used, with their `role` (made on first read, then kept)."""
+        return frame_of(self.evidence_rows)
 
     @property
     def label(self) -> str:
@@ -202,6 +209,39 @@ def resolved_benchmarks(benchmarks: Mapping[str, Benchmark], settings: Settings)
     """The benchmarks with the user's valid values as `threshold` (refused values leave the shipped one)."""
     chosen, _ = benchmark_overrides(benchmarks, settings)
     return {key: replace(b, threshold=chosen.get(key)) for key, b in benchmarks.items()}
+
+
+class Declared:
+    """What every claim evaluated under one settings shares, worked out once per `evaluate_all` call: the
+    resolved benchmarks and the notes on refused values, and the cache-key parts made from declared values
+    (benchmarks, tolerances, events table, each catalogue entry a test names)."""
+
+    def __init__(self, study: Study, settings: Settings, events_key: tuple | None = None):
+        self.study = study
+        self.benchmarks = resolved_benchmarks(study.codebook.benchmarks, settings)
+        self.benchmark_notes = benchmark_overrides(study.codebook.benchmarks, settings)[1]
+        self._events_key = events_key
+        self._entry_keys: dict[str, str] = {}
+
+    # The keys are made on first use: an evaluation without a cache needs none of them.
+    @cached_property
+    def benchmarks_key(self) -> str:
+        return repr(sorted(self.benchmarks.items()))
+
+    @cached_property
+    def tolerances_key(self) -> str:
+        return repr(sorted(self.study.codebook.tolerances.items()))
+
+    @cached_property
+    def events_key(self) -> tuple | None:
+        return table_key(self.study.events) if self._events_key is None else self._events_key
+
+    def entry_key(self, indicator_id: str) -> str:
+        """The catalogue entry of `indicator_id` as a value (its repr), made once per call."""
+        key = self._entry_keys.get(indicator_id)
+        if key is None:
+            key = self._entry_keys[indicator_id] = repr((indicator_id, self.study.indicators.get(indicator_id)))
+        return key
 
 
 def majority_outcome(holds: int, fails: int, close: int) -> str:
@@ -310,7 +350,7 @@ def key_fact_of(parts: list[RuleResult]) -> str:
 
 def evaluate(
     claim: Claim, store, settings: Settings, study: Study, *, cache: EvaluationCache | None = None,
-    events_key: tuple | None = None,
+    events_key: tuple | None = None, declared: Declared | None = None,
 ) -> Verdict:
     """Run a claim's tests on `store` under `settings` and combine them into a verdict.
 
@@ -318,13 +358,15 @@ def evaluate(
         store: a src.ingest.store.Store (e.g. load_store()); checks read it through its look-ups.
         study: the declared study (src.study.load_study()): benchmarks, events, indicator catalogue, peer groups.
         cache: an EvaluationCache to reuse peer lists and check results from (and add to); none by default.
-        events_key: `table_key(study.events)` when the caller already has it (evaluate_all computes it once).
+        events_key: `table_key(study.events)` when the caller already has it.
+        declared: `Declared(study, settings)` when the caller already has it (evaluate_all makes it once).
 
     Returns:
         A Verdict; missing data gives status 'insufficient_data' with `missing` saying what, never an exception.
         With a cache, its evidence frames are shared with later verdicts: treat them as read-only.
     """
     catalogue, codebook, events = study.indicators, study.codebook, study.events
+    declared = Declared(study, settings, events_key) if declared is None else declared
     peers = peer_list(store, settings, study.peer_groups, cache)
     peer_label = group_label(settings.peer_group, study.peer_groups)
     context = RuleContext(
@@ -334,7 +376,7 @@ def evaluate(
         peers=peers,
         peer_label=peer_label,
         window=(int(settings.window[0]), int(settings.window[1])),
-        benchmarks=resolved_benchmarks(codebook.benchmarks, settings),
+        benchmarks=declared.benchmarks,
         events=events,
         proxies=claim.proxies,
         tolerances=codebook.tolerances,
@@ -343,15 +385,15 @@ def evaluate(
     parts = []
     if cache is not None:
         # What every test of this claim shares, as values (never identities), computed once per call.
-        shared = (settings.focus, peers, peer_label, context.window, repr(sorted(context.benchmarks.items())),
-                  repr(sorted(claim.proxies.items())), table_key(events) if events_key is None else events_key, repr(sorted(codebook.tolerances.items())),
+        shared = (settings.focus, peers, peer_label, context.window, declared.benchmarks_key,
+                  repr(sorted(claim.proxies.items())), declared.events_key, declared.tolerances_key,
                   settings.skip_series)
     for test in claim.tests:
         rule = RULES_BY_KEY[test.rule]
         if cache is None:
             result = rule.check(test.params, context)
         else:
-            entries = repr([(i, catalogue.get(i)) for i in indicator_ids_in(rule, test.params)])
+            entries = tuple(declared.entry_key(i) for i in indicator_ids_in(rule, test.params))
             key = (test.rule, repr(sorted(test.params.items())), entries, *shared)
             result = cache.check(key, lambda: rule.check(test.params, context))
         parts.append(demote_proxy(replace(result, context=test.context), claim.proxies, catalogue))
@@ -362,18 +404,17 @@ def evaluate(
     if context_sentences:
         sentence += " " + " ".join(context_sentences)
     missing = tuple(dict.fromkeys(m for p in parts for m in p.missing))
-    notes = tuple(dict.fromkeys([*(n for p in parts for n in p.notes), *benchmark_overrides(
-        codebook.benchmarks, settings)[1]]))
+    notes = tuple(dict.fromkeys([*(n for p in parts for n in p.notes), *declared.benchmark_notes]))
     country = store.name(settings.focus)
     said_of_name = store.name(claim.said_of) if claim.said_of else ""
-    evidence = evidence_of(*[p.evidence for p in parts]).drop_duplicates(["iso3", "indicator", "year", "role"])
+    part_rows = [p.evidence_rows for p in parts]
     return Verdict(
         claim_id=claim.id,
         status=status,
         sentence=sentence,
         headline=_headline(parts, claim.combine),
         tally=_tally(parts, claim.combine),
-        evidence=evidence.reset_index(drop=True),
+        evidence_rows=Evidence(lambda: verdict_evidence(part_rows)),
         settings=settings,
         parts=tuple(parts),
         missing=missing,
@@ -393,10 +434,9 @@ def evaluate_all(
     study: Study, store, settings: Settings, *, cache: EvaluationCache | None = None
 ) -> dict[str, Verdict]:
     """Every checkable claim's verdict under `settings`, keyed by claim id (codebook order)."""
-    claims = study.codebook.claims
-    events_key = table_key(study.events) if cache is not None else None
-    return {claim_id: evaluate(claim, store, settings, study, cache=cache, events_key=events_key)
-            for claim_id, claim in claims.items()}
+    declared = Declared(study, settings)
+    return {claim_id: evaluate(claim, store, settings, study, cache=cache, declared=declared)
+            for claim_id, claim in study.codebook.claims.items()}
 
 
 def __getattr__(name: str):

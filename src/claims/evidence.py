@@ -1,19 +1,30 @@
 """What a rule's check may look at and what it hands back, and the evidence queries checks share.
 
-Checks read values only through the store's own look-ups (`Store.rows`, `Store.latest_rows`,
-`Store.years_with_value`, `Store.has`, `Store.name`, `Store.aggregates`); this module adds what rules need on top: the window a test uses, which series
-of a slot to use, peers' latest values without aggregates, evidence rows tagged with their role.
+Checks read values only through the store's own look-ups (`Store.find`, `Store.rows`, `Store.latest_rows`,
+`Store.years_with_value`, `Store.has`, `Store.name`, `Store.aggregates`); they decide on `Store.find`'s numpy
+arrays and hand back evidence as `Evidence`, rows named and made a frame only when read. This module adds what
+rules need on top: the window a test uses, which series of a slot to use, peers' latest values without
+aggregates, evidence rows tagged with their role.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from src.claims.prose import REFRESH_COMMAND, capitalised, format_value, indicator_phrase, named_series, year_span
+from src.claims.prose import (
+    REFRESH_COMMAND,
+    capitalised,
+    format_value,
+    indicator_phrase,
+    named_series,
+    unit_of,
+    year_span,
+)
 from src.schema import TIDY_COLUMNS
 from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 
@@ -54,17 +65,67 @@ class RuleContext:
         return [p for p in self.peers if p != self.focus and p not in self.store.aggregates]
 
 
+@dataclass(frozen=True, eq=False)
+class Tagged:
+    """A store look-up's rows (`Store.find`) as evidence of one role (focus, peer, aggregate), not yet copied."""
+
+    store: object
+    found: object
+    role: str
+
+
+class Evidence:
+    """Evidence rows named, made a frame on first use: most verdicts of a new comparison are never opened, and
+    copying rows into frames was most of an evaluation's cost.
+
+    build: makes the frame the rows stand for. tagged: the same rows as store look-ups, in order, when they are
+    only store rows (lets a verdict take all its parts' rows in one go); None otherwise.
+    """
+
+    def __init__(self, build: Callable[[], pd.DataFrame], tagged: tuple[Tagged, ...] | None = None):
+        self._build = build
+        self.tagged = tagged
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        return self._build()
+
+    def __repr__(self) -> str:
+        built = "frame" in self.__dict__
+        return f"Evidence({len(self.frame)} rows)" if built else "Evidence(not made yet)"
+
+
+def frame_of(evidence: pd.DataFrame | Evidence) -> pd.DataFrame:
+    return evidence.frame if isinstance(evidence, Evidence) else evidence
+
+
+def tagged(store, found, role: str) -> Evidence:
+    """`with_role(found rows, role)`, made when first read."""
+    return Evidence(lambda: with_role(found.frame(), role), (Tagged(store, found, role),))
+
+
+def stacked(*parts: Evidence) -> Evidence:
+    """`evidence_of(*parts' frames)`, made when first read."""
+    tags = None if any(p.tagged is None for p in parts) else tuple(t for p in parts for t in p.tagged)
+    return Evidence(lambda: evidence_of(*[p.frame for p in parts]), tags)
+
+
+def no_evidence() -> Evidence:
+    return Evidence(evidence_of, ())
+
+
 @dataclass(frozen=True)
 class RuleResult:
     """One test's outcome. holds: True/False, or None when it could not be decided: data missing (then
     `missing` says what) or, with `too_close`, the difference within the declared tolerance. `proxies`: the proxy
     series the check rested on (the evaluation then shows it as context and counts the part as unchecked).
-    `key_fact`: the key number with unit and year ('14.5% of government spending (2023)')."""
+    `key_fact`: the key number with unit and year ('14.5% of government spending (2023)'). `evidence_rows`: the
+    rows as the check gave them (a frame, or `Evidence` made on first read); read them as `.evidence`."""
 
     rule: str
     holds: bool | None
     sentence: str
-    evidence: pd.DataFrame
+    evidence_rows: pd.DataFrame | Evidence
     missing: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     params: Mapping = field(default_factory=dict)
@@ -72,6 +133,11 @@ class RuleResult:
     too_close: bool = False
     proxies: tuple[str, ...] = ()
     key_fact: str = ""
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """The rows the check used (tidy columns plus `role`), made on first read and kept."""
+        return frame_of(self.evidence_rows)
 
     @property
     def outcome(self) -> str:
@@ -137,7 +203,7 @@ def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None
         rule=key,
         holds=None,
         sentence=f"Could not be checked: {what}.",
-        evidence=evidence if evidence is not None else evidence_of(),
+        evidence_rows=evidence if evidence is not None else no_evidence(),
         missing=(what,),
         notes=tuple(notes),
         params=dict(params),
@@ -149,6 +215,21 @@ def countries_only(store, rows: pd.DataFrame) -> pd.DataFrame:
     if store.aggregates.isdisjoint(rows["iso3"].tolist()):
         return rows  # nothing to drop (peer lists already leave aggregates out): no mask, no copy
     return rows[~rows["iso3"].isin(store.aggregates)]
+
+
+def countries_found(store, found):
+    """`countries_only` for a look-up's positions (`Store.find`)."""
+    iso3s = found.iso3s
+    if store.aggregates.isdisjoint(iso3s):
+        return found
+    return found.subset(np.array([c not in store.aggregates for c in iso3s], dtype=bool))
+
+
+def unit_found(indicator_id: str, catalogue: Mapping, found) -> str:
+    """`unit_of` for a look-up's positions: the first row's unit, else the catalogue's."""
+    if len(found):
+        return str(found.column("unit")[0])
+    return unit_of(indicator_id, catalogue)
 
 
 def rule_years(params: Mapping, ctx: RuleContext) -> tuple[int, int]:
@@ -185,18 +266,18 @@ def tolerance_for(indicator_id: str, params: Mapping, ctx: RuleContext, iso3: st
     if declared is None:
         return 0.0, ""
     if declared.standard_error:
-        rows = ctx.store.rows(declared.standard_error, [iso3], (int(year), int(year)))
-        if not rows.empty:
-            error = float(rows["value"].iloc[0])
+        rows = ctx.store.find(declared.standard_error, [iso3], (int(year), int(year)))
+        if len(rows):
+            error = float(rows.values[0])
             return declared.z * error, (
                 f"{declared.z:g} x the publisher's standard error of {error:.3f} ({declared.standard_error}, "
                 f"{year})"
             )
     if declared.lower and declared.upper:
-        bounds = [ctx.store.rows(i, [iso3], (int(year), int(year))) for i in (declared.lower, declared.upper)]
-        own = ctx.store.rows(indicator_id, [iso3], (int(year), int(year)))
-        if not own.empty and all(not b.empty for b in bounds):
-            value, low, high = (float(f["value"].iloc[0]) for f in (own, *bounds))
+        bounds = [ctx.store.find(i, [iso3], (int(year), int(year))) for i in (declared.lower, declared.upper)]
+        own = ctx.store.find(indicator_id, [iso3], (int(year), int(year)))
+        if len(own) and all(len(b) for b in bounds):
+            value, low, high = (float(f.values[0]) for f in (own, *bounds))
             return max(value - low, high - value), (
                 f"the publisher's own interval of {low:.1f} to {high:.1f} ({declared.lower}, {declared.upper}, {year})"
             )
@@ -228,7 +309,7 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
         if indicator_id in ctx.skip_series:
             skipped.append(indicator_id)
             continue
-        if not ctx.store.rows(indicator_id, [ctx.focus], years).empty:
+        if len(ctx.store.find(indicator_id, [ctx.focus], years)):
             notes = []
             if skipped:
                 why = (
@@ -253,8 +334,9 @@ def resolve_slot(slot, ctx: RuleContext, years: tuple[int, int]) -> tuple[str | 
     return None, notes, f"no value of {named_series(skipped, catalogue)} for {ctx.focus_name} in {year_span(years)}"
 
 
-def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tuple[int, list[pd.DataFrame]] | None:
-    """Latest year in `years` where `iso3` has every series: (year, one row per series that year), else None."""
+def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tuple[int, list] | None:
+    """Latest year in `years` where `iso3` has every series: (year, one look-up (`Store.find`) per series
+    holding that year's row), else None."""
     common = None
     for indicator_id in indicator_ids:
         # Years only (numpy), so a country without a common year costs no frame at all.
@@ -263,5 +345,32 @@ def latest_common_year(ctx: RuleContext, iso3: str, years, indicator_ids) -> tup
         if not len(common):
             return None
     year = int(common.max())
-    used = [ctx.store.rows(i, [iso3], (year, year)) for i in indicator_ids]
+    used = [ctx.store.find(i, [iso3], (year, year)) for i in indicator_ids]
     return year, used
+
+
+# The columns a verdict's evidence keeps one row per (its parts may show the same row twice).
+VERDICT_KEY = ["iso3", "indicator", "year", "role"]
+
+
+def verdict_evidence(parts: list[pd.DataFrame | Evidence]) -> pd.DataFrame:
+    """The parts' evidence one after another, the first of rows alike in iso3, indicator, year and role kept,
+    index 0..n-1. When every part is store rows, they are taken from the store in one go (no frame per part)."""
+    tags = [] if all(isinstance(p, Evidence) and p.tagged is not None for p in parts) else None
+    if tags is not None:
+        tags = [t for p in parts for t in p.tagged if len(t.found)]
+    stores = {id(t.store) for t in tags} if tags else set()
+    if not tags or len(stores) != 1 or not tags[0].store.labels_are_positions:
+        stacked_rows = evidence_of(*[frame_of(p) for p in parts])
+        return stacked_rows.drop_duplicates(VERDICT_KEY).reset_index(drop=True)
+    store = tags[0].store
+    labels = np.concatenate([t.found.source_labels for t in tags]).astype(np.intp)
+    role_names = list(dict.fromkeys(t.role for t in tags))
+    role_codes = np.concatenate([np.full(len(t.found), role_names.index(t.role), dtype=np.int64) for t in tags])
+    iso3, indicator, year = (codes[labels] for codes in store.key_codes)
+    keys = np.stack([iso3, indicator, year, role_codes], axis=1)
+    # First occurrences, in their order: what drop_duplicates(keep="first") keeps.
+    first = np.sort(np.unique(keys, axis=0, return_index=True)[1])
+    rows = store.rows_at(labels[first])
+    rows["role"] = np.array(role_names, dtype=object)[role_codes[first]]
+    return rows

@@ -8,6 +8,7 @@ rebuilds otherwise.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import logging
@@ -60,12 +61,19 @@ class IndicatorRows:
     """One indicator's rows sorted by country and year, with each country's row span, for fast look-ups.
 
     Boolean masks over the whole store cost ~1 ms each; robustness runs do thousands, so positions are found
-    with numpy on the year column and rows are taken once per call.
+    with numpy on the year column and rows are taken once per call. `find` answers with positions only
+    (`Found`), so a check can decide on numpy arrays and build a frame only for what it shows.
     """
 
     def __init__(self, frame: pd.DataFrame):
-        self.frame = frame.sort_values(["iso3", "year"], kind="stable").reset_index(drop=True)
+        ordered = frame.sort_values(["iso3", "year"], kind="stable")
+        # The rows' labels in the frame they were cut from: positions in the store's values (see Store.rows_at).
+        self.source_labels = ordered.index.to_numpy()
+        self.frame = ordered.reset_index(drop=True)
         self.years = self.frame["year"].to_numpy()
+        # bisect on a list with bounds finds a span's years without slicing or numpy's per-call overhead.
+        self.year_list = self.years.tolist()
+        self.values = self.frame["value"].to_numpy()
         iso3 = self.frame["iso3"]
         # Integer category codes find the spans without turning ~5,000 codes a series into strings.
         codes = iso3.cat.codes.to_numpy() if isinstance(iso3.dtype, pd.CategoricalDtype) else iso3.to_numpy()
@@ -73,6 +81,19 @@ class IndicatorRows:
         stops = np.r_[starts[1:], len(codes)] if len(codes) else np.array([], dtype=int)
         names = iso3.to_numpy()[starts] if len(codes) else []
         self.spans = {str(name): (int(a), int(b)) for name, a, b in zip(names, starts, stops)}
+        self._columns: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def iso3_list(self) -> list[str]:
+        """Each row's code as a str (a list slices faster than a numpy object array converts)."""
+        return [str(code) for code in self.column("iso3")]
+
+    def column(self, name: str) -> np.ndarray:
+        """A column of the sorted rows as one numpy array (text as str objects), made once on first use."""
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = self.frame[name].to_numpy()
+        return found
 
     def bounds(self, iso3: str, years: Years | None) -> tuple[int, int]:
         """(first, stop) positions of `iso3`'s rows within the inclusive `years`; first == stop when none."""
@@ -82,31 +103,102 @@ class IndicatorRows:
         low, high = span
         start, end = years if years is not None else (None, None)
         if start is not None:
-            low += int(np.searchsorted(self.years[low:high], start, "left"))
+            low = bisect.bisect_left(self.year_list, start, low, high)
         if end is not None:
-            high = low + int(np.searchsorted(self.years[low:high], end, "right"))
+            high = bisect.bisect_right(self.year_list, end, low, high)
         return low, max(low, high)
 
-    def take(self, iso3s: Iterable[str] | None, years: Years | None, latest_only: bool = False) -> pd.DataFrame:
-        """Rows of `iso3s` (in that order; every country when None) within the inclusive `years` (None: open)."""
-        if iso3s is None and years is None and not latest_only:
-            return self.frame
+    def where(self, iso3s: Iterable[str] | None, years: Years | None, latest_only: bool = False
+              ) -> slice | np.ndarray:
+        """Positions of the rows `take` returns: a slice for one country (its rows are contiguous), else an array."""
+        if iso3s is None and not latest_only and years is not None and len(self.spans) != 1:
+            # Every country's rows within the years, in row order: one mask, not a search per country.
+            start, end = years
+            keep = np.ones(len(self.years), dtype=bool)
+            if start is not None:
+                keep &= self.years >= start
+            if end is not None:
+                keep &= self.years <= end
+            return np.flatnonzero(keep).astype(np.intp)
         codes = list(self.spans if iso3s is None else iso3s)
         if len(codes) == 1:
-            # One country's rows are contiguous: a slice costs a fraction of a positional take (most look-ups).
             low, high = self.bounds(codes[0], years)
-            return self.frame.iloc[max(low, high - 1) if latest_only else low:high]
+            return slice(max(low, high - 1) if latest_only else low, high)
         found: list[int] = []
         for iso3 in codes:
             low, high = self.bounds(iso3, years)
             if high > low:
                 found.extend([high - 1] if latest_only else range(low, high))
-        return self.frame.iloc[np.asarray(found, dtype=np.intp)]
+        return np.asarray(found, dtype=np.intp)
+
+    def take(self, iso3s: Iterable[str] | None, years: Years | None, latest_only: bool = False) -> pd.DataFrame:
+        """Rows of `iso3s` (in that order; every country when None) within the inclusive `years` (None: open)."""
+        if iso3s is None and years is None and not latest_only:
+            return self.frame
+        # One country's rows are contiguous: a slice costs a fraction of a positional take (most look-ups).
+        return self.frame.iloc[self.where(iso3s, years, latest_only)]
 
     def years_of(self, iso3: str, years: Years | None) -> np.ndarray:
         """The years (ascending) in which `iso3` has a value within the inclusive `years`."""
         low, high = self.bounds(iso3, years)
         return self.years[low:high]
+
+
+@dataclass(frozen=True, eq=False)
+class Found:
+    """The answer to a look-up as positions in one indicator's sorted rows: the numbers as numpy arrays, and
+    `frame()`, the very rows `Store.rows`/`Store.latest_rows` give, made only when asked for."""
+
+    rows: IndicatorRows | None
+    where: slice | np.ndarray
+    empty_frame: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        if self.rows is None:
+            return 0
+        if isinstance(self.where, slice):
+            return len(range(*self.where.indices(len(self.rows.years))))
+        return len(self.where)
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
+    def column(self, name: str) -> np.ndarray:
+        """One column of the found rows (numpy; text columns as str objects)."""
+        return np.array([], dtype=object) if self.rows is None else self.rows.column(name)[self.where]
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.array([], dtype=float) if self.rows is None else self.rows.values[self.where]
+
+    @property
+    def years(self) -> np.ndarray:
+        return np.array([], dtype=np.int64) if self.rows is None else self.rows.years[self.where]
+
+    @property
+    def iso3s(self) -> list[str]:
+        if self.rows is None:
+            return []
+        names = self.rows.iso3_list
+        return names[self.where] if isinstance(self.where, slice) else [names[i] for i in self.where]
+
+    @property
+    def source_labels(self) -> np.ndarray:
+        """The found rows' labels in the store's values (what `Store.rows_at` takes)."""
+        return np.array([], dtype=np.intp) if self.rows is None else self.rows.source_labels[self.where]
+
+    def subset(self, keep: np.ndarray) -> Found:
+        """The found rows where boolean `keep` is true (positions kept in order)."""
+        if self.rows is None:
+            return self
+        where = self.where
+        positions = np.arange(where.start, where.stop, dtype=np.intp) if isinstance(where, slice) else where
+        return Found(self.rows, positions[keep], self.empty_frame)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame in the store's in-memory form: what `Store.rows`/`Store.latest_rows` give."""
+        return self.empty_frame if self.rows is None else self.rows.frame.iloc[self.where]
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,6 +251,37 @@ class Store:
     def name(self, iso3: str) -> str:
         """The display name of a code: the country table's, else the publisher's, else the code itself."""
         return self._names.get(iso3, iso3)
+
+    def find(self, indicator: str, iso3s: Iterable[str] | None = None, years: Years | None = None,
+             latest_only: bool = False) -> Found:
+        """What `rows` (or, latest_only, `latest_rows`) would give, as positions: numbers without a frame."""
+        index = self._by_indicator.get(indicator)
+        if index is None:
+            return Found(None, slice(0, 0), self._empty)
+        return Found(index, index.where(iso3s, years, latest_only), self._empty)
+
+    def rows_at(self, labels: np.ndarray) -> pd.DataFrame:
+        """The store rows with these labels (`Found.source_labels`), in that order, in one take, index 0..n-1."""
+        if self.labels_are_positions:
+            return self.values.take(labels).reset_index(drop=True)
+        return self.values.loc[labels].reset_index(drop=True)
+
+    @cached_property
+    def labels_are_positions(self) -> bool:
+        """True when the values' labels are 0..n-1 (every built or loaded store), so `key_codes` line up."""
+        index = self.values.index
+        return isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+
+    @cached_property
+    def key_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(iso3, indicator, year) of every row as integers (by label position), to find repeated rows fast."""
+        def codes(column: pd.Series) -> np.ndarray:
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                return column.cat.codes.to_numpy().astype(np.int64)
+            return pd.factorize(column)[0].astype(np.int64)
+
+        values = self.values
+        return codes(values["iso3"]), codes(values["indicator"]), values["year"].to_numpy().astype(np.int64)
 
     def rows(self, indicator: str, iso3s: Iterable[str] | None = None, years: Years | None = None) -> pd.DataFrame:
         """Rows of one indicator in the store's in-memory form, countries in the order given, years ascending.
