@@ -112,11 +112,11 @@ def wait_for_app(page) -> None:
 APP_BUTTONS = ['.st-key-previous button', '.st-key-next button']
 
 
-def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser):
+def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser_context):
     """Each slide is opened once (a Streamlit run is the slow part) and measured at both window sizes."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     order = default_deck_order()
-    page = browser.new_page(viewport={"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
+    page = browser_context.new_page()  # the app's tabs share one renderer (compiled scripts): not a new context
     try:
         for claim_id in representative_claims():
             number = deck.claim_slide_index(order, claim_id)
@@ -147,9 +147,10 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
 
 
 @pytest.fixture(scope="module")
-def exported_deck(server, browser, tmp_path_factory) -> Path:
+def exported_deck(server, browser_context, tmp_path_factory) -> Path:
     """The HTML deck exactly as the page offers it for download (default deck, guess-first on)."""
-    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    page = browser_context.new_page()  # downloads on (conftest.py)
+    page.set_viewport_size({"width": 1400, "height": 900})
     try:
         page.goto(f"{server}/presentation?{URL_NAMES['guess']}=1", wait_until="domcontentloaded", timeout=90_000)
         wait_for_app(page)
@@ -169,9 +170,9 @@ CHARTS_FIT_JS = """(slide) => Array.from(document.querySelectorAll(slide + ' .fi
 
 
 @pytest.fixture(scope="module")
-def deck_page(browser, exported_deck):
+def deck_page(browser_context, exported_deck):
     """The exported deck opened once, offline (any request but file: is refused and listed); each size resizes it."""
-    page = browser.new_page()
+    page = browser_context.new_page()
     outside: list[str] = []
     page.route(re.compile(r"^(?!file:).*"), lambda route: (outside.append(route.request.url), route.abort()))
     page.goto(exported_deck.as_uri())

@@ -335,12 +335,15 @@ def test_exported_html_inlines_the_decks_static_css_and_script():
     assert f"<title>{TITLE}</title>".replace("'", "&#x27;") in page
 
 
-# `browser`: the session's headless Chromium (tests/conftest.py; skips without one locally, fails under CI=true).
+# `browser_context`: the session's headless Chromium context (tests/conftest.py; skips without one locally, fails
+# under CI=true). Its tabs share one renderer per site (browser_support.CHROMIUM_ARGS), so the decks' inlined
+# plotly.js is compiled once, not once per test.
 
 
-def open_offline(browser, path: Path):
+def open_offline(browser_context, path: Path):
     """A page that may read only local files: every other request is refused and recorded."""
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
     outside: list[str] = []
 
     def refuse_non_file(route):
@@ -359,11 +362,11 @@ def active_slide(page) -> str:
 
 
 @pytest.mark.browser
-def test_exported_deck_opens_offline_in_chromium_and_steps(browser, tmp_path):
+def test_exported_deck_opens_offline_in_chromium_and_steps(browser_context, tmp_path):
     slides, page_html = exported_deck()
     path = tmp_path / "deck.html"
     path.write_text(page_html, encoding="utf-8")
-    page, outside, errors = open_offline(browser, path)
+    page, outside, errors = open_offline(browser_context, path)
     assert active_slide(page) == "slide-1"
     page.keyboard.press("ArrowRight")
     assert active_slide(page) == "slide-2" and page.evaluate("location.hash") == "#2"
@@ -384,22 +387,22 @@ def test_exported_deck_opens_offline_in_chromium_and_steps(browser, tmp_path):
 
 
 @pytest.mark.browser
-def test_a_link_with_a_slide_number_opens_that_slide(browser, tmp_path):
+def test_a_link_with_a_slide_number_opens_that_slide(browser_context, tmp_path):
     slides, page_html = exported_deck()
     path = tmp_path / "deck.html"
     path.write_text(page_html, encoding="utf-8")
-    page = browser.new_page()
+    page = browser_context.new_page()
     page.goto(path.as_uri() + "#3")
     assert active_slide(page) == "slide-3"
     page.close()
 
 
 @pytest.mark.browser
-def test_guess_first_shows_the_question_then_reveals_the_answer(browser, tmp_path):
+def test_guess_first_shows_the_question_then_reveals_the_answer(browser_context, tmp_path):
     slides, page_html = exported_deck(guess_first=True)
     path = tmp_path / "deck.html"
     path.write_text(page_html, encoding="utf-8")
-    page, outside, errors = open_offline(browser, path)
+    page, outside, errors = open_offline(browser_context, path)
     number = deck.claim_slide_index(slides, "C1.1")
     page.evaluate(f"window.deck.show({number})")
     slide = f"#slide-{number}"
