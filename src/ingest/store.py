@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -109,6 +109,45 @@ class IndicatorRows:
         return self.years[low:high]
 
 
+class IndicatorIndex(Mapping):
+    """Indicator id -> its IndicatorRows, each built on its first look-up and then kept.
+
+    Why lazy: indexing all ~130 series takes about 0.3 s of CPU, while the first page (the Overview's verdicts)
+    looks up about 40 of them. Which ids have rows is known at once from one pass over the indicator column.
+    Two sessions building the same series at once is harmless: both build the same rows, one is kept.
+    """
+
+    def __init__(self, values: pd.DataFrame):
+        self._values = values
+        codes, names = pd.factorize(values["indicator"], sort=False)
+        # The store is sorted by indicator, so each series is one slice; any other order is grouped stably.
+        in_order = bool(np.all(codes[1:] >= codes[:-1])) if len(codes) else True
+        self._order = None if in_order else np.argsort(codes, kind="stable")
+        ordered = codes if in_order else codes[self._order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.array([], int)
+        stops = np.r_[starts[1:], len(ordered)]
+        # Code -1 marks a missing indicator id: such rows belong to no series (as groupby drops them).
+        self._spans = {str(names[ordered[a]]): (int(a), int(b)) for a, b in zip(starts, stops) if ordered[a] >= 0}
+        self._built: dict[str, IndicatorRows] = {}
+
+    def __getitem__(self, indicator: str) -> IndicatorRows:
+        rows = self._built.get(indicator)
+        if rows is None:
+            start, stop = self._spans[indicator]
+            positions = slice(start, stop) if self._order is None else self._order[start:stop]
+            rows = self._built.setdefault(indicator, IndicatorRows(self._values.iloc[positions]))
+        return rows
+
+    def __contains__(self, indicator: object) -> bool:
+        return indicator in self._spans
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+
 @dataclass(frozen=True, eq=False)
 class Store:
     """All values (tidy, src.schema columns), the country table, and the snapshot fingerprint they came from.
@@ -125,9 +164,8 @@ class Store:
     problems: tuple[str, ...] = field(default=())
 
     @cached_property
-    def _by_indicator(self) -> dict[str, IndicatorRows]:
-        grouped = self.values.groupby("indicator", sort=False, observed=True)
-        return {str(key): IndicatorRows(rows) for key, rows in grouped}
+    def _by_indicator(self) -> IndicatorIndex:
+        return IndicatorIndex(self.values)
 
     @cached_property
     def _empty(self) -> pd.DataFrame:
