@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from src.ingest.snapshot import snapshot_files_table
+from src.ingest.snapshot import changed_snapshot_files, read_sidecars, snapshot_files_table
 from src.ingest.store import Store
 from src.schema import TIDY_DTYPES
 
@@ -62,7 +62,9 @@ def test_year_bounds_of_an_empty_store_say_so():
         empty.year_bounds()
 
 
-def test_snapshot_files_table_reads_each_sidecar_and_names_a_missing_one(tmp_path):
+def one_shipped_file_and_an_orphan(tmp_path: Path) -> tuple[Path, Path]:
+    """The first shipped data file with its sidecar, and a data file with no sidecar, copied under tmp_path;
+    returns (the shipped sidecar, the folder they were copied to)."""
     shipped = ROOT / "data" / "snapshots"
     sidecar = next(iter(sorted(shipped.rglob("*.meta.yaml"))))
     data_file = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
@@ -71,6 +73,12 @@ def test_snapshot_files_table_reads_each_sidecar_and_names_a_missing_one(tmp_pat
     shutil.copy(data_file, folder / data_file.name)
     shutil.copy(sidecar, folder / sidecar.name)
     (folder / "orphan.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # a data file with no sidecar
+    return sidecar, folder
+
+
+def test_snapshot_files_table_reads_each_sidecar_and_names_a_missing_one(tmp_path):
+    sidecar, folder = one_shipped_file_and_an_orphan(tmp_path)
+    data_file = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
 
     table = snapshot_files_table(tmp_path).set_index("file")
     meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
@@ -81,6 +89,18 @@ def test_snapshot_files_table_reads_each_sidecar_and_names_a_missing_one(tmp_pat
     assert row["problem"] == ""
     orphan = table.loc[str((folder / "orphan.csv").relative_to(tmp_path))]
     assert "no sidecar" in orphan["problem"]
+
+
+def test_sidecars_read_once_give_the_same_table_and_changed_files_as_reading_them_again(tmp_path):
+    _, folder = one_shipped_file_and_an_orphan(tmp_path)
+    edited = next(p for p in folder.iterdir() if not p.name.endswith(".meta.yaml") and p.name != "orphan.csv")
+    edited.write_bytes(edited.read_bytes() + b"\n")  # now differs from its sidecar's md5
+    sidecars = read_sidecars(tmp_path)
+
+    assert snapshot_files_table(tmp_path, sidecars).equals(snapshot_files_table(tmp_path))
+    changed = changed_snapshot_files(tmp_path, sidecars)
+    assert changed == changed_snapshot_files(tmp_path)
+    assert {path.name for path, _, _ in changed} == {edited.name, "orphan.csv"}
 
 
 def test_snapshot_files_table_of_an_empty_folder_has_the_columns(tmp_path):

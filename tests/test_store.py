@@ -297,3 +297,16 @@ def test_a_source_without_data_or_without_a_parser_is_skipped(small_snapshot):
     built = build_store(snapshot, sources={**subset, "future": unwritten}, catalogue=INDICATORS)
     assert set(built.values["source"]) == {"wdi"}
     assert built.problems == ()
+
+
+def test_a_store_in_any_row_order_answers_as_the_sorted_one(store):
+    # The per-indicator index is built lazily from the rows' positions: a stored (sorted) frame takes slices,
+    # any other order a stable grouping. Both must answer alike, for every indicator the store holds.
+    shuffled = Store(store.values.sample(frac=1, random_state=0), store.countries, store.fingerprint)
+    held = sorted(set(store.values["indicator"].astype(str)))
+    assert shuffled.indicators_with_data() == store.indicators_with_data() == frozenset(held)
+    assert not shuffled.has("not-an-indicator")
+    for indicator in held[:: max(1, len(held) // 12)]:
+        assert shuffled.has(indicator)
+        pd.testing.assert_frame_equal(shuffled.series(indicator, PEERS), store.series(indicator, PEERS))
+        pd.testing.assert_frame_equal(shuffled.latest(indicator), store.latest(indicator))

@@ -15,7 +15,13 @@ import pandas as pd
 import streamlit as st
 import yaml
 
-from src.ingest.snapshot import SnapshotError, changed_snapshot_files, snapshot_files_table, snapshot_fingerprint
+from src.ingest.snapshot import (
+    SnapshotError,
+    changed_snapshot_files,
+    read_sidecars,
+    snapshot_files_table,
+    snapshot_fingerprint,
+)
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.study import catalogue_files, content_key, declared_files
 from src.study.yaml_io import parse_yaml
@@ -227,8 +233,14 @@ def indicator_label(indicator_id: str) -> str:
 
 
 @st.cache_resource(max_entries=2)
+def _sidecars(fingerprint: str) -> dict:
+    # Read once per snapshot version for both users below (the fingerprint is over the sidecars' bytes).
+    return read_sidecars(SNAPSHOT_DIR)
+
+
+@st.cache_resource(max_entries=2)
 def _snapshot_files(fingerprint: str) -> pd.DataFrame:
-    return snapshot_files_table(SNAPSHOT_DIR)
+    return snapshot_files_table(SNAPSHOT_DIR, _sidecars(fingerprint))
 
 
 def get_snapshot_files() -> pd.DataFrame:
@@ -239,7 +251,7 @@ def get_snapshot_files() -> pd.DataFrame:
 @st.cache_resource(max_entries=2, show_spinner="Checking the snapshot files...")
 def _changed_files(fingerprint: str) -> tuple:
     # Reads every data file (~13 MB): once per process and snapshot version.
-    return tuple(changed_snapshot_files(SNAPSHOT_DIR))
+    return tuple(changed_snapshot_files(SNAPSHOT_DIR, _sidecars(fingerprint)))
 
 
 def store_problems() -> tuple[str, ...]:

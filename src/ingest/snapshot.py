@@ -122,17 +122,48 @@ def verify(snapshot_dir: Path = SNAPSHOT_DIR) -> list[ChecksumProblem]:
     return problems
 
 
-def changed_snapshot_files(snapshot_dir: Path = SNAPSHOT_DIR) -> list[tuple[Path, str | None, str | None]]:
+Sidecars = dict[Path, dict | SnapshotError | OSError]
+
+
+def read_sidecars(snapshot_dir: Path = SNAPSHOT_DIR) -> Sidecars:
+    """Every data file (in `data_files` order) -> its sidecar, or the error reading it gave.
+
+    The Overview's first run needs the ~50 sidecars twice (the changed-files banner, the freshness table); read
+    once and handed to both, each sees exactly what its own read would have raised or returned.
+    """
+    sidecars: Sidecars = {}
+    for data_file in data_files(snapshot_dir):
+        try:
+            sidecars[data_file] = read_sidecar(data_file)
+        except (SnapshotError, OSError) as exc:
+            sidecars[data_file] = exc
+    return sidecars
+
+
+def _sidecar(data_file: Path, sidecars: Sidecars | None) -> dict:
+    """`read_sidecar(data_file)`, from `sidecars` when given (re-raising the error it holds)."""
+    if sidecars is None:
+        return read_sidecar(data_file)
+    meta = sidecars[data_file]
+    if isinstance(meta, Exception):
+        raise meta
+    return meta
+
+
+def changed_snapshot_files(
+    snapshot_dir: Path = SNAPSHOT_DIR, sidecars: Sidecars | None = None
+) -> list[tuple[Path, str | None, str | None]]:
     """(file, md5 its sidecar records, md5 of its bytes) for every data file whose bytes differ from its sidecar.
 
     For the app's start-up banner: a file edited by hand (or damaged) is named before its values are shown.
     A file with no readable sidecar records None; a sidecar whose data file is gone has actual None.
     Reads every data file (~13 MB, well under a second), so call it once per process, not per rerun.
+    `sidecars` (from `read_sidecars`) saves reading them again.
     """
     changed = []
-    for data_file in data_files(snapshot_dir):
+    for data_file in data_files(snapshot_dir) if sidecars is None else sidecars:
         try:
-            recorded = read_sidecar(data_file)["outs"].get("md5")
+            recorded = _sidecar(data_file, sidecars)["outs"].get("md5")
         except (SnapshotError, AttributeError, OSError):
             recorded = None
         actual = md5_of(data_file)
@@ -149,8 +180,9 @@ def changed_snapshot_files(snapshot_dir: Path = SNAPSHOT_DIR) -> list[tuple[Path
     return changed
 
 
-def snapshot_files_table(snapshot_dir: Path = SNAPSHOT_DIR):
-    """One row per raw data file, from its sidecar, for the Overview and Sources pages.
+def snapshot_files_table(snapshot_dir: Path = SNAPSHOT_DIR, sidecars: Sidecars | None = None):
+    """One row per raw data file, from its sidecar, for the Overview and Sources pages (`sidecars`, from
+    `read_sidecars`, saves reading them again).
 
     Returns:
         A DataFrame with folder, file (relative to `snapshot_dir`), source, md5, size_bytes, taken (refreshed or
@@ -159,10 +191,10 @@ def snapshot_files_table(snapshot_dir: Path = SNAPSHOT_DIR):
     import pandas as pd
 
     rows = []
-    for path in data_files(snapshot_dir):
+    for path in data_files(snapshot_dir) if sidecars is None else sidecars:
         row = {"folder": path.relative_to(snapshot_dir).parts[0], "file": str(path.relative_to(snapshot_dir))}
         try:
-            meta = read_sidecar(path)
+            meta = _sidecar(path, sidecars)
         except SnapshotError as exc:
             rows.append({**row, "problem": str(exc)})
             continue

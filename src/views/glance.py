@@ -36,17 +36,24 @@ def latest_focus_numbers(evidence: pd.DataFrame | None, indicators: Mapping, *, 
     focus country, its latest year only, in the order the verdict used them."""
     if evidence is None or evidence.empty or "role" not in evidence:
         return ()
-    focus = evidence[evidence["role"] == "focus"].dropna(subset=["value"])
-    latest = focus.sort_values("year").groupby("indicator", sort=False).tail(1)
+    # A verdict's evidence is a few dozen rows: one pass over plain lists costs a fraction of pandas filtering,
+    # sorting and grouping per claim (~0.1 s of the Overview's first run for 17 claims).
+    computed = evidence["computed"].tolist() if "computed" in evidence else [False] * len(evidence)
+    latest: dict[str, tuple] = {}  # indicator -> (year, value, computed), in the order the verdict used them
+    columns = (evidence[c].tolist() for c in ("role", "indicator", "year", "value"))
+    for role, indicator_id, year, value, is_computed in zip(*columns, computed):
+        if role != "focus" or pd.isna(value):
+            continue
+        seen = latest.get(indicator_id)
+        if seen is None or year >= seen[0]:  # the latest year; of equal years, the later row
+            latest[indicator_id] = (year, value, is_computed)
     # Only catalogue series: a rule's own rows (e.g. counted years of military rule) have no short name to show.
-    order = [i for i in dict.fromkeys(focus["indicator"]) if i in indicators]
     texts = []
-    for indicator_id in order[:limit]:
-        row = latest[latest["indicator"] == indicator_id].iloc[0]
-        indicator = indicators.get(indicator_id)
-        name = getattr(indicator, "short_name", indicator_id)
-        computed = " (computed)" if bool(row.get("computed", False)) else ""
-        texts.append(f"{name}: {format_number(float(row['value']))}{computed} ({int(row['year'])})")
+    for indicator_id in [i for i in latest if i in indicators][:limit]:
+        year, value, is_computed = latest[indicator_id]
+        name = getattr(indicators.get(indicator_id), "short_name", indicator_id)
+        shown = " (computed)" if bool(is_computed) else ""
+        texts.append(f"{name}: {format_number(float(value))}{shown} ({int(year)})")
     return tuple(texts)
 
 
