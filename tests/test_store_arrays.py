@@ -129,3 +129,19 @@ def test_means_over_years_equal_the_pandas_groupby(store):
         assert len(got) > 0 or needed > 1
         assert np.array_equal(got.values, want.values)  # every digit
         assert got.years.tolist() == want.years.tolist() and got.n_years.tolist() == want.n_years.tolist()
+
+
+def test_the_sort_is_skipped_only_for_rows_already_in_country_and_year_order(store):
+    """Each shipped series' rows stand as the stable (iso3, year) sort would put them, so the index skips the sort;
+    a shuffled copy or plain-text codes are not taken as sorted, and the index then sorts them."""
+    from src.ingest.store import IndicatorRows, sorted_by_country_and_year
+
+    indicator = busiest_indicator(store)
+    rows = store.values[store.values["indicator"] == indicator]
+    assert sorted_by_country_and_year(rows)
+    assert rows.sort_values(["iso3", "year"], kind="stable").index.equals(rows.index)
+    shuffled = rows.sample(frac=1, random_state=0)
+    assert not sorted_by_country_and_year(shuffled)
+    assert not sorted_by_country_and_year(rows.astype({"iso3": str}))
+    built = IndicatorRows(shuffled)
+    assert list(built.source_labels) == list(rows.index)

@@ -64,6 +64,21 @@ def compact(values: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
+def sorted_by_country_and_year(frame: pd.DataFrame) -> bool:
+    """Whether the rows already stand as a stable sort by (iso3, year) would put them (the built store's do), so
+    the sort can be skipped; False whenever that cannot be told from the codes cheaply."""
+    iso3, year = frame["iso3"], frame["year"]
+    if len(frame) < 2:
+        return True
+    if not isinstance(iso3.dtype, pd.CategoricalDtype):
+        return False  # pandas sorts a categorical by its codes, so the codes tell the order
+    codes, years = iso3.cat.codes.to_numpy(), year.to_numpy()
+    if codes.min() < 0 or years.dtype.kind not in "iu":
+        return False  # a missing code sorts last, not first; nullable years need pandas' own ordering
+    same = codes[1:] == codes[:-1]
+    return bool(np.all((codes[1:] > codes[:-1]) | (same & (years[1:] >= years[:-1]))))
+
+
 class IndicatorRows:
     """One indicator's rows sorted by country and year, with each country's row span, for fast look-ups.
 
@@ -73,7 +88,7 @@ class IndicatorRows:
     """
 
     def __init__(self, frame: pd.DataFrame):
-        ordered = frame.sort_values(["iso3", "year"], kind="stable")
+        ordered = frame if sorted_by_country_and_year(frame) else frame.sort_values(["iso3", "year"], kind="stable")
         # The rows' labels in the frame they were cut from: positions in the store's values (see Store.rows_at).
         self.source_labels = ordered.index.to_numpy()
         self.frame = ordered.reset_index(drop=True)
