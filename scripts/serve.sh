@@ -12,6 +12,7 @@ if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
 fi
 source scripts/venv.sh
 ensure_venv requirements.txt "streamlit, plotly, pandas, pyarrow, kaleido..."
+compile_project
 public=()
 if [ "${PUBLIC:-0}" = "1" ]; then public=(--public); fi
 # exec: the launcher itself is the trap. It stops HAProxy and every app process on Ctrl+C, SIGTERM or SIGHUP

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
 ensure_venv requirements.txt "streamlit, plotly, pandas, pyarrow, kaleido..."
+compile_project
 # Streamlit prints the address it really serves on (--server.port may change it); Ctrl+C stops it.
 echo "Starting the dashboard on the shipped data; Streamlit prints its address below (Ctrl+C stops it)."
 exec .venv/bin/python -m streamlit run app.py "$@"

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/venv.sh
 ensure_venv requirements-dev.txt "the app's packages plus pytest, playwright and ruff"
+compile_project
 echo "Lint: ruff check ."
 .venv/bin/python -m ruff check .
 echo "Tests: pytest -q $*"
