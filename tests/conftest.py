@@ -263,3 +263,50 @@ def shipped_store():
     from src.ingest.store import load_store
 
     return load_store()
+
+
+# --- quick loop: the longest non-browser files first ----------------------------------------------------------------
+
+FILE_SECONDS_KEY = "quick_loop/file_seconds"
+
+
+class LongestFilesFirst:
+    """Hands the non-browser files out longest first, by the seconds each took in earlier runs (pytest's cache,
+    .pytest_cache/): with whole files going to two workers, a long file handed out last leaves one worker idle
+    while the other finishes it. Files with no record keep their place after the known ones; browser files keep
+    theirs at the front (`pytest_collection_modifyitems` above). Without the cache (`-p no:cacheprovider`) nothing
+    changes. Every worker reads the same record, so all of them collect the same order, as xdist requires.
+    """
+
+    def __init__(self, config):
+        self.config = config
+        self.seconds: dict[str, float] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        cache = getattr(config, "cache", None)
+        known = cache.get(FILE_SECONDS_KEY, {}) if cache is not None else {}
+        if not known:
+            return
+        browser_files = {item.path for item in items if item.get_closest_marker("browser")}
+
+        def key(item):
+            if item.path in browser_files:
+                return (0, 0.0)
+            return (1, -known.get(item.nodeid.partition("::")[0], 0.0))
+
+        items.sort(key=key)  # stable: browser files and each file's tests keep their order
+
+    def pytest_runtest_logreport(self, report):
+        path = report.nodeid.partition("::")[0]
+        self.seconds[path] = self.seconds.get(path, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session):
+        cache = getattr(self.config, "cache", None)
+        if cache is None or hasattr(self.config, "workerinput") or not self.seconds:
+            return  # the controller (or a run without workers) records what the workers reported
+        cache.set(FILE_SECONDS_KEY, {**cache.get(FILE_SECONDS_KEY, {}), **self.seconds})
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(LongestFilesFirst(config), "longest-files-first")
