@@ -12,7 +12,6 @@ import pytest
 
 from src.charts.plain_words import plain_words
 from src.claims.evaluate import Settings, evaluate
-from src.ingest.store import load_store
 from src.study import load_study
 from src.views import method_notes, reader_notes
 
@@ -23,8 +22,8 @@ DEVELOPER_TEXT = re.compile(
 
 
 @pytest.fixture(scope="module")
-def verdicts():
-    store = load_store()
+def verdicts(shipped_store):
+    store = shipped_store
     settings = Settings.default(STUDY.defaults)
     return {c.id: evaluate(c, store, settings, STUDY) for c in STUDY.codebook.claims.values()}
 
