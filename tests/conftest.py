@@ -310,3 +310,19 @@ class LongestFilesFirst:
 
 def pytest_configure(config):
     config.pluginmanager.register(LongestFilesFirst(config), "longest-files-first")
+
+
+@pytest.fixture(scope="session")
+def shipped_verdicts(study, shipped_store):
+    """`verdicts(settings)`: every claim's verdict (`evaluate_all`, no evaluation cache) on the shipped study and
+    store under `settings`, computed once per worker for each settings: several files check the default comparison
+    and the same few others. Never modify what it returns."""
+    from functools import cache
+
+    from src.claims.evaluate import evaluate_all
+
+    @cache
+    def verdicts(settings):
+        return evaluate_all(study, shipped_store, settings)
+
+    return verdicts
