@@ -7,6 +7,7 @@ Layers that do not exist yet (an empty folder, a module still to be written) sim
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +60,16 @@ def is_submodule(name: str) -> bool:
     return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
 
 
-def imported_names(path: Path) -> set[str]:
+@functools.cache
+def syntax_tree(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once per run: each check below reads every file of the project."""
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+@functools.cache
+def imported_names(path: Path) -> frozenset[str]:
     """Every module a file imports; `from src import deck` counts as `src.deck`, relative imports are resolved."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax_tree(path)
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -74,7 +82,7 @@ def imported_names(path: Path) -> set[str]:
                 base = ".".join([*anchor, base] if base else anchor)
             names.add(base)
             names.update(f"{base}.{alias.name}" for alias in node.names if is_submodule(f"{base}.{alias.name}"))
-    return names
+    return frozenset(names)
 
 
 def relative(path: Path) -> str:
@@ -153,7 +161,7 @@ def test_the_app_never_reaches_the_download_code():
 
 def caching_uses(path: Path) -> list[str]:
     """functools.cache / lru_cache and st.cache_* in one file, as `line: what`."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax_tree(path)
     streamlit_aliases = {"streamlit"} | {
         alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
         for alias in node.names if alias.name == "streamlit"
@@ -190,7 +198,7 @@ def test_the_caching_check_sees_a_cache(tmp_path):
 
 def names_used(path: Path) -> set[str]:
     """Every identifier a file uses or imports (names, attributes, imported names), not its comments."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = syntax_tree(path)
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
     used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
     return used | {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}

@@ -16,7 +16,6 @@ from src.charts import common
 from src.charts.claims import claim_chart
 from src.charts.common import contrast_ratio, spread_apart, text_colour
 from src.deck.projector import PROJECTOR_TEXT_PX, SLIDE_CHART_STYLE, projector_figure
-from src.ingest.store import load_store
 from src.study import load_study
 from src.study.peers import members
 
@@ -67,8 +66,8 @@ C11 = STUDY.codebook.claims["C1.1"]
 
 
 @pytest.fixture(scope="module")
-def slide_chart():
-    store = load_store()
+def slide_chart(shipped_store):
+    store = shipped_store
     peers = members("south_asia", store, "PAK", groups=STUDY.peer_groups)
     names = dict(zip(store.countries["iso3"], store.countries["name"]))
     drawn = list(C11.indicators)[:SLIDE_CHART_STYLE.max_panels]
@@ -126,8 +125,8 @@ def test_the_slide_copy_places_its_labels_apart_at_the_slide_height(slide_chart,
         assert (upper[0] - lower[1]) * inner >= PROJECTOR_TEXT_PX * 1.25
 
 
-def test_the_page_chart_still_labels_each_peer(slide_chart):
-    store = load_store()
+def test_the_page_chart_still_labels_each_peer(slide_chart, shipped_store):
+    store = shipped_store
     peers = [p for p in members("south_asia", store, "PAK", groups=STUDY.peer_groups) if p != "PAK"]
     names = dict(zip(store.countries["iso3"], store.countries["name"]))
     drawn = list(C11.indicators)[:1]

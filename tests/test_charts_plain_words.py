@@ -11,8 +11,7 @@ import re
 import pytest
 
 from src.charts.plain_words import plain_words
-from src.claims.evaluate import Settings, evaluate
-from src.ingest.store import load_store
+from src.claims.evaluate import Settings
 from src.study import load_study
 from src.views import method_notes, reader_notes
 
@@ -23,10 +22,8 @@ DEVELOPER_TEXT = re.compile(
 
 
 @pytest.fixture(scope="module")
-def verdicts():
-    store = load_store()
-    settings = Settings.default(STUDY.defaults)
-    return {c.id: evaluate(c, store, settings, STUDY) for c in STUDY.codebook.claims.values()}
+def verdicts(shipped_verdicts):
+    return shipped_verdicts(Settings.default(STUDY.defaults))
 
 
 def test_plain_words_names_a_file_by_what_it_lists_and_drops_codes():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from src.claims.evaluate import Settings, evaluate_all
+from src.claims.evaluate import Settings
 from src.claims.verdicts import style_of
 from src.study import load_study
 from src.views import board_rows, claim_anchor, key_fact, method_notes, page_source_ids, reader_notes
@@ -26,8 +26,8 @@ HEADING = "The numbers and marked events on this page come from:"
 
 
 @pytest.fixture(scope="module")
-def verdicts(shipped_store):
-    return evaluate_all(STUDY, shipped_store, Settings.default(STUDY.defaults))
+def verdicts(shipped_verdicts):
+    return shipped_verdicts(Settings.default(STUDY.defaults))
 
 
 @pytest.fixture(scope="module")

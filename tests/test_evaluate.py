@@ -254,8 +254,8 @@ def test_military_rule_share_of_years(store, book, study, window):
 
 
 @pytest.mark.parametrize("focus", SOUTH_ASIA)
-def test_every_claim_evaluates_for_each_south_asian_country(store, book, study, focus):
-    verdicts = evaluate_all(study, store, Settings.default(DEFAULTS, focus=focus))
+def test_every_claim_evaluates_for_each_south_asian_country(shipped_verdicts, book, focus):
+    verdicts = shipped_verdicts(Settings.default(DEFAULTS, focus=focus))
     assert list(verdicts) == list(book.claims)
     for claim_id, verdict in verdicts.items():
         assert verdict.status in STATUSES, claim_id
@@ -269,14 +269,14 @@ def test_every_claim_evaluates_for_each_south_asian_country(store, book, study, 
 
 
 @pytest.mark.parametrize("group", [g["id"] for g in PEER_FILE["groups"]])
-def test_every_claim_evaluates_for_every_peer_group(store, book, study, group):
-    for verdict in evaluate_all(study, store, Settings.default(DEFAULTS, peer_group=group)).values():
+def test_every_claim_evaluates_for_every_peer_group(shipped_verdicts, group):
+    for verdict in shipped_verdicts(Settings.default(DEFAULTS, peer_group=group)).values():
         assert verdict.status in STATUSES and verdict.peer_label
         assert "PAK" not in verdict.peers
 
 
-def test_pakistan_verdicts_under_default_settings_have_evidence(store, book, study):
-    for claim_id, verdict in evaluate_all(study, store, Settings.default(DEFAULTS)).items():
+def test_pakistan_verdicts_under_default_settings_have_evidence(shipped_verdicts):
+    for claim_id, verdict in shipped_verdicts(Settings.default(DEFAULTS)).items():
         if verdict.status != "insufficient_data":
             assert not verdict.evidence[verdict.evidence["role"] == "focus"].empty, claim_id
             # Each check's sentence names the focus value's own (latest) year.

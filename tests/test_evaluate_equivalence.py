@@ -12,12 +12,11 @@ import pytest
 
 from src.claims.evaluate import EvaluationCache, Settings, evaluate_all
 from src.claims.evidence import EVIDENCE_COLUMNS, evidence_of, with_role
-from src.ingest.store import load_store
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 def data_poor_country(store) -> str:

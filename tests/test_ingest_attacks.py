@@ -3,7 +3,8 @@
 The bombs and the schema drift are served by bench/mock_server.py (a real HTTPS server bound to 127.0.0.1, each
 hostile answer bounded in size and time); `responses` (tests/conftest.py) lets only that address through. The
 network failures are `responses` ConnectionErrors: nothing leaves the machine. Every run works on a copy of the
-shipped data/snapshots/ in a temporary folder, and the module checks that data/ itself is byte-identical after.
+shipped snapshot folders a one-source refresh reads, in a temporary folder, and the module checks that data/ itself
+is byte-identical after.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,13 +24,13 @@ import requests
 import responses
 
 from bench.mock_server import LOCALHOST, Fault, serving
-from bench.refresh_mock import Setting, midway_target, pointed_at, snapshot_copy, tree_md5, trusting_session
+from bench.refresh_mock import Setting, midway_target, pointed_at, tree_md5, trusting_session
 from src.ingest import fetch
 from src.ingest.refresh import Outcome, refresh, shipped_known_codes, summary
-from src.ingest.snapshot import OLD_STAGING_NAME, STAGING_PREFIX
+from src.ingest.snapshot import OLD_STAGING_NAME, STAGING_PREFIX, data_files
 from src.paths import PROCESSED_DIR, SNAPSHOT_DIR
 from src.study.catalogue import load_indicators, load_sources
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, MOCK_API_SERIES_FOLDER
 
 WB_CODE = "MS.MIL.XPND.GD.ZS"
 
@@ -55,6 +58,27 @@ def local_only(no_network):
 def one_wdi_series(setting: Setting) -> dict:
     """The catalogue entry of one WDI series (military spending, % of GDP), so a run makes one request."""
     return {i.id: i for i in setting.catalogue.values() if i.source == "wdi" and i.code == WB_CODE}
+
+
+# What a run of the one WDI series or of UNDP reads from the snapshot: its own folder, the API download folder,
+# and the country metadata (a WDI Metadata_Country file and the UNDP CSV). Copying only these spares each run
+# parsing the six other WDI bulk files as "previous rows" (twice: they are not in a one-series catalogue).
+RUN_FOLDERS = (f"wdi/{MOCK_API_SERIES_FOLDER}", "wb_api", "undp_hdr")
+
+
+@contextmanager
+def snapshot_copy() -> Iterator[Path]:
+    """A throwaway copy of the RUN_FOLDERS of data/snapshots/."""
+    with tempfile.TemporaryDirectory(prefix="attack-refresh-") as folder:
+        copy = Path(folder) / "snapshots"
+        for name in RUN_FOLDERS:
+            for path in (SNAPSHOT_DIR / name).rglob("*"):
+                if path.is_file():
+                    target = copy / path.relative_to(SNAPSHOT_DIR)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+        assert data_files(copy / "wdi") and data_files(copy / "undp_hdr")
+        yield copy
 
 
 @dataclasses.dataclass
