@@ -13,6 +13,7 @@ Pure functions: data in, plotly objects or DataFrames out; no Streamlit, no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -410,43 +411,70 @@ def _set(item, key, value) -> None:
         setattr(item, key, value)
 
 
-def panel_heights(fig: go.Figure) -> dict[str, float]:
-    """Each y axis ("y", "y2", ...) -> its panel's height in pixels at the figure's height and margins."""
-    margin = fig.layout.margin
-    inner = (fig.layout.height or 450) - (margin.t or 0) - (margin.b or 0)
+def _layout_of(fig) -> dict:
+    """A figure's layout as a plain dict: a figure dict's own (edited in place), or a go.Figure's copy."""
+    if isinstance(fig, go.Figure):
+        return fig.layout.to_plotly_json()
+    return fig["layout"] if "layout" in fig else fig
+
+
+def _inner_px(layout: Mapping) -> float:
+    """The plotting height in pixels: the figure's height (plotly's default 450) less the top and bottom margins."""
+    margin = layout.get("margin") or {}
+    return (layout.get("height") or 450) - (margin.get("t") or 0) - (margin.get("b") or 0)
+
+
+def _panel_axes(layout: Mapping) -> list[str]:
+    """The layout's own y axes ("yaxis", "yaxis2", ...; not one laid over another). Plotly always has "yaxis"."""
+    names = [n for n in layout if re.fullmatch(r"yaxis\d*", n)]
+    return [n for n in (names if "yaxis" in names else ["yaxis", *names]) if (layout.get(n) or {}).get("overlaying")
+            is None]
+
+
+def panel_heights(fig) -> dict[str, float]:
+    """Each y axis ("y", "y2", ...) -> its panel's height in pixels at the figure's height and margins.
+
+    `fig`: a go.Figure, a figure dict ({"data", "layout"}) or a layout dict."""
+    layout = _layout_of(fig)
+    inner = _inner_px(layout)
     heights = {}
-    for name in fig.layout:
-        if name.startswith("yaxis") and fig.layout[name].overlaying is None:
-            domain = fig.layout[name].domain or (0, 1)
-            heights["y" + name[len("yaxis"):]] = inner * (domain[1] - domain[0])
+    for name in _panel_axes(layout):
+        domain = (layout.get(name) or {}).get("domain") or (0, 1)
+        heights["y" + name[len("yaxis"):]] = inner * (domain[1] - domain[0])
     return heights
 
 
-def _half_gap_px(fig: go.Figure) -> float:
+def panel_count(fig) -> int:
+    """How many stacked panels the figure has (its y axes that are not laid over another), at least 1."""
+    return max(len(_panel_axes(_layout_of(fig))), 1)
+
+
+def _half_gap_px(layout: Mapping) -> float:
     """Half the smallest gap between stacked panels, in pixels (0 for a single panel)."""
-    margin = fig.layout.margin
-    inner = (fig.layout.height or 450) - (margin.t or 0) - (margin.b or 0)
-    domains = sorted((tuple(fig.layout[n].domain) for n in fig.layout if n.startswith("yaxis")
-                      and fig.layout[n].overlaying is None and fig.layout[n].domain), reverse=True)
+    domains = sorted((tuple(layout[n]["domain"]) for n in _panel_axes(layout) if (layout.get(n) or {}).get("domain")),
+                     reverse=True)
     gaps = [upper[0] - lower[1] for upper, lower in zip(domains, domains[1:])]
-    return max(min(gaps), 0) * inner / 2 if gaps else 0.0
+    return max(min(gaps), 0) * _inner_px(layout) / 2 if gaps else 0.0
 
 
-def respace_end_labels(fig: go.Figure, text_size: float) -> None:
-    """Place the line-end labels again for the figure's present height, margins and text size (see end_labels)."""
-    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+def respace_end_labels(fig: dict, text_size: float) -> None:
+    """Place the line-end labels again for the figure's present height, margins and text size (see end_labels).
+
+    `fig`: a figure dict ({"data", "layout"}, as `to_plotly_json()` gives) or its layout, edited in place."""
+    layout = _layout_of(fig)
+    meta = layout.get("meta") if isinstance(layout.get("meta"), dict) else {}
     values = {(entry["name"], entry["yref"]): entry["value"] for entry in meta.get("end_labels", [])}
-    heights = panel_heights(fig)
-    slack = _half_gap_px(fig)
+    heights = panel_heights(layout)
+    slack = _half_gap_px(layout)
     by_axis: dict[str, list] = {}
-    for note in fig.layout.annotations:
-        if (note.name, note.yref) in values:
-            by_axis.setdefault(note.yref, []).append(note)
+    for note in layout.get("annotations") or ():
+        if (note.get("name"), note.get("yref")) in values:
+            by_axis.setdefault(note["yref"], []).append(note)
     for yref, notes in by_axis.items():
-        axis = fig.layout["yaxis" + yref[1:]]
-        if axis.range is None or yref not in heights:
+        axis = layout.get("yaxis" + yref[1:]) or {}
+        if axis.get("range") is None or yref not in heights:
             continue
-        _place_end_labels(notes, [values[(n.name, yref)] for n in notes], tuple(axis.range), heights[yref],
+        _place_end_labels(notes, [values[(n["name"], yref)] for n in notes], tuple(axis["range"]), heights[yref],
                           text_size, slack)
 
 

@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from src.claims.verdicts import style_of
-from src.deck.projector import projector_figure
+from src.deck.projector import projector_spec
 from src.deck.slides import Slide
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -72,8 +73,10 @@ SLIDE_CHART_PX = 260
 
 def _figure_html(div_id: str, figure: go.Figure, charts: int = 1) -> list[str]:
     # The projector's copy (>= 18 px text, no source inside), its labels placed for a 1024x768 slide.
-    projected = projector_figure(figure, height=SLIDE_CHART_PX // max(charts, 1))
-    spec = f'{{"figure": {projected.to_json()}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
+    projected = projector_spec(figure, height=SLIDE_CHART_PX // max(charts, 1))
+    # Written as it is: the chart was checked by plotly when drawn, and the projector only resized its text.
+    figure_json = pio.to_json(projected, validate=False)
+    spec = f'{{"figure": {figure_json}, "config": {json.dumps(EXPORT_PLOTLY_CONFIG)}}}'
     return [
         f'<div class="figure" id="{div_id}"></div>',
         f'<script type="application/json" id="{div_id}-spec">{_script_json(spec)}</script>',

@@ -17,7 +17,7 @@ import re
 import plotly.graph_objects as go
 
 from src.charts.claims import ClaimChartStyle
-from src.charts.common import respace_end_labels
+from src.charts.common import panel_count, respace_end_labels
 from src.charts.plain_words import plain_words  # noqa: F401 (re-exported for the deck)
 
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
@@ -52,42 +52,77 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
         height: the height the slide gives the chart.
         text_px: the smallest text size in pixels.
     """
-    fig = go.Figure(figure)
+    return go.Figure(projector_spec(figure, height=height, text_px=text_px))
+
+
+def projector_spec(figure: go.Figure, *, height: int | None = None, text_px: int = PROJECTOR_TEXT_PX) -> dict:
+    """`projector_figure` as a plain figure dict ({"data", "layout"}): the export writes it as JSON as it is.
+
+    Why a dict: the chart is already checked by plotly, and editing a plotly copy property by property checks
+    every property again (most of a deck export's time); the dict is edited, then checked once, or not at all.
+    """
+    spec = figure.to_plotly_json()
+    layout = spec["layout"]
     kept = []
-    for note in fig.layout.annotations:
-        name = note.name or ""
+    for note in layout.get("annotations") or ():
+        name = note.get("name") or ""
         if name == "source" or name.startswith("event label"):
             continue  # the source is printed under the chart; event labels would sit on the data at this size
-        note.font.size = max(note.font.size or 0, text_px)
+        font = note.setdefault("font", {})
+        font["size"] = max(font.get("size") or 0, text_px)
         kept.append(note)
-    fig.layout.annotations = kept
+    if kept:
+        layout["annotations"] = kept
+    else:
+        layout.pop("annotations", None)  # plotly keeps no empty list
     # The chart was drawn at projector size (claim_chart's text_size), which placed its legend and line-end labels
     # for that size. On a slide the heading and question above already say what the chart shows, so the chart's
     # own title and subtitle go, and their room goes to the plot; whatever text is still smaller is lifted.
-    multi_panel = fig._grid_ref is not None and len(fig._grid_ref) > 1
-    legend_rows = 2 if fig.layout.showlegend is not False and any(t.showlegend is not False for t in fig.data) else 0
+    multi_panel = panel_count(layout) > 1
+    with_legend = layout.get("showlegend") is not False and any(t.get("showlegend") is not False for t in spec["data"])
+    legend_rows = 2 if with_legend else 0
     top = round(text_px * legend_rows * 1.9 + (_PANEL_TITLE_PX(text_px) if multi_panel else text_px / 2) + 6)
-    fig.update_layout(
-        title={"text": "", "subtitle": {"text": ""}},
-        font={"size": max(fig.layout.font.size or 0, text_px)},
-        legend={"font": {"size": max(fig.layout.legend.font.size or 0, text_px)}, "y": 1, "yanchor": "top",
-                "yref": "container"},
-        hoverlabel={"font": {"size": text_px}},
-        margin={"t": top},
-    )
-    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    title = layout.setdefault("title", {})
+    title["text"] = ""
+    title.setdefault("subtitle", {})["text"] = ""
+    font = layout.setdefault("font", {})
+    font["size"] = max(font.get("size") or 0, text_px)
+    legend = layout.setdefault("legend", {})
+    legend_font = legend.setdefault("font", {})
+    legend_font["size"] = max(legend_font.get("size") or 0, text_px)
+    legend.update({"y": 1, "yanchor": "top", "yref": "container"})
+    layout.setdefault("hoverlabel", {}).setdefault("font", {})["size"] = text_px
+    layout.setdefault("margin", {})["t"] = top
+    meta = dict(layout["meta"]) if isinstance(layout.get("meta"), dict) else {}
     meta.pop("source_line", None)  # the slide prints it (Slide.source_line); a page would print it twice
-    fig.layout.meta = meta or None
+    if meta:
+        layout["meta"] = meta
+    else:
+        layout.pop("meta", None)
     if height is not None:
-        fig.update_layout(height=height, autosize=True)
-    fig.update_xaxes(tickfont={"size": text_px}, title={"text": None})  # years need no "Year" under them
-    # Fewer ticks: at this size the labels of a short panel would print over each other.
-    fig.update_yaxes(tickfont={"size": text_px}, nticks=4)
+        layout.update({"height": height, "autosize": True})
+    # Every axis, "xaxis" and "yaxis" even when not set yet (plotly's update_xaxes would create them).
+    for name in dict.fromkeys([*(n for n in layout if re.fullmatch(r"[xy]axis\d*", n)), "xaxis", "yaxis"]):
+        axis = layout.setdefault(name, {})
+        axis.setdefault("tickfont", {})["size"] = text_px
+        if name.startswith("x"):
+            _drop(axis, "title", "text")  # years need no "Year" under them
+        else:
+            axis["nticks"] = 4  # fewer ticks: at this size the labels of a short panel would print over each other
     if multi_panel:
-        _stack_panels(fig, gap_px=_PANEL_TITLE_PX(text_px))
+        _stack_panels(layout, gap_px=_PANEL_TITLE_PX(text_px))
     # The labels were placed for the chart's own height: placed again for the slide's.
-    respace_end_labels(fig, text_px)
-    return fig
+    respace_end_labels(layout, text_px)
+    return spec
+
+
+def _drop(item: dict, key: str, inner: str) -> None:
+    """Remove item[key][inner] (and item[key] when nothing is left), as plotly does when a property is set to None."""
+    part = item.get(key)
+    if isinstance(part, dict):
+        part.pop(inner, None)
+        if not part:
+            item.pop(key)
 
 
 def _PANEL_TITLE_PX(text_px: float) -> float:  # noqa: N802 (a derived constant)
@@ -95,23 +130,23 @@ def _PANEL_TITLE_PX(text_px: float) -> float:  # noqa: N802 (a derived constant)
     return text_px * 1.5 + 4
 
 
-def _stack_panels(fig: go.Figure, *, gap_px: float) -> None:
+def _stack_panels(layout: dict, *, gap_px: float) -> None:
     """Panels of equal height with just a title's room between them at the figure's height (the chart spaced them
     for its own, taller height), their titles moved with them."""
-    names = sorted((n for n in fig.layout if n.startswith("yaxis") and fig.layout[n].overlaying is None
-                    and fig.layout[n].domain), key=lambda n: -fig.layout[n].domain[1])
-    inner = max((fig.layout.height or 450) - (fig.layout.margin.t or 0) - (fig.layout.margin.b or 0), 1)
+    names = sorted((n for n in layout if re.fullmatch(r"yaxis\d*", n) and layout[n].get("overlaying") is None
+                    and layout[n].get("domain")), key=lambda n: -layout[n]["domain"][1])
+    margin = layout.get("margin") or {}
+    inner = max((layout.get("height") or 450) - (margin.get("t") or 0) - (margin.get("b") or 0), 1)
     gap = min(gap_px / inner, 0.5 / max(len(names), 1))
     panel = (1 - gap * (len(names) - 1)) / len(names)
-    titles = {round(fig.layout[n].domain[1], 6): n for n in names}
+    titles = {round(layout[n]["domain"][1], 6): n for n in names}
     new_tops = {}
     for position, name in enumerate(names):
         top = 1 - position * (panel + gap)
         new_tops[name] = top
-        fig.layout[name].domain = [max(top - panel, 0), top]
-    for note in fig.layout.annotations:
-        if note.xref == "paper" and note.yref == "paper" and note.yanchor == "bottom":
-            name = titles.get(round(note.y, 6))
+        layout[name]["domain"] = [max(top - panel, 0), top]
+    for note in layout.get("annotations") or ():
+        if note.get("xref") == "paper" and note.get("yref") == "paper" and note.get("yanchor") == "bottom":
+            name = titles.get(round(note["y"], 6))
             if name:
-                note.y = new_tops[name]
-
+                note["y"] = new_tops[name]
