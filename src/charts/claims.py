@@ -26,13 +26,16 @@ from src.charts.common import (
     add_layout_items,
     benchmark_text,
     display_name,
+    figure_spec,
     finish,
     label_line_ends,
     line_end_label,
     line_trace_props,
+    merge,
     no_data_note,
     source_line,
     split_by_country,
+    update_axes,
     year_values,
 )
 from src.claims.prose import indicator_phrase
@@ -195,8 +198,9 @@ def claim_chart(
     plot_height = 400 + 300 * (panels - 1) + 10 * (text_size - BODY_TEXT_PX) * panels
     # Room between panels for the next panel's title, no more.
     spacing = text_size * 3.2 / plot_height if several else 0.05
-    fig = make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
-                        subplot_titles=panel_titles if several else None)
+    # Built as one figure dict, checked by plotly once at the end (see figure_spec).
+    fig = figure_spec(subplots=make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                                             subplot_titles=panel_titles if several else None))
     group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
     traces, trace_rows, panel_labels, panel_values, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
@@ -218,8 +222,9 @@ def claim_chart(
         panel_labels.append(panel.labels)
         panel_values.append(panel.values)
         latest.append((labels[row - 1], panel.latest))
-    # One call for every trace: adding them one at a time costs more than building them.
-    fig.add_traces(traces, rows=trace_rows, cols=[1] * len(traces))
+    for trace, row in zip(traces, trace_rows):
+        suffix = "" if row == 1 else str(row)
+        fig["data"].append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
     for bench in bench_list:
         add_benchmark(fig, bench.low, bench.high, _benchmark_label(bench.label), text_size=text_size,
                       row=indicator_ids.index(bench.indicator) + 1, col=1, with_label=False)
@@ -235,17 +240,17 @@ def claim_chart(
     what = _join(labels) if labels else "No indicator"
     title = f"{what}: {comparison}"
     subtitle = _subtitle(indicators, indicator_ids, labels, units, window, years, several)
-    fig = finish(
+    finish(
         fig, title=title, source_text=source_line(shown, sources, computed_note=computed_note),
         height=plot_height, subtitle=subtitle, text_size=text_size, alt_text=_alt_text(title, latest),
     )
-    fig.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5])
+    update_axes(fig, "x", {"range": [years[0] - 0.5, years[1] + 0.5]})
     if not legend:
-        fig.update_layout(showlegend=False)
+        fig["layout"]["showlegend"] = False
     label_line_ends(fig, {row: (labels_here, values) for row, (labels_here, values) in
                           enumerate(zip(panel_labels, panel_values), start=1)}, text_size=text_size)
-    fig.update_layout(meta={**fig.layout.meta, "claim": claim_id})
-    return fig
+    fig["layout"]["meta"] = {**fig["layout"]["meta"], "claim": claim_id}
+    return go.Figure(fig)
 
 
 @dataclass
@@ -282,7 +287,7 @@ def _indicator_panel(fig, panel, rows, *, focus, peers, years, names, aggregates
         axis = str(panel.row) if panel.row > 1 else ""
         no_data_note(fig, "No data for this indicator in the chosen countries and years", f"x{axis} domain",
                      f"y{axis} domain")
-        fig.update_yaxes(range=[0, 1], showticklabels=False, row=panel.row, col=1)
+        merge(fig["layout"].setdefault(f"yaxis{axis}", {}), {"range": [0, 1], "showticklabels": False})
         # Plotly leaves a subplot with no traces undrawn: an empty placeholder trace (no points) keeps it visible.
         panel.traces.append({"type": "scatter", "x": list(years), "y": [None, None], "mode": "lines",
                              "showlegend": False, "hoverinfo": "skip", "name": "no data"})
@@ -733,7 +738,7 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
     lengths = periods["value"].astype(float).tolist()
     labels = [f"{label}: {start}-{start + int(length)}" for label, start, length in
               zip(periods["code"].astype(str), starts, lengths)]
-    fig = go.Figure(
+    fig = figure_spec(go.Figure(
         go.Bar(
             x=lengths,
             base=starts,
@@ -746,10 +751,10 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
             showlegend=False,
             name=what,
         )
-    )
+    ))
     if periods.empty:
         no_data_note(fig, f"No {what} periods recorded for {country}")
-    fig = finish(
+    finish(
         fig,
         title=f"{country}: periods of {what} counted by the verdict, {since}-{until}",
         source_text=source_line(periods, None, computed_note="Years counted from the study's events list."),
@@ -757,9 +762,9 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
         x_title="Year",
         height=160 + 40 * len(starts),
     )
-    fig.update_xaxes(range=[since, until])
-    fig.update_yaxes(autorange="reversed")
-    return fig
+    update_axes(fig, "x", {"range": [since, until]})
+    update_axes(fig, "y", {"autorange": "reversed"})
+    return go.Figure(fig)
 
 
 CODE_ORIGIN_LABELS = {

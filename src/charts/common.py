@@ -251,8 +251,43 @@ def legend_rows(names: Sequence[str], size: float, width: float = 900) -> int:
     return rows if names else 0
 
 
+def figure_spec(fig: go.Figure | None = None, *, subplots: go.Figure | None = None) -> dict:
+    """A plain figure dict ({"data": [...], "layout": {...}}) to build a chart in, checked by plotly once at the
+    end (`go.Figure(spec)`): plotly checks every property again on each update of a figure, which made a chart
+    cost tenths of a second. From a figure drawn so far (its traces and layout, without plotly's default template:
+    `finish` names ours), from the grid of `make_subplots` (`subplots`), or empty."""
+    source = fig if fig is not None else subplots
+    if source is None:
+        return {"data": [], "layout": {}}
+    spec = source.to_plotly_json()
+    spec["layout"].pop("template", None)
+    return spec
+
+
+def merge(target: dict, updates: Mapping) -> dict:
+    """`updates` merged into `target` as plotly's `update` does: nested dicts merged, anything else replaced."""
+    for key, value in updates.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            merge(target[key], value)
+        else:
+            target[key] = dict(value) if isinstance(value, Mapping) else value
+    return target
+
+
+def axis_names(layout: Mapping, letter: str) -> list[str]:
+    """The layout's x (or y) axes, "xaxis" first even when not set yet (plotly's update_xaxes would make it)."""
+    return list(dict.fromkeys([f"{letter}axis", *(n for n in layout if re.fullmatch(letter + r"axis\d*", n))]))
+
+
+def update_axes(spec: dict, letter: str, updates: Mapping) -> None:
+    """Every x (or y) axis of the figure dict updated, as plotly's update_xaxes / update_yaxes does."""
+    layout = spec["layout"]
+    for name in axis_names(layout, letter):
+        merge(layout.setdefault(name, {}), updates)
+
+
 def finish(
-    fig: go.Figure,
+    spec: dict,
     *,
     title: str,
     source_text: str,
@@ -263,53 +298,63 @@ def finish(
     text_size: int = BODY_TEXT_PX,
     right: int = 40,
     alt_text: str = "",
-) -> go.Figure:
+) -> dict:
     """Title and subtitle (definition and unit) at the top left, a horizontal legend under them, readable text.
 
-    The source line is NOT drawn inside the figure: it goes to `layout.meta["source_line"]`, which the page (and
-    the deck) prints once under the chart. `layout.meta["alt_text"]` is the chart's text alternative (the title
-    when `alt_text` is not given). `right` is the margin for labels at the line ends.
+    `spec`: the figure dict (`figure_spec`), finished in place and returned. The source line is NOT drawn inside
+    the figure: it goes to `layout.meta["source_line"]`, which the page (and the deck) prints once under the chart.
+    `layout.meta["alt_text"]` is the chart's text alternative (the title when `alt_text` is not given). `right`
+    is the margin for labels at the line ends. Axis titles are for figures without subplots (those title their
+    own axes).
     """
     title_size = round(text_size * 1.4)
     title_lines = wrap(title, _chars_per_line(title_size)).count("<br>") + 1
     wrapped_subtitle = wrap(subtitle, _chars_per_line(text_size)) if subtitle else ""
     subtitle_lines = wrapped_subtitle.count("<br>") + 1 if subtitle else 0
-    shown_in_legend = [t.name for t in fig.data if t.showlegend is not False and t.name]
-    rows = legend_rows(list(dict.fromkeys(shown_in_legend)), text_size)
+    rows = legend_rows(_legend_names(spec), text_size)
     # The title's pad pushes its first line down by the extra lines (plotly anchors a wrapped title by its last).
     heading = 14 + (2 * title_lines - 1) * title_size * 1.25 + subtitle_lines * text_size * 1.35
-    panel_titles = text_size * 2 if fig._grid_ref is not None and len(fig._grid_ref) > 1 else 8
+    panel_titles = text_size * 2 if panel_count(spec) > 1 else 8
     top = round(heading + rows * text_size * 1.9 + panel_titles + 6)
     bottom = round(text_size * 2.6)
     total = height + top
-    fig.update_layout(
-        title={
+    layout = spec["layout"]
+    merge(layout, {
+        "title": {
             "text": wrap(title, _chars_per_line(title_size)),
             "font": {"size": title_size, "color": TEXT_COLOUR},
             "x": 0, "xanchor": "left", "xref": "container", "y": 1, "yanchor": "top",
             "yref": "container", "pad": {"l": 12, "t": round(12 + title_size * 1.25 * (title_lines - 1))},
             "subtitle": {"text": wrapped_subtitle, "font": {"size": text_size, "color": SUBTLE_TEXT_COLOUR}},
         },
-        font={**FONT, "size": text_size},
-        hoverlabel={"font": {"size": text_size}},
-        template="plotly_white",
-        height=total,
-        margin={"l": round(text_size * 4.5), "r": right, "t": top, "b": bottom},
-        hovermode="closest",
+        "font": {**FONT, "size": text_size},
+        "hoverlabel": {"font": {"size": text_size}},
+        # Named here, once: plotly copies a template each time one is set.
+        "template": "plotly_white",
+        "height": total,
+        "margin": {"l": round(text_size * 4.5), "r": right, "t": top, "b": bottom},
+        "hovermode": "closest",
         # Under the title, horizontal: it wraps to another row instead of scrolling, and never covers a line.
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "xref": "container", "y": 1 - heading / total,
-                "yanchor": "top", "yref": "container", "font": {"size": text_size},
-                "itemclick": "toggle", "itemdoubleclick": "toggleothers"},
-        meta={"source_line": source_text, "alt_text": alt_text or title},
-    )
-    fig.update_xaxes(tickfont={"size": text_size}, title_font={"size": text_size})
-    fig.update_yaxes(tickfont={"size": text_size}, title_font={"size": text_size})
-    fig.update_annotations(font_size=text_size)
-    # Figures with subplots title their own axes.
-    if fig._grid_ref is None:
-        fig.update_yaxes(title_text=y_title)
-        fig.update_xaxes(title_text=x_title)
-    return fig
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "xref": "container", "y": 1 - heading / total,
+                   "yanchor": "top", "yref": "container", "font": {"size": text_size},
+                   "itemclick": "toggle", "itemdoubleclick": "toggleothers"},
+        "meta": {"source_line": source_text, "alt_text": alt_text or title},
+    })
+    readable = {"tickfont": {"size": text_size}, "title": {"font": {"size": text_size}}}
+    update_axes(spec, "x", readable)
+    update_axes(spec, "y", readable)
+    for note in layout.get("annotations") or ():
+        note.setdefault("font", {})["size"] = text_size
+    if y_title is not None:
+        update_axes(spec, "y", {"title": {"text": y_title}})
+    if x_title is not None:
+        update_axes(spec, "x", {"title": {"text": x_title}})
+    return spec
+
+
+def _legend_names(spec: dict) -> list[str]:
+    """The legend's entries, once each: the named traces not left out of it."""
+    return list(dict.fromkeys(t["name"] for t in spec["data"] if t.get("showlegend") is not False and t.get("name")))
 
 
 def _chars_per_line(size: float, width: float = 560) -> int:
@@ -356,7 +401,7 @@ END_LABEL_PREFIX = "end label: "
 
 
 def end_labels(
-    fig: go.Figure, labels: Sequence[tuple[float, str, str]], *, yref: str, y_range: tuple[float, float],
+    spec: dict, labels: Sequence[tuple[float, str, str]], *, yref: str, y_range: tuple[float, float],
     panel_px: float, text_size: int,
 ) -> None:
     """Labels in the right margin at each line's last value, nudged apart (`spread_apart`) so none prints over
@@ -377,11 +422,12 @@ def end_labels(
         for value, text, colour in labels
     ]
     _place_end_labels(notes, [value for value, _, _ in labels], y_range, panel_px, text_size)
-    add_layout_items(fig, annotations=notes)
-    meta = dict(fig.layout.meta) if isinstance(fig.layout.meta, dict) else {}
+    add_layout_items(spec, annotations=notes)
+    layout = spec["layout"]
+    meta = dict(layout["meta"]) if isinstance(layout.get("meta"), dict) else {}
     meta["end_labels"] = [*meta.get("end_labels", []), *(
         {"name": note["name"], "value": value, "yref": yref} for note, (value, _, _) in zip(notes, labels))]
-    fig.layout.meta = meta
+    layout["meta"] = meta
 
 
 def _place_end_labels(notes, values, y_range, panel_px: float, text_size: float, slack_px: float = 0.0) -> None:
@@ -480,12 +526,13 @@ def respace_end_labels(fig: dict, text_size: float) -> None:
 
 def last_point(trace) -> tuple[int, float] | None:
     """A line's last drawn (year, value), or None when it has no value."""
-    xs, ys = _get_trace(trace, "x"), _get_trace(trace, "y")
+    xs, ys = trace_value(trace, "x"), trace_value(trace, "y")
     points = [(x, y) for x, y in zip(xs or (), ys or ()) if y is not None and not pd.isna(y)]
     return points[-1] if points else None
 
 
-def _get_trace(trace, key):
+def trace_value(trace, key):
+    """A trace's property, from a trace dict or a plotly trace."""
     return trace.get(key) if isinstance(trace, dict) else getattr(trace, key)
 
 
@@ -496,7 +543,7 @@ def line_end_label(trace, label: str, unit: str) -> tuple[float, str, str] | Non
     if point is None:
         return None
     year, value = point
-    line = _get_trace(trace, "line")
+    line = trace_value(trace, "line")
     colour = (line.get("color") if isinstance(line, dict) else getattr(line, "color", None)) or TEXT_COLOUR
     return value, f"{label} {short_value(value, unit)} ({year})", colour
 
@@ -518,7 +565,7 @@ LABEL_CHARS = 32
 NARROW_PX = 450
 
 
-def label_line_ends(fig: go.Figure, panels: Mapping[int, tuple[Sequence, Iterable[float]]], *,
+def label_line_ends(spec: dict, panels: Mapping[int, tuple[Sequence, Iterable[float]]], *,
                     text_size: int = BODY_TEXT_PX) -> None:
     """The line-end labels of a finished figure (after `finish`), one implementation for every chart: each panel's
     value axis fixed (so the labels can be nudged apart in pixels), the right margin as wide as the longest
@@ -532,26 +579,27 @@ def label_line_ends(fig: go.Figure, panels: Mapping[int, tuple[Sequence, Iterabl
     """
     panels = {row: ([(value, wrap(text, LABEL_CHARS), colour) for value, text, colour in labels], values)
               for row, (labels, values) in panels.items()}
+    layout = spec["layout"]
     widths = [text_width(text, text_size) for labels, _ in panels.values() for _, text, _ in labels]
     if widths:
-        fig.update_layout(margin={"r": round(max(max(widths), 40) + 16)})
-    margin = fig.layout.margin
-    in_legend = list(dict.fromkeys(t.name for t in fig.data if t.showlegend is not False and t.name))
-    shown = fig.layout.showlegend is not False and in_legend
+        layout.setdefault("margin", {})["r"] = round(max(max(widths), 40) + 16)
+    margin = layout.get("margin") or {}
+    in_legend = _legend_names(spec)
+    shown = layout.get("showlegend") is not False and in_legend
     extra_rows = legend_rows(in_legend, text_size, NARROW_PX) - legend_rows(in_legend, text_size) if shown else 0
-    inner = fig.layout.height - margin.t - margin.b - extra_rows * text_size * 1.9
+    inner = layout["height"] - margin["t"] - margin["b"] - extra_rows * text_size * 1.9
     for row, (labels, values) in panels.items():
         axis = "yaxis" if row == 1 else f"yaxis{row}"
         y_range = value_range(values)
         if y_range is None:
             continue
-        domain = fig.layout[axis].domain or (0, 1)
-        fig.layout[axis].range = list(y_range)
-        end_labels(fig, labels, yref="y" if row == 1 else f"y{row}", y_range=y_range,
+        domain = (layout.get(axis) or {}).get("domain") or (0, 1)
+        layout.setdefault(axis, {})["range"] = list(y_range)
+        end_labels(spec, labels, yref="y" if row == 1 else f"y{row}", y_range=y_range,
                    panel_px=inner * (domain[1] - domain[0]), text_size=text_size)
 
 
-def add_benchmark(fig: go.Figure, low: float, high: float, label: str, *, text_size: int = BODY_TEXT_PX,
+def add_benchmark(spec: dict, low: float, high: float, label: str, *, text_size: int = BODY_TEXT_PX,
                   row: int | None = None, col: int | None = None, with_label: bool = True) -> None:
     """A benchmark as a dashed line (low == high) or a light band, its label at the right edge, outside the data.
 
@@ -569,9 +617,9 @@ def add_benchmark(fig: go.Figure, low: float, high: float, label: str, *, text_s
                                                                  "width": 2}, **common}
     text = benchmark_text(label)
     if not with_label:
-        add_layout_items(fig, shapes=[shape])
+        add_layout_items(spec, shapes=[shape])
         return
-    add_layout_items(fig, shapes=[shape], annotations=[{
+    add_layout_items(spec, shapes=[shape], annotations=[{
         "text": text, "name": f"benchmark label: {label}", "xref": f"x{axis} domain", "x": 1, "xanchor": "left",
         "xshift": 6, "yref": f"y{axis}", "y": (low + high) / 2, "yanchor": "middle", "align": "left",
         "showarrow": False, "font": {"size": text_size, "color": text_colour(BENCHMARK_COLOUR)},
@@ -628,7 +676,7 @@ def event_source_note(events, years: tuple[int, int]) -> str:
 EVENT_AXIS = "y99"  # an invisible 0-1 axis over the bottom panel, so event markers sit on the time axis
 
 
-def add_events(fig: go.Figure, events, years: tuple[int, int], *, text_size: int = BODY_TEXT_PX,
+def add_events(spec: dict, events, years: tuple[int, int], *, text_size: int = BODY_TEXT_PX,
                bottom_panel: int = 1) -> None:
     """Events as small markers on the time axis, their text on hover; a period (e.g. military rule) is also a
     light band behind the data. No text is printed on the data.
@@ -645,33 +693,32 @@ def add_events(fig: go.Figure, events, years: tuple[int, int], *, text_size: int
          "fillcolor": EVENT_SHADE, "line": {"width": 0}, "layer": "below", "name": f"event: {label}"}
         for start, end, label in spans if end > start
     ]
-    add_layout_items(fig, shapes=shapes)
+    add_layout_items(spec, shapes=shapes)
     hover = [f"{label} ({start}-{end})" if end > start else f"{label} ({start})" for start, end, label in spans]
-    fig.add_trace(go.Scatter(
-        x=[start for start, _, _ in spans], y=[0] * len(spans), xaxis=f"x{axis}", yaxis=EVENT_AXIS,
-        mode="markers", name="Events", showlegend=False, cliponaxis=False, text=hover,
-        marker={"symbol": "triangle-up", "size": round(text_size * 0.9), "color": EVENT_MARKER_COLOUR,
-                "line": {"color": "#FFFFFF", "width": 1}},
-        hovertemplate="%{text}<extra>Event</extra>",
-    ))
-    fig.update_layout({EVENT_AXIS.replace("y", "yaxis"): {
+    spec["data"].append({
+        "type": "scatter", "x": [start for start, _, _ in spans], "y": [0] * len(spans), "xaxis": f"x{axis}",
+        "yaxis": EVENT_AXIS, "mode": "markers", "name": "Events", "showlegend": False, "cliponaxis": False,
+        "text": hover, "marker": {"symbol": "triangle-up", "size": round(text_size * 0.9),
+                                  "color": EVENT_MARKER_COLOUR, "line": {"color": "#FFFFFF", "width": 1}},
+        "hovertemplate": "%{text}<extra>Event</extra>",
+    })
+    merge(spec["layout"], {EVENT_AXIS.replace("y", "yaxis"): {
         "overlaying": f"y{axis}", "range": [0, 1], "visible": False, "fixedrange": True, "showgrid": False}})
 
 
-def add_layout_items(fig: go.Figure, *, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()) -> None:
-    """Append shapes and annotations in one step: plotly's add_shape / add_annotation check every earlier one
-    again each time, which adds up on a figure with many marks."""
+def add_layout_items(spec: dict, *, shapes: Sequence[dict] = (), annotations: Sequence[dict] = ()) -> None:
+    """Append shapes and annotations to the figure dict's layout."""
     if shapes:
-        fig.layout.shapes = (*fig.layout.shapes, *shapes)
+        spec["layout"].setdefault("shapes", []).extend(shapes)
     if annotations:
-        fig.layout.annotations = (*fig.layout.annotations, *annotations)
+        spec["layout"].setdefault("annotations", []).extend(annotations)
 
 
-def no_data_note(fig: go.Figure, text: str = "No data for this selection", xref="paper", yref="paper") -> None:
+def no_data_note(spec: dict, text: str = "No data for this selection", xref="paper", yref="paper") -> None:
     """Say so in the plot area when there is nothing to draw, rather than showing an empty frame."""
-    fig.add_annotation(
-        text=text, name="no-data", showarrow=False, x=0.5, y=0.5, xref=xref, yref=yref, font={"size": 16}
-    )
+    add_layout_items(spec, annotations=[{
+        "font": {"size": 16}, "name": "no-data", "showarrow": False, "text": text, "x": 0.5, "xref": xref,
+        "y": 0.5, "yref": yref}])
 
 
 def with_citation_columns(frame: pd.DataFrame, sources: Mapping) -> pd.DataFrame:

@@ -23,15 +23,19 @@ from src.charts.common import (
     colour_for,
     display_name,
     event_source_note,
+    figure_spec,
     finish,
     format_amount,
     label_line_ends,
     line_end_label,
     line_trace,
     line_trace_props,
+    merge,
     no_data_note,
     source_line,
     split_by_country,
+    trace_value,
+    update_axes,
 )
 
 # More lines than this and only the focus country and published aggregates are labelled at their line ends (the
@@ -62,9 +66,9 @@ def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit
     (the panel's title already says what the lines are)."""
     labels, values = [], []
     for (key, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
-        values += [y for y in (trace.y or ()) if y is not None and y == y]
+        values += [y for y in (trace_value(trace, "y") or ()) if y is not None and y == y]
         if labelled:
-            name = (names or {}).get(key, trace.name)
+            name = (names or {}).get(key, trace_value(trace, "name"))
             name = f"<b>{name}</b>" if key == focus else name
             label = line_end_label(trace, name, unit)
             if label is not None:
@@ -175,28 +179,30 @@ def time_series_figure(
         keys.append(iso3)
     # The Explorer keeps its legend (its countries are the reader's own picks, toggled there); its lines are
     # labelled at their ends too.
-    if not fig.data:
+    fig = figure_spec(fig)  # the rest is built as a dict, checked once (see figure_spec)
+    if not fig["data"]:
         no_data_note(fig, "No data for these countries and years")
     if benchmark is not None:
         add_benchmark(fig, *benchmark)
     if span:
         add_events(fig, events, span)
     if log_y:
-        fig.update_yaxes(type="log")
+        update_axes(fig, "y", {"type": "log"})
     text = source_line(shown, sources) + (event_source_note(events, span) if span else "")
     if missing:
         text += f" No data in these years for: {', '.join(missing)}."
     period = f", {span[0]}-{span[1]}" if span else ""
     default_title = f"{what}{period}" + (f": {display_name(focus, names)} and others" if focus in countries else "")
-    fig = finish(
+    finish(
         fig,
         title=title or default_title,
         source_text=text,
         y_title=f"{unit} (log scale)" if log_y else unit,
     )
     if not log_y:  # a log axis's range is in powers of ten: its lines are named by the legend and on hover
-        label_line_ends(fig, {1: _end_labels(list(zip(keys, fig.data)), focus=focus, unit=unit, always=aggregates)})
-    return fig
+        label_line_ends(fig, {1: _end_labels(list(zip(keys, fig["data"])), focus=focus, unit=unit,
+                                             always=aggregates)})
+    return go.Figure(fig)
 
 
 def latest_bar_figure(
@@ -220,7 +226,7 @@ def latest_bar_figure(
     colours = [
         FOCUS_COLOUR if c == focus else ("#8A8A8A" if c in aggregates else PALETTE[0]) for c in ordered["iso3"]
     ]
-    fig = go.Figure(
+    fig = figure_spec(go.Figure(
         go.Bar(
             x=ordered["value"].tolist(),
             y=labels,
@@ -234,20 +240,20 @@ def latest_bar_figure(
             name=_short_name(indicator, "latest value"),
             showlegend=False,
         )
-    )
+    ))
     if ordered.empty:
         no_data_note(fig)
     years = sorted(set(ordered["year"].astype(int))) if len(ordered) else []
     when = "" if not years else (f" ({years[0]})" if len(years) == 1 else f" (years differ: {years[0]}-{years[-1]})")
     text = source_line(ordered, sources) + " Each bar shows its own latest year in brackets."
-    return finish(
+    return go.Figure(finish(
         fig,
         title=title or f"{_short_name(indicator, 'Latest value')}: latest value per country{when}",
         source_text=text,
         y_title=None,
         x_title=unit,
         height=max(320, 34 * len(ordered) + 120),
-    )
+    ))
 
 
 def match_pairs(x_rows: pd.DataFrame, y_rows: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
@@ -307,26 +313,27 @@ def scatter_figure(
                 ),
             )
         )
+    fig = figure_spec(fig)
     if pairs.empty:
         no_data_note(fig, "No country has both values in the same year")
     if log_x:
-        fig.update_xaxes(type="log")
+        update_axes(fig, "x", {"type": "log"})
     if log_y:
-        fig.update_yaxes(type="log")
+        update_axes(fig, "y", {"type": "log"})
     used = pd.concat(
         [x_rows.merge(pairs[["iso3", "year"]], on=["iso3", "year"]), y_rows.merge(pairs[["iso3", "year"]])]
     )
     when = f"in {year}" if year is not None else "each country's latest year with both values"
-    fig = finish(
+    finish(
         fig,
         title=title or f"{y_name} against {x_name}, {when}",
         source_text=source_line(used, sources) + " Each point pairs two values from the same year, shown in its label.",
         y_title=y_unit,
         x_title=x_unit,
     )
-    fig.update_xaxes(title_text=f"{x_name} ({x_unit})")
-    fig.update_yaxes(title_text=f"{y_name} ({y_unit})")
-    return fig
+    update_axes(fig, "x", {"title": {"text": f"{x_name} ({x_unit})"}})
+    update_axes(fig, "y", {"title": {"text": f"{y_name} ({y_unit})"}})
+    return go.Figure(fig)
 
 
 def guns_vs_butter_table(military: pd.DataFrame, health: pd.DataFrame, education: pd.DataFrame) -> pd.DataFrame:
@@ -401,8 +408,7 @@ def guns_vs_butter_figure(
                                            dash="dot")))
     for _, trace in top:
         fig.add_trace(trace, row=1, col=1)
-    if not fig.data:
-        no_data_note(fig, f"No spending data for {display_name(focus, names)} in these years", "x domain", "y domain")
+    no_spending = not fig.data
     others = [p for p in peers if p != focus]
     ratios = table[["iso3", "year", "ratio"]].dropna().rename(columns={"ratio": "value"}).assign(computed=True)
     by_country = split_by_country(ratios)
@@ -420,18 +426,19 @@ def guns_vs_butter_figure(
     ratio_keys = [iso3 for iso3 in [focus, *others] if iso3 in by_country]
     _direct_labels_replace_legend(list(zip(top_keys, fig.data)), focus=None, always=top_keys)
     _direct_labels_replace_legend(list(zip(ratio_keys, fig.data[len(top):])), focus=focus)
+    fig = figure_spec(fig)
+    if no_spending:
+        no_data_note(fig, f"No spending data for {display_name(focus, names)} in these years", "x domain", "y domain")
     if not ratio_traces:
         no_data_note(fig, "No year has military, health and education values together", "x2 domain", "y2 domain")
     add_events(fig, events, span)
-    fig.update_yaxes(title_text=basis, row=1, col=1)
-    fig.update_yaxes(title_text="ratio", row=2, col=1)
-    fig.update_xaxes(title_text="Year", row=2, col=1)
+    _axis_titles(fig, yaxis=basis, yaxis2="ratio", xaxis2="Year")
     note = (
         "Health + education and the ratio are computed by us, only for years where all the values exist. "
         "Drawn side by side they show priorities, not cause and effect."
     )
     rows_for_footer = source_rows if source_rows is not None else pd.DataFrame()
-    fig = finish(
+    finish(
         fig,
         title=f"Guns vs butter ({basis}): {display_name(focus, names)}, {span[0]}-{span[1]}",
         source_text=source_line(rows_for_footer, sources, computed_note=note) + event_source_note(events, span),
@@ -439,11 +446,11 @@ def guns_vs_butter_figure(
     )
     # The focus country's own series are each labelled; of the ratios, the focus's (and a few peers').
     label_line_ends(fig, {
-        1: _end_labels(list(zip(top_keys, fig.data)), focus=None, unit=basis, always=top_keys),
-        2: _end_labels(list(zip(ratio_keys, fig.data[len(top):])), focus=focus, unit="× (ratio)",
+        1: _end_labels(list(zip(top_keys, fig["data"])), focus=None, unit=basis, always=top_keys),
+        2: _end_labels(list(zip(ratio_keys, fig["data"][len(top):])), focus=focus, unit="× (ratio)",
                        names={iso3: display_name(iso3, names) for iso3 in ratio_keys}),
     })
-    return fig
+    return go.Figure(fig)
 
 
 def hdi_figure(
@@ -490,8 +497,7 @@ def hdi_figure(
         rows=1, cols=1,
     )
     _direct_labels_replace_legend(list(zip(value_lines, fig.data)), focus=focus, always=tiers)
-    if not fig.data:
-        no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
+    no_values = not fig.data
     drawn_rank = False
     if computed_rank is not None:
         rows = computed_rank[(computed_rank["iso3"] == focus) & computed_rank["year"].between(*span)]
@@ -519,11 +525,13 @@ def hdi_figure(
                 ),
                 row=2, col=1,
             )
+    fig = figure_spec(fig)
+    if no_values:
+        no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
     if not drawn_rank:
         no_data_note(fig, "No rank for this country", "x2 domain", "y2 domain")
-    fig.update_yaxes(autorange="reversed", title_text="rank", row=2, col=1)
-    fig.update_yaxes(title_text="HDI", row=1, col=1)
-    fig.update_xaxes(title_text="Year", row=2, col=1)
+    merge(fig["layout"].setdefault("yaxis2", {}), {"autorange": "reversed"})
+    _axis_titles(fig, yaxis2="rank", yaxis="HDI", xaxis2="Year")
     # The computed rank's per-year notes ("among N countries ...") are in its hover, not repeated in the footer.
     ranks = computed_rank.assign(note="") if computed_rank is not None else None
     parts = [r for r in (hdi, official_rank, ranks) if r is not None and len(r)]
@@ -532,12 +540,18 @@ def hdi_figure(
         "The yearly rank is computed by us from each year's HDI values among the countries with data that year; "
         "UNDP's official rank exists for the latest year only."
     )
-    fig = finish(
+    finish(
         fig,
         title=f"Human Development Index: {display_name(focus, names)}, value and rank, {span[0]}-{span[1]}",
         source_text=source_line(used, sources, computed_note=note),
         height=760,
     )
     # The value panel's lines labelled at their ends; the rank panel (reversed) names its one line in its title.
-    label_line_ends(fig, {1: _end_labels(list(zip(value_lines, fig.data)), focus=focus, unit="", always=tiers)})
-    return fig
+    label_line_ends(fig, {1: _end_labels(list(zip(value_lines, fig["data"])), focus=focus, unit="", always=tiers)})
+    return go.Figure(fig)
+
+
+def _axis_titles(spec: dict, **titles: str) -> None:
+    """Title some axes of a figure dict: axis name ("yaxis2") -> its title."""
+    for axis, text in titles.items():
+        merge(spec["layout"].setdefault(axis, {}), {"title": {"text": text}})
