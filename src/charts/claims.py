@@ -185,7 +185,8 @@ def claim_chart(
     indicator_ids = list(indicator_ids)
     shown = series[series["year"].between(*years) & series["indicator"].isin(indicator_ids)]
     peers = [p for p in peers if p != focus]
-    peers_with_data = [p for p in peers if p in set(shown["iso3"])]
+    with_rows = set(shown["iso3"].unique())  # once: a large group has dozens of peers
+    peers_with_data = [p for p in peers if p in with_rows]
     as_band = len(peers_with_data) > max_peer_lines
     # Unlabelled peers (a slide's) are one muted grey: without a label or a legend their colours would say nothing.
     colours = {iso3: PEER_PALETTE[position % len(PEER_PALETTE)] if label_peers else PEER_COLOUR
