@@ -24,6 +24,7 @@ from src.charts.common import (
     add_benchmark,
     add_events,
     add_layout_items,
+    add_traces,
     benchmark_text,
     display_name,
     figure_spec,
@@ -224,8 +225,7 @@ def claim_chart(
         panel_values.append(panel.values)
         latest.append((labels[row - 1], panel.latest))
     for trace, row in zip(traces, trace_rows):
-        suffix = "" if row == 1 else str(row)
-        fig["data"].append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        add_traces(fig, [trace], row=row)
     for bench in bench_list:
         add_benchmark(fig, bench.low, bench.high, _benchmark_label(bench.label), text_size=text_size,
                       row=indicator_ids.index(bench.indicator) + 1, col=1, with_label=False)

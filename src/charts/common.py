@@ -264,6 +264,13 @@ def figure_spec(fig: go.Figure | None = None, *, subplots: go.Figure | None = No
     return spec
 
 
+def add_traces(spec: dict, traces: Iterable[dict], *, row: int | None = None) -> None:
+    """Append trace dicts to the figure dict; `row` puts them on that panel of a subplot grid (its x and y axes,
+    as make_subplots' add_trace(row=...) does)."""
+    axes = {} if row is None else {"xaxis": "x" if row == 1 else f"x{row}", "yaxis": "y" if row == 1 else f"y{row}"}
+    spec["data"].extend({**trace, **axes} for trace in traces)
+
+
 def merge(target: dict, updates: Mapping) -> dict:
     """`updates` merged into `target` as plotly's `update` does: nested dicts merged, anything else replaced."""
     for key, value in updates.items():

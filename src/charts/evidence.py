@@ -20,6 +20,7 @@ from src.charts.common import (
     PUBLISHED_SUFFIX,
     add_benchmark,
     add_events,
+    add_traces,
     colour_for,
     display_name,
     event_source_note,
@@ -28,7 +29,6 @@ from src.charts.common import (
     format_amount,
     label_line_ends,
     line_end_label,
-    line_trace,
     line_trace_props,
     merge,
     no_data_note,
@@ -56,7 +56,7 @@ def _direct_labels_replace_legend(traces, *, focus: str | None, always=()) -> No
     what the labels were spaced for). Called before `finish`, which sizes the legend's room."""
     for (_, trace), labelled in zip(traces, _labelled(traces, focus=focus, always=always)):
         if labelled:
-            trace.showlegend = False
+            trace["showlegend"] = False
 
 
 def _end_labels(traces: Sequence[tuple[str, object]], *, focus: str | None, unit: str, always=(),
@@ -154,7 +154,7 @@ def time_series_figure(
     shown = rows[rows["year"].between(*span)] if span else rows
     unit = _unit(indicator, shown)
     what = _short_name(indicator, str(rows["indicator"].iloc[0]) if len(rows) else "Indicator")
-    fig = go.Figure()
+    fig = figure_spec()  # built as a dict, checked by plotly once (see figure_spec)
     missing, keys = [], []
     for position, iso3 in enumerate(countries):
         series = shown[shown["iso3"] == iso3]
@@ -163,7 +163,7 @@ def time_series_figure(
             continue
         name = display_name(iso3, names) + (PUBLISHED_SUFFIX if iso3 in aggregates else "")
         extra = " (base year %{customdata})" if "base_year" in series else ""
-        trace = line_trace(
+        trace = line_trace_props(
             series,
             name=name,
             unit=unit,
@@ -174,12 +174,11 @@ def time_series_figure(
             extra_hover=extra,
         )
         if extra:
-            trace.customdata = [series["base_year"].iloc[0]] * len(trace.x)
-        fig.add_trace(trace)
+            trace["customdata"] = [series["base_year"].iloc[0]] * len(trace["x"])
+        fig["data"].append(trace)
         keys.append(iso3)
     # The Explorer keeps its legend (its countries are the reader's own picks, toggled there); its lines are
     # labelled at their ends too.
-    fig = figure_spec(fig)  # the rest is built as a dict, checked once (see figure_spec)
     if not fig["data"]:
         no_data_note(fig, "No data for these countries and years")
     if benchmark is not None:
@@ -379,13 +378,13 @@ def guns_vs_butter_figure(
         source_rows: all tidy rows behind the table (for the footer's citations and notes).
     """
     span = years or ((int(table["year"].min()), int(table["year"].max())) if len(table) else (2000, 2000))
-    fig = make_subplots(
+    fig = figure_spec(subplots=make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.55, 0.45],
         subplot_titles=(
             f"{display_name(focus, names)}: spending ({basis})",
             "Military spending / (health + education spending), computed",
         ),
-    )
+    ))
     mine = table[table["iso3"] == focus]
     top: list[tuple[str, object]] = []
     series = (
@@ -396,19 +395,18 @@ def guns_vs_butter_figure(
     for column, label, colour in series:
         rows = mine[["year", column]].dropna().rename(columns={column: "value"})
         if not rows.empty:
-            top.append((column, line_trace(rows, name=label, unit=basis, colour=colour, years=span, width=3)))
+            top.append((column, line_trace_props(rows, name=label, unit=basis, colour=colour, years=span, width=3)))
     butter = mine[["year", "butter"]].dropna().rename(columns={"butter": "value"}).assign(computed=True)
     if not butter.empty:
-        top.append(("butter", line_trace(butter, name="Health + education", unit=basis, colour="#000000", years=span,
+        top.append(("butter", line_trace_props(butter, name="Health + education", unit=basis, colour="#000000", years=span,
                                          dash="dash")))
     if interest is not None and not interest.empty:
         rows = interest[interest["iso3"] == focus]
         unit = str(rows["unit"].iloc[0]) if len(rows) else ""
-        top.append(("interest", line_trace(rows, name=interest_label, unit=unit, colour=PALETTE[2], years=span,
+        top.append(("interest", line_trace_props(rows, name=interest_label, unit=unit, colour=PALETTE[2], years=span,
                                            dash="dot")))
-    for _, trace in top:
-        fig.add_trace(trace, row=1, col=1)
-    no_spending = not fig.data
+    add_traces(fig, [trace for _, trace in top], row=1)
+    no_spending = not fig["data"]
     others = [p for p in peers if p != focus]
     ratios = table[["iso3", "year", "ratio"]].dropna().rename(columns={"ratio": "value"}).assign(computed=True)
     by_country = split_by_country(ratios)
@@ -421,12 +419,11 @@ def guns_vs_butter_figure(
         if iso3 in by_country
     ]
     # One call for all the peers' lines: plotly checks a trace added alone twice.
-    fig.add_traces(ratio_traces, rows=2, cols=1)
+    add_traces(fig, ratio_traces, row=2)
     top_keys = [key for key, _ in top]
     ratio_keys = [iso3 for iso3 in [focus, *others] if iso3 in by_country]
-    _direct_labels_replace_legend(list(zip(top_keys, fig.data)), focus=None, always=top_keys)
-    _direct_labels_replace_legend(list(zip(ratio_keys, fig.data[len(top):])), focus=focus)
-    fig = figure_spec(fig)
+    _direct_labels_replace_legend(list(zip(top_keys, fig["data"])), focus=None, always=top_keys)
+    _direct_labels_replace_legend(list(zip(ratio_keys, fig["data"][len(top):])), focus=focus)
     if no_spending:
         no_data_note(fig, f"No spending data for {display_name(focus, names)} in these years", "x domain", "y domain")
     if not ratio_traces:
@@ -475,16 +472,16 @@ def hdi_figure(
         tiers: published aggregate codes (e.g. ZZC.MHD) drawn dotted "(as published)".
     """
     span = _span(hdi, years) or (1990, 1990)
-    fig = make_subplots(
+    fig = figure_spec(subplots=make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.6, 0.4],
         subplot_titles=("HDI value (0-1, higher is better)", f"{display_name(focus, names)}: HDI rank (1 = highest)"),
-    )
+    ))
     others = [p for p in peers if p != focus]
     by_country = split_by_country(hdi)
-    # Published groups get their own colours too (dotted), so several stay apart. One call for all the lines:
-    # plotly checks a trace added alone twice.
+    # Published groups get their own colours too (dotted), so several stay apart.
     value_lines = [iso3 for iso3 in [*others, *tiers, focus] if iso3 in by_country]
-    fig.add_traces(
+    add_traces(
+        fig,
         [
             line_trace_props(
                 by_country[iso3], name=display_name(iso3, names) + (PUBLISHED_SUFFIX if iso3 in tiers else ""),
@@ -494,38 +491,34 @@ def hdi_figure(
             for position, iso3 in enumerate([*others, *tiers, focus])
             if iso3 in by_country
         ],
-        rows=1, cols=1,
+        row=1,
     )
-    _direct_labels_replace_legend(list(zip(value_lines, fig.data)), focus=focus, always=tiers)
-    no_values = not fig.data
+    _direct_labels_replace_legend(list(zip(value_lines, fig["data"])), focus=focus, always=tiers)
+    no_values = not fig["data"]
     drawn_rank = False
     if computed_rank is not None:
         rows = computed_rank[(computed_rank["iso3"] == focus) & computed_rank["year"].between(*span)]
         if not rows.empty:
             drawn_rank = True
-            trace = line_trace(
+            trace = line_trace_props(
                 rows.assign(computed=True), name="Yearly rank", unit="",
                 colour=FOCUS_COLOUR, years=span, width=3, extra_hover="<br>%{customdata}",
             )
             notes = dict(zip(rows["year"], rows["note"].astype(str))) if "note" in rows else {}
-            trace.customdata = [notes.get(x, "") for x in trace.x]
-            fig.add_trace(trace, row=2, col=1)
+            trace["customdata"] = [notes.get(x, "") for x in trace["x"]]
+            add_traces(fig, [trace], row=2)
     if official_rank is not None:
         rows = official_rank[official_rank["iso3"] == focus]
         if not rows.empty:
             drawn_rank = True
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["year"].tolist(), y=rows["value"].tolist(), mode="markers+text",
-                    name="Official rank (UNDP, latest year only)",
-                    text=[f"official: {v:.0f} ({y})" for v, y in zip(rows["value"], rows["year"])],
-                    textposition="middle left",
-                    marker={"symbol": "star", "size": 18, "color": "#D55E00"},
-                    hovertemplate="<b>Official UNDP rank</b><br>Year %{x}: %{y:.0f}<extra></extra>",
-                ),
-                row=2, col=1,
-            )
-    fig = figure_spec(fig)
+            add_traces(fig, [{
+                "type": "scatter", "x": rows["year"].tolist(), "y": rows["value"].tolist(), "mode": "markers+text",
+                "name": "Official rank (UNDP, latest year only)",
+                "text": [f"official: {v:.0f} ({y})" for v, y in zip(rows["value"], rows["year"])],
+                "textposition": "middle left",
+                "marker": {"symbol": "star", "size": 18, "color": "#D55E00"},
+                "hovertemplate": "<b>Official UNDP rank</b><br>Year %{x}: %{y:.0f}<extra></extra>",
+            }], row=2)
     if no_values:
         no_data_note(fig, "No HDI values for this selection", "x domain", "y domain")
     if not drawn_rank:
