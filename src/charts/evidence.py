@@ -225,21 +225,21 @@ def latest_bar_figure(
     colours = [
         FOCUS_COLOUR if c == focus else ("#8A8A8A" if c in aggregates else PALETTE[0]) for c in ordered["iso3"]
     ]
-    fig = figure_spec(go.Figure(
-        go.Bar(
-            x=ordered["value"].tolist(),
-            y=labels,
-            orientation="h",
-            marker={"color": colours},
-            text=[f"{format_amount(v, unit)} ({int(y)})" for v, y in zip(ordered["value"], ordered["year"])],
-            textposition="outside",
-            cliponaxis=False,
-            customdata=ordered["year"].tolist(),
-            hovertemplate="<b>%{y}</b><br>Year %{customdata}: %{x:.3~g} " + unit + "<extra></extra>",
-            name=_short_name(indicator, "latest value"),
-            showlegend=False,
-        )
-    ))
+    fig = figure_spec()  # built as a dict, checked by plotly once (see figure_spec)
+    fig["data"].append({
+        "type": "bar",
+        "x": ordered["value"].tolist(),
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": colours},
+        "text": [f"{format_amount(v, unit)} ({int(y)})" for v, y in zip(ordered["value"], ordered["year"])],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": ordered["year"].tolist(),
+        "hovertemplate": "<b>%{y}</b><br>Year %{customdata}: %{x:.3~g} " + unit + "<extra></extra>",
+        "name": _short_name(indicator, "latest value"),
+        "showlegend": False,
+    })
     if ordered.empty:
         no_data_note(fig)
     years = sorted(set(ordered["year"].astype(int))) if len(ordered) else []
@@ -293,26 +293,24 @@ def scatter_figure(
     pairs = match_pairs(x_rows, y_rows, year)
     x_unit, y_unit = _unit(x_indicator, x_rows), _unit(y_indicator, y_rows)
     x_name, y_name = _short_name(x_indicator, "x"), _short_name(y_indicator, "y")
-    fig = go.Figure()
+    fig = figure_spec()  # built as a dict, checked by plotly once (see figure_spec)
     for is_focus, part in pairs.groupby(pairs["iso3"] == focus, sort=True):
-        fig.add_trace(
-            go.Scatter(
-                x=part["x"].tolist(),
-                y=part["y"].tolist(),
-                mode="markers+text",
-                name=display_name(focus, names) if is_focus else "Other countries",
-                text=[f"{display_name(c, names)} {y}" for c, y in zip(part["iso3"], part["year"])],
-                textposition="top center",
-                textfont={"size": 12},
-                marker={"size": 14 if is_focus else 10, "color": FOCUS_COLOUR if is_focus else PALETTE[0]},
-                customdata=part["year"].tolist(),
-                hovertemplate=(
-                    f"<b>%{{text}}</b><br>{x_name}: %{{x:.3~g}} {x_unit}<br>{y_name}: %{{y:.3~g}} {y_unit}"
-                    "<br>Both values from %{customdata}<extra></extra>"
-                ),
-            )
-        )
-    fig = figure_spec(fig)
+        fig["data"].append({
+            "type": "scatter",
+            "x": part["x"].tolist(),
+            "y": part["y"].tolist(),
+            "mode": "markers+text",
+            "name": display_name(focus, names) if is_focus else "Other countries",
+            "text": [f"{display_name(c, names)} {y}" for c, y in zip(part["iso3"], part["year"])],
+            "textposition": "top center",
+            "textfont": {"size": 12},
+            "marker": {"size": 14 if is_focus else 10, "color": FOCUS_COLOUR if is_focus else PALETTE[0]},
+            "customdata": part["year"].tolist(),
+            "hovertemplate": (
+                f"<b>%{{text}}</b><br>{x_name}: %{{x:.3~g}} {x_unit}<br>{y_name}: %{{y:.3~g}} {y_unit}"
+                "<br>Both values from %{customdata}<extra></extra>"
+            ),
+        })
     if pairs.empty:
         no_data_note(fig, "No country has both values in the same year")
     if log_x:
