@@ -9,6 +9,11 @@
 - Text is at least 14 px (`text_size`), in colours that pass WCAG AA on white.
 
 Pure functions: data in, plotly objects or DataFrames out; no Streamlit, no I/O.
+
+A chart is built as a plain figure dict (`figure_spec`: traces and layout as dicts) and made a go.Figure once at
+the end: plotly checks every property each time a figure is updated, so building property by property cost most
+of a chart's time. The helpers here (finish, label_line_ends, add_events, add_benchmark, no_data_note) edit that
+dict.
 """
 
 from __future__ import annotations
@@ -126,8 +131,8 @@ def line_trace_props(
     showlegend: bool = True,
     extra_hover: str = "",
 ) -> dict:
-    """`line_trace` as a plain dict, for adding many traces in one `fig.add_traces` call (plotly validates a
-    trace object twice when it is added, a dict once). `rows`: a frame or a `split_by_country` entry."""
+    """`line_trace` as a plain dict, for a figure dict (`figure_spec`; plotly checks it once, when the figure is
+    made). `rows`: a frame or a `split_by_country` entry."""
     computed = "computed" in rows and bool(_array(rows["computed"], "bool", False).any())
     if computed and not name.endswith(COMPUTED_SUFFIX):
         name += COMPUTED_SUFFIX
