@@ -9,6 +9,7 @@ shipped WDI military-spending file, read here with plain pandas.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
 from src import deck
@@ -459,6 +461,18 @@ def test_the_projector_copy_has_large_text_and_no_source_inside_and_leaves_the_c
     assert all(a.font.size >= deck.PROJECTOR_TEXT_PX for a in projected.layout.annotations)
     assert not str(projected.layout.title.text).startswith(f"{claim.id}:")
     assert "source_line" not in (projected.layout.meta or {})
+
+
+def test_the_exported_chart_is_the_projector_copy_the_page_shows(study):
+    """The export writes the projector's figure dict without plotly checking it again: it must be the figure the
+    Seminar page draws (projector_figure), property for property."""
+    slides = deck.build_deck(study.codebook, study.store, study.settings, ["C2.1"], evaluate=study.evaluate,
+                             title=TITLE, chart=study_chart(study, ["IND", "BGD"]))
+    original = slides[-1].figure
+    spec = deck.projector_spec(original, height=300)
+    shown = deck.projector_figure(original, height=300)
+    assert json.loads(pio.to_json(spec, validate=False)) == json.loads(shown.to_json())
+    assert spec["layout"]["height"] == 300 and spec["layout"]["annotations"]
 
 
 def test_slide_text_names_no_file_and_no_series_code(study):

@@ -21,7 +21,7 @@ from src.deck.export import (
     find_browser,
     page_css,
 )
-from src.deck.projector import PROJECTOR_TEXT_PX, plain_words, projector_figure, split_verdict
+from src.deck.projector import PROJECTOR_TEXT_PX, plain_words, projector_figure, projector_spec, split_verdict
 from src.deck.slides import (
     SLIDE_KINDS,
     Slide,
@@ -66,6 +66,7 @@ __all__ = [
     "parse_slide_number",
     "plain_words",
     "projector_figure",
+    "projector_spec",
     "settings_line",
     "split_verdict",
     "state_from_params",
