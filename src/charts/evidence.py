@@ -380,7 +380,7 @@ def guns_vs_butter_figure(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.55, 0.45],
         subplot_titles=(
             f"{display_name(focus, names)}: spending ({basis})",
-            "Military spending / (health + education spending), computed",
+            "Ratio: military / (health + education), computed",
         ),
     ))
     mine = table[table["iso3"] == focus]
