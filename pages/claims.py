@@ -79,7 +79,7 @@ def claim_boxes(claim, verdict, choice) -> None:
                 st.info(robustness, icon=":material/tune:")
         table = data.cached_build("evidence-table", (claim.id, choice), lambda: evidence_for_reading(verdict))
         st.markdown(f"Evidence: {len(table)} value(s), each with its year, source and file.")
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="")
         show.download_csv(verdict.evidence, f"evidence-{claim.id}-{choice.focus}.csv", key=f"csv-{claim.id}")
 
 
@@ -104,7 +104,7 @@ for claim in shown:
                     st.caption("None of your imported codes is mapped to this claim's theme or indicators yet "
                                "(map them on the Interviews page).")
                 else:
-                    st.dataframe(mine, hide_index=True, width="stretch")
+                    st.dataframe(mine, hide_index=True, width="stretch", placeholder="")
 
 if not claim_id:
     st.header("Claims the indicators cannot settle")

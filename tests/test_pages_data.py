@@ -343,3 +343,12 @@ def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study,
     ranked = store.series("undp_hdi_rank", None, (int(rank["year"]), int(rank["year"])))
     countries = set(store.picker_options()["countries"])
     assert f"{rank['value']:.0f} of {ranked['iso3'].isin(countries).sum()} ({int(rank['year'])})" in shown
+
+
+def test_a_year_without_a_value_reads_no_data_in_the_year_by_year_table():
+    """The grid leaves a missing value missing (no filling) and says so in words instead of Streamlit's "None"."""
+    at = run("pages/guns_vs_butter.py")
+    assert_clean(at, "Guns vs butter")
+    grid = at.dataframe[0]
+    assert grid.value.isna().any().any(), "the default table has years without a value"
+    assert grid.proto.placeholder == "no data"

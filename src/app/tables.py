@@ -104,4 +104,6 @@ def grid(frame: pd.DataFrame, *, widths: Mapping[str, str | int] | None = None, 
         else:
             config[column] = st.column_config.Column(label, width=pixels)
     kwargs = {"height": height} if height else {}
-    (container or st).dataframe(frame, hide_index=True, width="stretch", column_config=config, **kwargs)
+    # A year without a published value reads "no data" (Streamlit would print "None"); nothing is filled in.
+    (container or st).dataframe(frame, hide_index=True, width="stretch", column_config=config, placeholder="no data",
+                                **kwargs)
