@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from deploy.cluster import stop
+from deploy.cluster import free_port, stop, streamlit_command, wait_until_healthy  # noqa: F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_healthy(base_url: str, timeout: float = 60.0) -> float:
-    """Poll Streamlit's health endpoint; return the seconds it took."""
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        try:
-            with urllib.request.urlopen(base_url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"Streamlit did not answer at {base_url} within {timeout} s")
 
 
 @contextmanager
@@ -41,11 +19,7 @@ def running_server(extra_env: dict[str, str] | None = None, script: Path = ROOT 
     always stop it."""
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]
+    command = streamlit_command(script, port)
     started_at = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -96,17 +96,18 @@ def check_config(config_file: Path) -> subprocess.CompletedProcess:
     return subprocess.run([haproxy, "-c", "-q", "-f", str(config_file)], capture_output=True, text=True)
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen | None = None, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_until_healthy(url: str, process: subprocess.Popen | None = None, timeout: float = 90.0) -> float:
+    """Poll Streamlit's (or HAProxy's) /_stcore/health until it answers 200; return the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the process behind {url} exited with status {process.returncode}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return
+                    return time.monotonic() - started
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.1)
     raise TimeoutError(f"nothing healthy at {url} within {timeout:g} s")
 
 
@@ -120,12 +121,17 @@ def _die_with_parent() -> None:
         pass
 
 
-def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool, app: Path) -> subprocess.Popen:
-    command = [
+def streamlit_command(app: Path, port: int, python: str = sys.executable) -> list[str]:
+    """`streamlit run <app>` headless on 127.0.0.1:`port` (the launcher, the benchmark and the browser tests)."""
+    return [
         python, "-m", "streamlit", "run", str(app),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
+
+
+def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool, app: Path) -> subprocess.Popen:
+    command = streamlit_command(app, port, python)
     # One cookie secret for all processes: XSRF tokens then stay valid if HAProxy ever moves a browser.
     env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": cookie_secret}
     # Streamlit's stdout only says "view your app at <this process's port>": readers must use the proxy instead.

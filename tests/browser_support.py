@@ -12,18 +12,14 @@ moment (`settled`).
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from deploy.cluster import stop
+from deploy.cluster import free_port, stop, streamlit_command, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -65,36 +61,20 @@ SETTLED_JS = """([quiet, limit]) => new Promise((resolve) => {
 })"""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def served_app(log_dir: Path):
     """`streamlit run app.py` on a free port until the block ends; yields its base URL. Always stopped."""
     port = free_port()
     log_path = log_dir / "streamlit.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(streamlit_command(ROOT / "app.py", port), cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        try:
+            wait_until_healthy(base, process, timeout=120)
+        except (RuntimeError, TimeoutError):
+            pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
         yield base
     finally:
         stop(process)
