@@ -217,13 +217,6 @@ def pytest_xdist_make_scheduler(config, log):
     return FileOrPartScheduling(config, log)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Files with browser tests first: with `--no-loadscope-reorder` (pyproject.toml) the work is handed out in
-    this order, so the two workers start on the long work and the short files fill in around it."""
-    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
-    items.sort(key=lambda item: item.path not in browser_files)  # stable: each file's order is kept
-
-
 # --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------
 
 
@@ -271,23 +264,21 @@ FILE_SECONDS_KEY = "quick_loop/file_seconds"
 
 
 class LongestFilesFirst:
-    """Hands the non-browser files out longest first, by the seconds each took in earlier runs (pytest's cache,
-    .pytest_cache/): with whole files going to two workers, a long file handed out last leaves one worker idle
-    while the other finishes it. Files with no record keep their place after the known ones; browser files keep
-    theirs at the front (`pytest_collection_modifyitems` above). Without the cache (`-p no:cacheprovider`) nothing
-    changes. Every worker reads the same record, so all of them collect the same order, as xdist requires.
+    """The order work is handed out in (`--no-loadscope-reorder`, pyproject.toml): files with browser tests first,
+    so the two workers start on the long work, then the other files longest first, by the seconds each took in
+    earlier runs (pytest's cache, .pytest_cache/): a long file handed out last leaves one worker idle while the
+    other finishes it. Files with no record keep their place after the known ones; without the cache
+    (`-p no:cacheprovider`) only the browser files move. Every worker reads the same record, so all of them
+    collect the same order, as xdist requires.
     """
 
     def __init__(self, config):
         self.config = config
         self.seconds: dict[str, float] = {}
 
-    @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
         cache = getattr(config, "cache", None)
         known = cache.get(FILE_SECONDS_KEY, {}) if cache is not None else {}
-        if not known:
-            return
         browser_files = {item.path for item in items if item.get_closest_marker("browser")}
 
         def key(item):

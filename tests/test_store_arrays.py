@@ -13,12 +13,11 @@ import pytest
 
 from src.claims.evidence import EVIDENCE_COLUMNS, RuleContext, evidence_of, stacked, tagged, verdict_evidence, with_role
 from src.claims.rules import pandas_means, summarised
-from src.ingest.store import load_store
 
 
 @pytest.fixture(scope="module")
-def store():
-    return load_store()
+def store(shipped_store):
+    return shipped_store
 
 
 def busiest_indicator(store) -> str:

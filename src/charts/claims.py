@@ -739,20 +739,20 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
     lengths = periods["value"].astype(float).tolist()
     labels = [f"{label}: {start}-{start + int(length)}" for label, start, length in
               zip(periods["code"].astype(str), starts, lengths)]
-    fig = figure_spec(go.Figure(
-        go.Bar(
-            x=lengths,
-            base=starts,
-            y=labels,
-            orientation="h",
-            text=labels,
-            textposition="none",
-            marker={"color": "#7F7F7F"},
-            hovertemplate="%{text} (%{x:.0f} years)<extra></extra>",
-            showlegend=False,
-            name=what,
-        )
-    ))
+    fig = figure_spec()
+    add_traces(fig, [{
+        "type": "bar",
+        "x": lengths,
+        "base": starts,
+        "y": labels,
+        "orientation": "h",
+        "text": labels,
+        "textposition": "none",
+        "marker": {"color": "#7F7F7F"},
+        "hovertemplate": "%{text} (%{x:.0f} years)<extra></extra>",
+        "showlegend": False,
+        "name": what,
+    }])
     if periods.empty:
         no_data_note(fig, f"No {what} periods recorded for {country}")
     finish(

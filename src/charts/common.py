@@ -131,8 +131,9 @@ def line_trace_props(
     showlegend: bool = True,
     extra_hover: str = "",
 ) -> dict:
-    """`line_trace` as a plain dict, for a figure dict (`figure_spec`; plotly checks it once, when the figure is
-    made). `rows`: a frame or a `split_by_country` entry."""
+    """A line with markers for one series, as a plain dict for a figure dict (`figure_spec`; plotly checks it
+    once, when the figure is made): breaks at missing years; "(computed)" added when the rows are computed.
+    `rows`: a frame or a `split_by_country` entry."""
     computed = "computed" in rows and bool(_array(rows["computed"], "bool", False).any())
     if computed and not name.endswith(COMPUTED_SUFFIX):
         name += COMPUTED_SUFFIX
@@ -150,15 +151,6 @@ def line_trace_props(
         "showlegend": showlegend,
         "hovertemplate": hover_template(name, unit, extra_hover),
     }
-
-
-def line_trace(rows: pd.DataFrame, **options) -> go.Scatter:
-    """A line with markers for one series; breaks at missing years; "(computed)" added when the rows are computed.
-
-    Options: name, unit, colour (required); years, width, dash, legendgroup, showlegend, extra_hover
-    (see `line_trace_props`).
-    """
-    return go.Scatter(line_trace_props(rows, **options))
 
 
 def colour_for(iso3: str, position: int, focus: str | None, aggregates: Sequence[str] = ()) -> str:
@@ -476,13 +468,13 @@ def _layout_of(fig) -> dict:
     return fig["layout"] if "layout" in fig else fig
 
 
-def _inner_px(layout: Mapping) -> float:
+def inner_px(layout: Mapping) -> float:
     """The plotting height in pixels: the figure's height (plotly's default 450) less the top and bottom margins."""
     margin = layout.get("margin") or {}
     return (layout.get("height") or 450) - (margin.get("t") or 0) - (margin.get("b") or 0)
 
 
-def _panel_axes(layout: Mapping) -> list[str]:
+def panel_axes(layout: Mapping) -> list[str]:
     """The layout's own y axes ("yaxis", "yaxis2", ...; not one laid over another). Plotly always has "yaxis"."""
     names = [n for n in layout if re.fullmatch(r"yaxis\d*", n)]
     return [n for n in (names if "yaxis" in names else ["yaxis", *names]) if (layout.get(n) or {}).get("overlaying")
@@ -494,9 +486,9 @@ def panel_heights(fig) -> dict[str, float]:
 
     `fig`: a go.Figure, a figure dict ({"data", "layout"}) or a layout dict."""
     layout = _layout_of(fig)
-    inner = _inner_px(layout)
+    inner = inner_px(layout)
     heights = {}
-    for name in _panel_axes(layout):
+    for name in panel_axes(layout):
         domain = (layout.get(name) or {}).get("domain") or (0, 1)
         heights["y" + name[len("yaxis"):]] = inner * (domain[1] - domain[0])
     return heights
@@ -504,15 +496,15 @@ def panel_heights(fig) -> dict[str, float]:
 
 def panel_count(fig) -> int:
     """How many stacked panels the figure has (its y axes that are not laid over another), at least 1."""
-    return max(len(_panel_axes(_layout_of(fig))), 1)
+    return max(len(panel_axes(_layout_of(fig))), 1)
 
 
 def _half_gap_px(layout: Mapping) -> float:
     """Half the smallest gap between stacked panels, in pixels (0 for a single panel)."""
-    domains = sorted((tuple(layout[n]["domain"]) for n in _panel_axes(layout) if (layout.get(n) or {}).get("domain")),
+    domains = sorted((tuple(layout[n]["domain"]) for n in panel_axes(layout) if (layout.get(n) or {}).get("domain")),
                      reverse=True)
     gaps = [upper[0] - lower[1] for upper, lower in zip(domains, domains[1:])]
-    return max(min(gaps), 0) * _inner_px(layout) / 2 if gaps else 0.0
+    return max(min(gaps), 0) * inner_px(layout) / 2 if gaps else 0.0
 
 
 def respace_end_labels(fig: dict, text_size: float) -> None:

@@ -216,11 +216,10 @@ class Declared:
     resolved benchmarks and the notes on refused values, and the cache-key parts made from declared values
     (benchmarks, tolerances, events table, each catalogue entry a test names)."""
 
-    def __init__(self, study: Study, settings: Settings, events_key: tuple | None = None):
+    def __init__(self, study: Study, settings: Settings):
         self.study = study
         self.benchmarks = resolved_benchmarks(study.codebook.benchmarks, settings)
         self.benchmark_notes = benchmark_overrides(study.codebook.benchmarks, settings)[1]
-        self._events_key = events_key
         self._entry_keys: dict[str, str] = {}
 
     # The keys are made on first use: an evaluation without a cache needs none of them.
@@ -234,7 +233,7 @@ class Declared:
 
     @cached_property
     def events_key(self) -> tuple | None:
-        return table_key(self.study.events) if self._events_key is None else self._events_key
+        return table_key(self.study.events)
 
     def entry_key(self, indicator_id: str) -> str:
         """The catalogue entry of `indicator_id` as a value (its repr), made once per call."""
@@ -350,7 +349,7 @@ def key_fact_of(parts: list[RuleResult]) -> str:
 
 def evaluate(
     claim: Claim, store, settings: Settings, study: Study, *, cache: EvaluationCache | None = None,
-    events_key: tuple | None = None, declared: Declared | None = None,
+    declared: Declared | None = None,
 ) -> Verdict:
     """Run a claim's tests on `store` under `settings` and combine them into a verdict.
 
@@ -358,7 +357,6 @@ def evaluate(
         store: a src.ingest.store.Store (e.g. load_store()); checks read it through its look-ups.
         study: the declared study (src.study.load_study()): benchmarks, events, indicator catalogue, peer groups.
         cache: an EvaluationCache to reuse peer lists and check results from (and add to); none by default.
-        events_key: `table_key(study.events)` when the caller already has it.
         declared: `Declared(study, settings)` when the caller already has it (evaluate_all makes it once).
 
     Returns:
@@ -366,7 +364,7 @@ def evaluate(
         With a cache, its evidence frames are shared with later verdicts: treat them as read-only.
     """
     catalogue, codebook, events = study.indicators, study.codebook, study.events
-    declared = Declared(study, settings, events_key) if declared is None else declared
+    declared = Declared(study, settings) if declared is None else declared
     peers = peer_list(store, settings, study.peer_groups, cache)
     peer_label = group_label(settings.peer_group, study.peer_groups)
     context = RuleContext(

@@ -210,15 +210,9 @@ def missing_result(key: str, params: Mapping, what: str, notes=(), evidence=None
     )
 
 
-def countries_only(store, rows: pd.DataFrame) -> pd.DataFrame:
-    """Drop published aggregates (regions, income groups, world) so they never count as peers."""
-    if store.aggregates.isdisjoint(rows["iso3"].tolist()):
-        return rows  # nothing to drop (peer lists already leave aggregates out): no mask, no copy
-    return rows[~rows["iso3"].isin(store.aggregates)]
-
-
 def countries_found(store, found):
-    """`countries_only` for a look-up's positions (`Store.find`)."""
+    """The look-up's positions without published aggregates (regions, income groups, world), so they never
+    count as peers; the same `found` when there is nothing to drop."""
     iso3s = found.iso3s
     if store.aggregates.isdisjoint(iso3s):
         return found
@@ -239,12 +233,6 @@ def rule_years(params: Mapping, ctx: RuleContext) -> tuple[int, int]:
     if recent:
         start = max(start, end - int(recent) + 1)
     return start, end
-
-
-def peers_latest(indicator_id: str, ctx: RuleContext, years: tuple[int, int]) -> pd.DataFrame:
-    """Each peer country's own latest value of `indicator_id` within `years` (aggregates left out)."""
-    peers = [p for p in ctx.peers if p != ctx.focus]
-    return countries_only(ctx.store, ctx.store.latest_rows(indicator_id, peers, years))
 
 
 def enough_peers(params: Mapping, wanted: int = 0) -> int:

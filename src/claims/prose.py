@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-import pandas as pd
-
 # The command that downloads the series the shipped snapshot lacks, named in notes and missing-data sentences.
 REFRESH_COMMAND = "python -m src.ingest.refresh"
 
@@ -91,10 +89,8 @@ def named_series(indicator_ids: Iterable[str], catalogue: Mapping) -> str:
     )
 
 
-def unit_of(indicator_id: str, catalogue: Mapping, rows: pd.DataFrame | None = None) -> str:
-    """The unit the rows carry, else the catalogue's."""
-    if rows is not None and not rows.empty and "unit" in rows:
-        return str(rows["unit"].iloc[0])
+def unit_of(indicator_id: str, catalogue: Mapping) -> str:
+    """The catalogue's unit of a series ('' when it declares none)."""
     return str(getattr(catalogue.get(indicator_id), "unit", "") or "")
 
 

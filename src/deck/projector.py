@@ -17,7 +17,7 @@ import re
 import plotly.graph_objects as go
 
 from src.charts.claims import ClaimChartStyle
-from src.charts.common import panel_count, respace_end_labels
+from src.charts.common import axis_names, inner_px, panel_axes, panel_count, respace_end_labels
 from src.charts.plain_words import plain_words  # noqa: F401 (re-exported for the deck)
 
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
@@ -81,7 +81,7 @@ def projector_spec(figure: go.Figure, *, height: int | None = None, text_px: int
     multi_panel = panel_count(layout) > 1
     with_legend = layout.get("showlegend") is not False and any(t.get("showlegend") is not False for t in spec["data"])
     legend_rows = 2 if with_legend else 0
-    top = round(text_px * legend_rows * 1.9 + (_PANEL_TITLE_PX(text_px) if multi_panel else text_px / 2) + 6)
+    top = round(text_px * legend_rows * 1.9 + (_panel_title_px(text_px) if multi_panel else text_px / 2) + 6)
     title = layout.setdefault("title", {})
     title["text"] = ""
     title.setdefault("subtitle", {})["text"] = ""
@@ -102,7 +102,7 @@ def projector_spec(figure: go.Figure, *, height: int | None = None, text_px: int
     if height is not None:
         layout.update({"height": height, "autosize": True})
     # Every axis, "xaxis" and "yaxis" even when not set yet (plotly's update_xaxes would create them).
-    for name in dict.fromkeys([*(n for n in layout if re.fullmatch(r"[xy]axis\d*", n)), "xaxis", "yaxis"]):
+    for name in [*axis_names(layout, "x"), *axis_names(layout, "y")]:
         axis = layout.setdefault(name, {})
         axis.setdefault("tickfont", {})["size"] = text_px
         if name.startswith("x"):
@@ -110,7 +110,7 @@ def projector_spec(figure: go.Figure, *, height: int | None = None, text_px: int
         else:
             axis["nticks"] = 4  # fewer ticks: at this size the labels of a short panel would print over each other
     if multi_panel:
-        _stack_panels(layout, gap_px=_PANEL_TITLE_PX(text_px))
+        _stack_panels(layout, gap_px=_panel_title_px(text_px))
     # The labels were placed for the chart's own height: placed again for the slide's.
     respace_end_labels(layout, text_px)
     return spec
@@ -125,7 +125,7 @@ def _drop(item: dict, key: str, inner: str) -> None:
             item.pop(key)
 
 
-def _PANEL_TITLE_PX(text_px: float) -> float:  # noqa: N802 (a derived constant)
+def _panel_title_px(text_px: float) -> float:
     """Room above a panel for its one-line title."""
     return text_px * 1.5 + 4
 
@@ -133,10 +133,9 @@ def _PANEL_TITLE_PX(text_px: float) -> float:  # noqa: N802 (a derived constant)
 def _stack_panels(layout: dict, *, gap_px: float) -> None:
     """Panels of equal height with just a title's room between them at the figure's height (the chart spaced them
     for its own, taller height), their titles moved with them."""
-    names = sorted((n for n in layout if re.fullmatch(r"yaxis\d*", n) and layout[n].get("overlaying") is None
-                    and layout[n].get("domain")), key=lambda n: -layout[n]["domain"][1])
-    margin = layout.get("margin") or {}
-    inner = max((layout.get("height") or 450) - (margin.get("t") or 0) - (margin.get("b") or 0), 1)
+    names = sorted((n for n in panel_axes(layout) if (layout.get(n) or {}).get("domain")),
+                   key=lambda n: -layout[n]["domain"][1])
+    inner = max(inner_px(layout), 1)
     gap = min(gap_px / inner, 0.5 / max(len(names), 1))
     panel = (1 - gap * (len(names) - 1)) / len(names)
     titles = {round(layout[n]["domain"][1], 6): n for n in names}
