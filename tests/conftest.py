@@ -18,6 +18,11 @@ if str(ROOT) not in sys.path:
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+# pytest rewrites every test module's asserts on import and caches the result beside it in __pycache__, unless
+# bytecode writing is off (PYTHONDONTWRITEBYTECODE, set on some machines): then all 58 modules are parsed and
+# rewritten again in every worker of every run, about 3 s each. The cache is pytest's own and keyed on the source.
+sys.dont_write_bytecode = False
+
 
 def pytest_sessionstart(session):
     """Bring data/processed/ up to date once, before any test (in the main process, not in each xdist worker).

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.ingest.snapshot import changed_snapshot_files, read_sidecars, snapshot_files_table
 from src.ingest.store import Store
 from src.schema import TIDY_DTYPES
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +81,7 @@ def test_snapshot_files_table_reads_each_sidecar_and_names_a_missing_one(tmp_pat
     data_file = sidecar.with_name(sidecar.name[: -len(".meta.yaml")])
 
     table = snapshot_files_table(tmp_path).set_index("file")
-    meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    meta = parse_yaml(sidecar.read_text(encoding="utf-8"))
     row = table.loc[str((folder / data_file.name).relative_to(tmp_path))]
     assert row["md5"] == meta["outs"]["md5"]
     assert row["size_bytes"] == meta["outs"]["size"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 import pytest
-import yaml
 
+from src.study.yaml_io import parse_yaml
 from tests.browser_support import ROOT, SCREENSHOTS, axe_violations, resize, settled, wait_until_drawn
 from tests.test_browser import ERROR_BOXES
 from tests.test_charts_plain_words import DEVELOPER_TEXT
@@ -19,7 +19,7 @@ from tests.test_charts_plain_words import DEVELOPER_TEXT
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.sync_api")
 
-CLAIM_IDS = [c["id"] for c in yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text())["claims"]]
+CLAIM_IDS = [c["id"] for c in parse_yaml((ROOT / "data/codebook/claims.yaml").read_text())["claims"]]
 MAX_HEIGHT = 12_000
 WIDTH, HEIGHT = 1400, 900
 BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'

@@ -16,16 +16,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
 
 from src import deck
 from src.study import load_study
+from src.study.yaml_io import parse_yaml
 from tests.browser_support import axe_violations, resize, settled
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 VIEWPORTS = [(1024, 768), (1400, 900)]
-URL_NAMES = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
+URL_NAMES = parse_yaml((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
 PATH_LIKE = re.compile(r"data/|\.csv\b")
 
 pytestmark = pytest.mark.browser

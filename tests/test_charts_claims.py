@@ -30,6 +30,7 @@ from src.charts.claims import (
 )
 from src.claims.prose import indicator_phrase
 from src.study.catalogue import load_indicators, load_sources
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MILITARY_CSV = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -206,10 +207,9 @@ def test_verdict_counts_tally_by_theme():
 
 
 def test_coding_chain_links_each_stage_in_order():
-    import yaml
 
-    codes = yaml.safe_load((ROOT / "data/codebook/codes.yaml").read_text(encoding="utf-8"))
-    themes = yaml.safe_load((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
+    codes = parse_yaml((ROOT / "data/codebook/codes.yaml").read_text(encoding="utf-8"))
+    themes = parse_yaml((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
     fig = coding_chain_figure(coding_chain_rows(codes), theme_labels={t["id"]: t["label"] for t in themes})
     sankey = fig.data[0]
     labels = [label.replace("<br>", " ") for label in sankey.node.label]  # wrapped to fit a column
@@ -232,9 +232,8 @@ CODEBOOK_DIR = ROOT / "data/codebook"
 
 
 def shipped_yaml(path: Path):
-    import yaml
 
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
 def test_chart_draws_what_the_verdict_used_in_declared_order():

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.charts import common, evidence
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
-SOURCES = {entry["id"]: entry for entry in yaml.safe_load((ROOT / "data/catalogue/sources.yaml").read_text())}
+SOURCES = {entry["id"]: entry for entry in parse_yaml((ROOT / "data/catalogue/sources.yaml").read_text())}
 
 
 class Source:

@@ -20,6 +20,7 @@ from src.study.codebook import BENCHMARKS_FILE, CodebookError, load_codebook
 from src.study.events import EVENTS_FILE, EventsError, load_events
 from src.study.peers import PEER_GROUPS_FILE, PeerGroupError, load_peer_groups, load_published_aggregates, members
 from src.study.rule_specs import RULE_SPECS_BY_KEY, indicator_ids_in
+from src.study.yaml_io import parse_yaml
 
 BRIEF = Path(__file__).resolve().parents[2] / "shared" / "design" / "claims.md"  # ../shared beside the checkout
 BRIEF_CLAIM_IDS = ["C1.1", "C1.2", "C1.3", "C2.1", "C2.2", "C2.3", "C2.4", "C2.5", "C3.1", "C3.2", "A2.1", "A2.2",
@@ -75,7 +76,7 @@ def test_refresh_only_series_are_listed_as_preferred_with_a_snapshot_fallback(bo
 
 
 def test_benchmarks_carry_values_and_citations(book):
-    raw = yaml.safe_load(BENCHMARKS_FILE.read_text(encoding="utf-8"))
+    raw = parse_yaml(BENCHMARKS_FILE.read_text(encoding="utf-8"))
     for entry in raw:
         loaded = book.benchmarks[entry["id"]]
         assert loaded.low == entry.get("low", entry.get("value"))
@@ -94,7 +95,7 @@ def copy_codebook(tmp_path: Path) -> Path:
 
 def edit_claims(directory: Path, change) -> None:
     path = directory / "claims.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = parse_yaml(path.read_text(encoding="utf-8"))
     change(document)
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
 
@@ -141,7 +142,7 @@ def test_unknown_benchmark_is_named(catalogue, tmp_path):
 
 def test_unknown_theme_in_codes_is_named(catalogue, tmp_path):
     directory = copy_codebook(tmp_path)
-    codes = yaml.safe_load((directory / "codes.yaml").read_text(encoding="utf-8"))
+    codes = parse_yaml((directory / "codes.yaml").read_text(encoding="utf-8"))
     codes[0]["theme"] = "B7"
     (directory / "codes.yaml").write_text(yaml.safe_dump(codes), encoding="utf-8")
     with pytest.raises(CodebookError, match=r"codes.yaml: code 'from_territorial_to_human' names unknown theme 'B7'"):
@@ -171,7 +172,7 @@ def test_every_test_names_only_catalogue_indicators(book, catalogue):
 
 
 def test_peer_groups_file_loads():
-    raw = yaml.safe_load(PEER_GROUPS_FILE.read_text(encoding="utf-8"))
+    raw = parse_yaml(PEER_GROUPS_FILE.read_text(encoding="utf-8"))
     groups = load_peer_groups()
     assert list(groups) == [g["id"] for g in raw["groups"]]
     assert groups["south_asia"].members == tuple(next(g for g in raw["groups"] if g["id"] == "south_asia")["members"])

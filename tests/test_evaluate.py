@@ -11,23 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.claims.evaluate import STATUSES, Settings, combine, evaluate, evaluate_all
 from src.claims.evidence import RuleResult
 from src.claims.prose import format_value
 from src.claims.robustness import robustness, robustness_variants
 from src.study.defaults import load_study_defaults
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
 CATALOGUE = ROOT / "data" / "catalogue"
-PEER_FILE = yaml.safe_load((CATALOGUE / "peer_groups.yaml").read_text(encoding="utf-8"))
+PEER_FILE = parse_yaml((CATALOGUE / "peer_groups.yaml").read_text(encoding="utf-8"))
 SOUTH_ASIA = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "south_asia")
 MUSLIM_POPULOUS = next(g["members"] for g in PEER_FILE["groups"] if g["id"] == "muslim_populous")
 WINDOWS = [(2015, 2025), (2020, 2025), (2005, 2015)]
 DEFAULTS = load_study_defaults()  # data/study.yaml: the settings a user starts from
-CLAIMS_FILE = yaml.safe_load((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))
+CLAIMS_FILE = parse_yaml((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))
 TOLERANCES = CLAIMS_FILE.get("tolerances") or {}
 
 
@@ -177,7 +177,7 @@ def test_tax_uses_imf_world_for_focus_and_peers(store, book, study, focus, windo
     verdict = evaluate(book.claims["C2.3"], store, settings, study)
     expected, _ = expected_peer_median(tax, focus, SOUTH_ASIA, window, "below")
     assert verdict.parts[0].holds == expected
-    benchmark = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    benchmark = parse_yaml((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
     threshold = next(b["value"] for b in benchmark if b["id"] == "tax_gdp")
     own = latest(tax, [focus], window)
     assert verdict.parts[1].holds == (float(own["value"].iloc[0]) < threshold)
@@ -188,7 +188,7 @@ def test_tax_uses_imf_world_for_focus_and_peers(store, book, study, focus, windo
 def test_user_benchmark_moves_the_verdict(store, book, study, benchmark_value):
     settings = Settings.default(DEFAULTS, benchmarks=() if benchmark_value is None else (("tax_gdp", benchmark_value),))
     result = part(study, store, "C2.3", 1, settings)
-    raw = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
     shipped = next(b["value"] for b in raw if b["id"] == "tax_gdp")
     threshold = benchmark_value if benchmark_value is not None else shipped
     own = latest(imf_tax(), ["PAK"], settings.window)
@@ -307,7 +307,7 @@ def test_settings_from_widgets_are_normalised():
 
 
 def test_default_settings_come_from_study_yaml():
-    declared = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["defaults"]
+    declared = parse_yaml((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["defaults"]
     settings = Settings.default(DEFAULTS)
     assert (settings.focus, settings.peer_group, settings.window) == (
         declared["focus"], declared["peer_group"], tuple(declared["window"]))
@@ -456,7 +456,7 @@ def test_robustness_counts_variants_with_the_same_status(store, book, study):
     groups = {s.peer_group for s, _ in results}
     assert groups == {g["id"] for g in PEER_FILE["groups"]}
     # The education benchmark is a band: both of its ends are tried.
-    raw = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
     band = next(b for b in raw if b["id"] == "edu_gdp")
     tried = {dict(s.benchmarks).get("edu_gdp") for s, _ in results if s.benchmarks}
     assert tried == {band["low"], band["high"]}

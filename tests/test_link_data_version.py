@@ -9,7 +9,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from src.claims.link_record import (
@@ -21,11 +20,12 @@ from src.claims.link_record import (
     then_and_now,
 )
 from src.claims.verdicts import STATUS_CODES, STATUS_LABELS, STATUSES
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180
-PARAMS = yaml.safe_load((ROOT / "data/study.yaml").read_text(encoding="utf-8"))["params"]
-CLAIM_IDS = [c["id"] for c in yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text("utf-8"))["claims"]]
+PARAMS = parse_yaml((ROOT / "data/study.yaml").read_text(encoding="utf-8"))["params"]
+CLAIM_IDS = [c["id"] for c in parse_yaml((ROOT / "data/codebook/claims.yaml").read_text("utf-8"))["claims"]]
 CLAIM = CLAIM_IDS[0]
 INJECTION = "x`[CLICK HERE](http://attacker.invalid/)![t](http://attacker.invalid/track.png)`y"
 BANNER = "This link was made on data version"

@@ -11,16 +11,17 @@ import html
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
+
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "presentation.py")
-CLAIMS = yaml.safe_load((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))["claims"]
+CLAIMS = parse_yaml((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))["claims"]
 CLAIM_IDS = [c["id"] for c in CLAIMS]
 THEME_OF = {c["id"]: c["theme"] for c in CLAIMS}
 # Setting -> URL parameter name (the page's own `present` switch is not a study setting).
-URL_NAMES = yaml.safe_load((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
+URL_NAMES = parse_yaml((ROOT / "data" / "study.yaml").read_text(encoding="utf-8"))["params"]
 TIMEOUT = 120
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
+from src.study.yaml_io import parse_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = yaml.safe_load((ROOT / "data/catalogue/sources.yaml").read_text(encoding="utf-8"))
-PEER_GROUPS = yaml.safe_load((ROOT / "data/catalogue/peer_groups.yaml").read_text(encoding="utf-8"))["groups"]
+SOURCES = parse_yaml((ROOT / "data/catalogue/sources.yaml").read_text(encoding="utf-8"))
+PEER_GROUPS = parse_yaml((ROOT / "data/catalogue/peer_groups.yaml").read_text(encoding="utf-8"))["groups"]
 
 
 def run(page: str, **params) -> AppTest:
@@ -237,7 +238,7 @@ def test_sources_page_lists_every_source_with_its_citation_and_file_checksums():
         assert source["title"] in subheaders
         assert source["citation"] in codes
     sidecar = next((ROOT / "data/snapshots/undp_hdr").glob("*.meta.yaml"))
-    md5 = yaml.safe_load(sidecar.read_text(encoding="utf-8"))["outs"]["md5"]
+    md5 = parse_yaml(sidecar.read_text(encoding="utf-8"))["outs"]["md5"]
     shown = pd.concat([frame.value for frame in at.dataframe if "md5" in frame.value.columns])
     assert md5 in set(shown["md5"])
 

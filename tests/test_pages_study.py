@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
+from src.study.yaml_io import parse_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
-CLAIMS_FILE = yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text(encoding="utf-8"))
+CLAIMS_FILE = parse_yaml((ROOT / "data/codebook/claims.yaml").read_text(encoding="utf-8"))
 CLAIMS = CLAIMS_FILE["claims"]
 UNSETTLED = CLAIMS_FILE["unsettled"]
-THEMES = yaml.safe_load((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
-SOURCES = yaml.safe_load((ROOT / "data/catalogue/sources.yaml").read_text(encoding="utf-8"))
+THEMES = parse_yaml((ROOT / "data/codebook/themes.yaml").read_text(encoding="utf-8"))
+SOURCES = parse_yaml((ROOT / "data/catalogue/sources.yaml").read_text(encoding="utf-8"))
 TIMEOUT = 120
 
 
@@ -145,7 +146,7 @@ def test_claims_custom_peer_group():
 
 def test_benchmark_value_changes_the_verdict_sentence():
     at = run_page("claims", claim="C2.3")
-    tax = next(b for b in yaml.safe_load((ROOT / "data/catalogue/benchmarks.yaml").read_text()) if b["id"] == "tax_gdp")
+    tax = next(b for b in parse_yaml((ROOT / "data/catalogue/benchmarks.yaml").read_text()) if b["id"] == "tax_gdp")
     other = tax["value"] - 5
     at.number_input(key="bm_tax_gdp").set_value(other).run()
     assert not at.exception

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.ingest.parsers import get_parser, imf_world, sipri_milex, ti_cpi, undp_hdr
 from src.ingest.parsers._common import read_workbook_sheets
@@ -25,6 +24,7 @@ from src.ingest.snapshot import md5_of
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 from src.study.catalogue import default_for_concept, load_indicators
+from src.study.yaml_io import parse_yaml
 
 COUNTRIES = ("PAK", "IND", "BGD")
 UNDP_DIR = SNAPSHOT_DIR / "undp_hdr"
@@ -404,7 +404,7 @@ def test_cpi_rank_note_gives_the_number_of_countries_scored_that_year(cpi_values
 
 
 def test_cpi_file_is_read_never_modified(cpi_values):
-    sidecar = yaml.safe_load((CPI_DIR / (CPI_FILE.name + ".meta.yaml")).read_text(encoding="utf-8"))
+    sidecar = parse_yaml((CPI_DIR / (CPI_FILE.name + ".meta.yaml")).read_text(encoding="utf-8"))
     assert len(cpi_values) > 0
     assert md5_of(CPI_FILE) == sidecar["outs"]["md5"]
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.qual.importer import read_coding_file
 from src.qual.mapping import (
@@ -25,6 +24,7 @@ from src.qual.mapping import (
 )
 from src.qual.model import QualImportError
 from src.qual.session import import_files, upload_mapping
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "interviews_example.csv"
@@ -32,7 +32,7 @@ EXAMPLE = ROOT / "data" / "examples" / "interviews_example.csv"
 
 @pytest.fixture(scope="module")
 def themes() -> dict[str, str]:
-    return {t["id"]: t["label"] for t in yaml.safe_load((ROOT / "data/codebook/themes.yaml").read_text())}
+    return {t["id"]: t["label"] for t in parse_yaml((ROOT / "data/codebook/themes.yaml").read_text())}
 
 
 @pytest.fixture(scope="module")

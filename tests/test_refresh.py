@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 import requests
 import responses
-import yaml
 from responses.registries import OrderedRegistry
 
 from src.ingest import refresh as refresh_module
@@ -37,6 +36,7 @@ from src.ingest.snapshot import SnapshotError, StagedFile, read_sidecar, replace
 from src.paths import SNAPSHOT_DIR
 from src.schema import empty_tidy
 from src.study.catalogue import load_indicators, load_sources
+from src.study.yaml_io import parse_yaml
 from tests.conftest import FIXTURES
 
 HTTP = FIXTURES / "http"
@@ -369,7 +369,7 @@ def test_refreshed_sidecars_keep_yaml_that_verify_reads(no_network, snapshots):
     register_wdi_pages(no_network)
     run(snapshots, ["wdi"], catalogue=ONE_WDI_SERIES)
     text = (snapshots / "wb_api" / f"{WB_CODE}.json.meta.yaml").read_text(encoding="utf-8")
-    assert set(yaml.safe_load(text)) == {"source", "description", "origin", "outs"}
+    assert set(parse_yaml(text)) == {"source", "description", "origin", "outs"}
 
 
 # Sources refreshed over files that ship (wb_api and imf_weo start empty: only the refresh fills them).

@@ -20,6 +20,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from src.claims.prose import format_value
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -46,7 +47,7 @@ def edited(path: Path, change) -> Iterator[None]:
         if path.suffix == ".csv":
             path.write_text(change(original.decode("utf-8")), encoding="utf-8")
         else:
-            document = yaml.safe_load(original.decode("utf-8"))
+            document = parse_yaml(original.decode("utf-8"))
             change(document)
             path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
         yield
@@ -75,7 +76,7 @@ def texts(at: AppTest) -> str:
 
 
 def first_claim(**where) -> dict:
-    claims = yaml.safe_load((DATA / "codebook/claims.yaml").read_text(encoding="utf-8"))["claims"]
+    claims = parse_yaml((DATA / "codebook/claims.yaml").read_text(encoding="utf-8"))["claims"]
     return next(c for c in claims if all(test(c) for test in where.values()))
 
 
@@ -83,7 +84,7 @@ def test_a_new_peer_group_is_offered_and_usable_on_the_claims_page(store_loads):
     path = DATA / "catalogue/peer_groups.yaml"
     claim = first_claim()
     at = clean(page("claims", claim=claim["id"]))
-    shipped = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    shipped = parse_yaml(path.read_text(encoding="utf-8"))["groups"]
     copy = {**shipped[0], "id": "reload_test_group", "label": shipped[0]["label"] + MARK}
     with edited(path, lambda doc: doc["groups"].append(copy)):
         clean(at.run())
@@ -115,7 +116,7 @@ def test_a_benchmark_value_edit_reaches_the_verdict_sentence(store_loads):
     claim = first_claim(uses=lambda c: any(t["rule"] == "benchmark" for t in c.get("tests", [])))
     bench_id = next(t["params"]["benchmark"] for t in claim["tests"] if t["rule"] == "benchmark")
     at = clean(page("claims", claim=claim["id"]))
-    bench = next(b for b in yaml.safe_load(path.read_text(encoding="utf-8")) if b["id"] == bench_id)
+    bench = next(b for b in parse_yaml(path.read_text(encoding="utf-8")) if b["id"] == bench_id)
     direction = next(t["params"].get("direction", "below") for t in claim["tests"] if t["rule"] == "benchmark")
     single = "value" in bench  # a single threshold, or a low-high band whose low end 'below' tests use
     new_low = (bench["value"] if single else bench["low"]) + 0.5  # a value no shipped sentence holds
@@ -142,7 +143,7 @@ def test_an_event_label_edit_shows_in_the_claim_sources(store_loads):
     header = lines[0].split(",")
     label_at = header.index("label")
     # An event of the default focus country that the claim charts mark (IMF programmes are left off them).
-    focus = yaml.safe_load((DATA / "study.yaml").read_text(encoding="utf-8"))["defaults"]["focus"]
+    focus = parse_yaml((DATA / "study.yaml").read_text(encoding="utf-8"))["defaults"]["focus"]
     rows = list(csv.reader(lines))
     target = next(r for r in rows[1:] if focus in r[header.index("countries")] and r[header.index("kind")] != "imf_programme")
     old_label = target[label_at]
@@ -155,8 +156,8 @@ def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads):
     at = clean(page("explorer"))
     indicator_id = at.selectbox(key="indicator").value
     path = next(p for p in sorted((DATA / "catalogue/indicators").glob("*.yaml"))
-                if any(i["id"] == indicator_id for i in yaml.safe_load(p.read_text(encoding="utf-8"))))
-    entry = next(i for i in yaml.safe_load(path.read_text(encoding="utf-8")) if i["id"] == indicator_id)
+                if any(i["id"] == indicator_id for i in parse_yaml(p.read_text(encoding="utf-8"))))
+    entry = next(i for i in parse_yaml(path.read_text(encoding="utf-8")) if i["id"] == indicator_id)
     loads_before = len(store_loads)
 
     def change(doc):
@@ -171,7 +172,7 @@ def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads):
 def test_a_source_title_edit_shows_on_the_sources_page(store_loads):
     path = DATA / "catalogue/sources.yaml"
     at = clean(page("sources"))
-    title = yaml.safe_load(path.read_text(encoding="utf-8"))[0]["title"]
+    title = parse_yaml(path.read_text(encoding="utf-8"))[0]["title"]
 
     def change(doc):
         doc[0]["title"] += MARK
@@ -184,8 +185,8 @@ def test_a_source_title_edit_shows_on_the_sources_page(store_loads):
 def test_theme_and_code_label_edits_show_on_the_themes_page(store_loads):
     themes, codes = DATA / "codebook/themes.yaml", DATA / "codebook/codes.yaml"
     at = clean(page("themes"))
-    theme = yaml.safe_load(themes.read_text(encoding="utf-8"))[0]
-    code = next(c for c in yaml.safe_load(codes.read_text(encoding="utf-8")) if c["theme"] == theme["id"])
+    theme = parse_yaml(themes.read_text(encoding="utf-8"))[0]
+    code = next(c for c in parse_yaml(codes.read_text(encoding="utf-8")) if c["theme"] == theme["id"])
 
     def change_theme(doc):
         doc[0]["label"] += MARK
@@ -211,7 +212,7 @@ def test_a_study_title_edit_shows_on_the_title_slide(store_loads):
     path = DATA / "study.yaml"
     claim = first_claim()
     at = clean(page("presentation", deck=claim["id"]))
-    deck_title = yaml.safe_load(path.read_text(encoding="utf-8"))["deck_title"]
+    deck_title = parse_yaml(path.read_text(encoding="utf-8"))["deck_title"]
 
     def change(doc):
         doc["deck_title"] += MARK

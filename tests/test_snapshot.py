@@ -14,6 +14,7 @@ import yaml
 from src.ingest.build import main as build_main
 from src.ingest.snapshot import data_files, sidecar_path, snapshot_fingerprint, verify
 from src.paths import SNAPSHOT_DIR
+from src.study.yaml_io import parse_yaml
 
 
 def shipped_files():
@@ -22,7 +23,7 @@ def shipped_files():
 
 @pytest.mark.parametrize("data_file", data_files(SNAPSHOT_DIR), ids=lambda p: p.name[:60])
 def test_each_shipped_file_matches_the_md5_and_size_in_its_sidecar(data_file):
-    outs = yaml.safe_load(sidecar_path(data_file).read_text(encoding="utf-8"))["outs"]
+    outs = parse_yaml(sidecar_path(data_file).read_text(encoding="utf-8"))["outs"]
     assert hashlib.md5(data_file.read_bytes()).hexdigest() == outs["md5"]
     assert data_file.stat().st_size == outs["size"]
 
@@ -90,7 +91,7 @@ def test_build_check_passes_on_the_shipped_snapshot(capsys):
 def test_the_fingerprint_changes_when_a_sidecar_records_a_new_download(owid_copy):
     before = snapshot_fingerprint(owid_copy)
     sidecar = sidecar_path(next((owid_copy / "owid").glob("*.csv")))
-    meta = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    meta = parse_yaml(sidecar.read_text(encoding="utf-8"))
     meta["outs"]["md5"] = hashlib.md5(b"a newer download").hexdigest()
     sidecar.write_text(yaml.safe_dump(meta), encoding="utf-8")
     assert snapshot_fingerprint(owid_copy) != before

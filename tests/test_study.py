@@ -19,6 +19,7 @@ import yaml
 
 from src.paths import DATA_DIR, INDICATOR_CATALOGUE_DIR
 from src.study import Study, content_key, declared_files, load_study
+from src.study.yaml_io import parse_yaml
 
 MARKER = "Edited in a test"
 FIRST_INDICATOR_FILE = sorted(INDICATOR_CATALOGUE_DIR.glob("*.yaml"))[0].relative_to(DATA_DIR)
@@ -33,7 +34,7 @@ def copy_study(tmp_path: Path) -> Path:
 
 
 def edit_yaml(path: Path, change: Callable) -> None:
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = parse_yaml(path.read_text(encoding="utf-8"))
     change(document)
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
@@ -143,7 +144,7 @@ def entry_of(case: Case, tmp: Path) -> str:
     path = tmp / case.file
     if path.suffix == ".csv" or path.name == "study.yaml":
         return ""
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = parse_yaml(path.read_text(encoding="utf-8"))
     entries = document.get("groups") or document.get("claims") if isinstance(document, dict) else document
     return repr(entries[0]["id"])
 
@@ -205,7 +206,7 @@ def test_default_peer_group_must_be_declared(tmp_path):
 
 
 def test_shipped_study_matches_its_files():
-    declared = yaml.safe_load((DATA_DIR / "study.yaml").read_text(encoding="utf-8"))
+    declared = parse_yaml((DATA_DIR / "study.yaml").read_text(encoding="utf-8"))
     study = load_study()
     assert study.defaults.title == declared["title"] and study.defaults.deck_title == declared["deck_title"]
     assert study.defaults.window == tuple(declared["defaults"]["window"])

@@ -7,15 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
+
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120
-PARAMS = yaml.safe_load((ROOT / "data/study.yaml").read_text(encoding="utf-8"))["params"]
-BENCHMARKS = yaml.safe_load((ROOT / "data/catalogue/benchmarks.yaml").read_text(encoding="utf-8"))
-RANGES = {r["unit"]: r for r in yaml.safe_load((ROOT / "data/catalogue/plausible_ranges.yaml").read_text("utf-8"))}
-CLAIMS = yaml.safe_load((ROOT / "data/codebook/claims.yaml").read_text(encoding="utf-8"))["claims"]
+PARAMS = parse_yaml((ROOT / "data/study.yaml").read_text(encoding="utf-8"))["params"]
+BENCHMARKS = parse_yaml((ROOT / "data/catalogue/benchmarks.yaml").read_text(encoding="utf-8"))
+RANGES = {r["unit"]: r for r in parse_yaml((ROOT / "data/catalogue/plausible_ranges.yaml").read_text("utf-8"))}
+CLAIMS = parse_yaml((ROOT / "data/codebook/claims.yaml").read_text(encoding="utf-8"))["claims"]
 # A markdown payload: it closes a code span, then asks for a link and an image from another host.
 INJECTION = "x`[CLICK HERE](http://attacker.invalid/)![t](http://attacker.invalid/track.png)`y"
 

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from src.claims.evaluate import EvaluationCache, Settings, evaluate, evaluate_all
 from src.claims.prose import format_pair, format_value
 from src.claims.verdicts import PART_OUTCOMES, PART_STYLES, STATUSES, VERDICT_STYLES
+from src.study.yaml_io import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
 CATALOGUE = ROOT / "data" / "catalogue"
-CLAIMS = yaml.safe_load((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))
-BENCHMARKS = yaml.safe_load((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
+CLAIMS = parse_yaml((ROOT / "data" / "codebook" / "claims.yaml").read_text(encoding="utf-8"))
+BENCHMARKS = parse_yaml((CATALOGUE / "benchmarks.yaml").read_text(encoding="utf-8"))
 FOCUSES = ["PAK", "IND", "BGD", "NGA", "NOR", "SOM"]
 SETTINGS = [("south_asia", (2015, 2025)), ("lmic", (2015, 2025)), ("south_asia", (2005, 2015)),
             ("muslim_populous", (2018, 2023))]
