@@ -29,6 +29,8 @@ BOMB_INFLATED_BYTES = 64 * 1024 * 1024  # `gzip_bomb`: ~65 KB on the wire that i
 FLOOD_LIMIT_BYTES = 64 * 1024 * 1024  # `flood`: a chunked body of zeros, at most this long
 DRIP_INTERVAL_SECONDS = 0.2  # `drip`: one byte of the real body per interval
 RETRY_AFTER_SECONDS = 86400  # `retry_after`: a 503 asking the client to come back tomorrow
+# How often the serving loop looks for a shutdown request: `serving()` waits up to this long on leaving.
+POLL_SECONDS = 0.02
 
 BodyFor = Callable[[str], bytes | None]
 
@@ -57,6 +59,9 @@ class Fault:
 def make_certificate(folder: Path) -> tuple[Path, Path]:
     """A one-day self-signed certificate and key for 127.0.0.1 (IP subjectAltName), written into `folder`.
 
+    The key is elliptic-curve (P-256): openssl makes one in milliseconds, where an RSA key's prime search takes
+    up to seconds of CPU, once per mock server.
+
     Raises:
         RuntimeError: the `openssl` command is missing or fails, with its message.
     """
@@ -65,7 +70,7 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
     if openssl is None:
         raise RuntimeError("the `openssl` command is needed to make the mock server's certificate")
     command = [
-        openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
         "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={LOCALHOST}",
         "-addext", f"subjectAltName=IP:{LOCALHOST}",
     ]
@@ -218,7 +223,8 @@ def serving(body_for: BodyFor, faults: list[Fault] | None = None) -> Iterator[tu
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
-        thread = threading.Thread(target=server.serve_forever, name="mock-publisher", daemon=True)
+        thread = threading.Thread(target=server.serve_forever, args=(POLL_SECONDS,), name="mock-publisher",
+                                  daemon=True)
         thread.start()
         try:
             yield server, cert

@@ -19,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import filecmp
 import importlib
 import math
 import sys
@@ -36,6 +37,7 @@ from src.ingest.fetch import CannotConnect, FetchError, Limits, clip, fetch_wb_i
 from src.ingest.fetch import download as fetch_file
 from src.ingest.parsers import get_parser, wb_api_json
 from src.ingest.snapshot import (
+    SIDECAR_SUFFIX,
     StagedFile,
     data_files,
     remove_stale_staging,
@@ -60,6 +62,15 @@ AFTER_REFRESH = "src.claims.refresh_report:print_report"
 KnownCodes = Callable[[], frozenset[str]]
 # How many codes a refresh may report per problem: enough to see the pattern, short enough to read.
 EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A staging folder as the refresh parsed it: the folder, the parse function, and the rows it gave."""
+
+    folder: Path
+    parse: Callable
+    rows: pd.DataFrame
 
 
 class RefreshError(Exception):
@@ -184,14 +195,21 @@ def source_limits(source: Source) -> Limits:
 
 
 def previous_rows(
-    source: Source, snapshot_dir: Path, catalogue, sources, expected: list[Indicator], progress: Progress = print
+    source: Source,
+    snapshot_dir: Path,
+    catalogue,
+    sources,
+    expected: list[Indicator],
+    progress: Progress = print,
+    downloaded: Parsed | None = None,
 ) -> pd.DataFrame:
     """The rows the current snapshot holds for the indicators a refresh of `source` brings (empty when none).
 
     A World Bank API refresh replaces series that may come from the source's bulk files and from earlier API
     downloads, so both folders count. The folders are parsed with the full declared catalogue when the one
     given is a subset (a bulk parser refuses files it does not know). Unreadable previous files are no reason
-    to refuse a repair: they are named in the progress and not compared.
+    to refuse a repair: they are named in the progress and not compared. A previous folder holding exactly the
+    `downloaded` files (the publisher changed nothing) is not parsed again: its rows are the download's.
     """
     wanted = {i.id for i in expected}
     folders = [(source.folder, source.parser)]
@@ -203,7 +221,7 @@ def previous_rows(
         if not path.is_dir() or not data_files(path):
             continue
         try:
-            frame = _parse_previous(path, parser, catalogue, sources)
+            frame = _parse_previous(path, parser, catalogue, sources, downloaded)
         except (CatalogueError, ModuleNotFoundError, ParseError) as exc:
             progress(f"  {source.id}: previous files in {folder}/ unreadable, coverage not compared ({clip(exc)})")
             continue
@@ -211,8 +229,11 @@ def previous_rows(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"indicator": [], "iso3": []})
 
 
-def _parse_previous(path: Path, parser: str, catalogue, sources) -> pd.DataFrame:
+def _parse_previous(path: Path, parser: str, catalogue, sources, downloaded: Parsed | None = None) -> pd.DataFrame:
     parse = get_parser(parser)
+    # The same parser with the same catalogue on the same bytes gives the same rows: a big file is parsed once.
+    if downloaded is not None and downloaded.parse is parse and same_files(path, downloaded.folder):
+        return downloaded.rows
 
     def run(entries):
         return wb_api_json.parse(path, entries, sources) if parse is wb_api_json.parse else parse(path, entries)
@@ -221,6 +242,18 @@ def _parse_previous(path: Path, parser: str, catalogue, sources) -> pd.DataFrame
         return run(catalogue)
     except ParseError:
         return run(load_indicators(sources=sources))
+
+
+def same_files(folder: Path, other: Path) -> bool:
+    """Whether both folders hold the same files (names and bytes), sidecars aside: what a parser reads."""
+
+    def readable(root: Path) -> list[Path]:
+        return sorted(p for p in root.rglob("*") if p.is_file() and not p.name.endswith(SIDECAR_SUFFIX))
+
+    mine, theirs = readable(folder), readable(other)
+    return [p.relative_to(folder) for p in mine] == [p.relative_to(other) for p in theirs] and all(
+        filecmp.cmp(a, b, shallow=False) for a, b in zip(mine, theirs, strict=True)
+    )
 
 
 def shipped_known_codes(snapshot_dir: Path) -> KnownCodes:
@@ -256,8 +289,8 @@ def _origin(source: Source, url: str, source_last_updated: str) -> dict:
     }
 
 
-# Both stagers return (files to swap in, the parsed tidy rows, the indicators the rows must cover).
-Staged = tuple[list[StagedFile], pd.DataFrame, list[Indicator]]
+# Both stagers return (files to swap in, the parsed staging folder, the indicators its rows must cover).
+Staged = tuple[list[StagedFile], Parsed, list[Indicator]]
 
 
 def api_series(source: Source, catalogue: dict[str, Indicator]) -> dict[str, Indicator]:
@@ -300,7 +333,8 @@ def _stage_wb_api(source, *, session, sources, catalogue, staging, snapshot_dir,
                 origin=_origin(source, got.url, got.last_updated),
             )
         )
-    return staged, wb_api_json.parse(staging / folder, catalogue, sources), list(series.values())
+    parsed = Parsed(staging / folder, wb_api_json.parse, wb_api_json.parse(staging / folder, catalogue, sources))
+    return staged, parsed, list(series.values())
 
 
 def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir, progress, limits) -> Staged:
@@ -326,7 +360,7 @@ def _stage_direct(source, *, session, sources, catalogue, staging, snapshot_dir,
         raise RefreshError(f"no parser src/ingest/parsers/{source.parser}.py to validate the download") from exc
     # Every declared series of the source, refresh-only ones too (the IMF WEO file ships with none in the snapshot).
     expected = [i for i in catalogue.values() if i.source == source.id]
-    return [staged], parse(staging / source.folder, catalogue), expected
+    return [staged], Parsed(staging / source.folder, parse, parse(staging / source.folder, catalogue)), expected
 
 
 def refresh_source(
@@ -356,12 +390,13 @@ def refresh_source(
         try:
             limits = source_limits(source)
             stage = _stage_wb_api if method == "wb_api" else _stage_direct
-            staged, frame, expected = stage(
+            staged, parsed, expected = stage(
                 source, session=session, sources=sources, catalogue=catalogue, staging=staging,
                 snapshot_dir=snapshot_dir, progress=progress, limits=limits,
             )
+            frame = parsed.rows
             unchecked = check_values(frame, expected, ranges)
-            previous = previous_rows(source, snapshot_dir, catalogue, sources, expected, progress)
+            previous = previous_rows(source, snapshot_dir, catalogue, sources, expected, progress, parsed)
             check_codes(frame, known_codes() | frozenset(previous["iso3"]))
             check_coverage(frame, previous, int(source.refresh.get("max_vanished_codes", 0)))
             counts = f"{len(frame):,} rows, {frame['indicator'].nunique()} indicators, {len(staged)} files"
