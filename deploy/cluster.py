@@ -141,8 +141,16 @@ def start_streamlit(port: int, *, python: str, cookie_secret: str, quiet: bool, 
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
+    stop_all([process])
+
+
+def stop_all(processes: list[subprocess.Popen]) -> None:
+    """Terminate every process that still runs, in order, then wait for each (killing one that outlives 10 s):
+    Streamlit takes a while to shut down, and the processes need not take it one after the other."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         process.terminate()
+    for process in running:
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -163,12 +171,14 @@ def running_cluster(
     port = port or free_port()
     with ExitStack() as cleanup:
         workdir = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="dashboard-proxy-")))
+        started: list[subprocess.Popen] = []  # stopped together on leaving, the last started first
+        cleanup.callback(lambda: stop_all(started[::-1]))
         cookie_secret = secrets.token_hex(32)
         ports = [free_port() for _ in range(processes)]
         backends = []
         for number, backend_port in enumerate(ports, start=1):
             process = start_streamlit(backend_port, python=python, cookie_secret=cookie_secret, quiet=quiet, app=app)
-            cleanup.callback(stop, process)
+            started.append(process)
             backends.append(Backend(f"app{number}", backend_port, process))
         for backend in backends:
             wait_until_healthy(backend.url, backend.process)
@@ -181,7 +191,7 @@ def running_cluster(
         output = subprocess.DEVNULL if quiet else None
         proxy = subprocess.Popen([haproxy, "-db", "-f", str(config_file)], stdout=output, stderr=output,
                                  preexec_fn=_die_with_parent)
-        cleanup.callback(stop, proxy)
+        started.append(proxy)
         local = "127.0.0.1" if bind_address in ("0.0.0.0", "::", "") else bind_address
         url = f"http://{local}:{port}"
         wait_until_healthy(url, proxy, timeout=15)
