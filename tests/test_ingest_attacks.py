@@ -10,6 +10,7 @@ is byte-identical after.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import shutil
@@ -92,6 +93,12 @@ class Run:
     progress: list[str]
 
 
+@functools.cache
+def decoded_page(body: bytes) -> tuple[dict, list[dict]]:
+    """An API page as JSON, decoded once per body (each rewrite gets its own copy of every row to change)."""
+    return tuple(json.loads(body))
+
+
 @contextmanager
 def mock_publisher(
     setting: Setting, *, faults=(), rewrite: Callable[[dict], dict] | None = None, refresh_changes: dict | None = None
@@ -106,8 +113,8 @@ def mock_publisher(
         body = setting.bodies.body_for(target)
         if rewrite is None or body is None or not target.startswith("/v2/"):
             return body
-        meta, rows = json.loads(body)
-        return json.dumps([meta, [rewrite(row) for row in rows or []]]).encode()
+        meta, rows = decoded_page(body)
+        return json.dumps([meta, [rewrite(dict(row)) for row in rows or []]]).encode()
 
     with snapshot_copy() as copy, serving(body_for, list(faults)) as (server, cert):
         assert server.server_address[0] == LOCALHOST
