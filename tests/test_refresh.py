@@ -7,6 +7,7 @@ failure the copy must be byte for byte what it was. HTTP bodies come from tests/
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import shutil
@@ -272,6 +273,56 @@ def test_undp_csv_refresh_replaces_the_file_and_keeps_the_hand_written_origin(no
     assert meta["origin"] == origin_before
     assert meta["outs"]["source_last_updated"] == "Wed, 13 Mar 2024 10:00:00 GMT"
     assert verify(snapshots) == []
+
+
+@pytest.fixture
+def undp_parses(monkeypatch) -> list[Path]:
+    """The folders the refresh runs the UNDP parser on (one counting wrapper per parser, as get_parser gives one
+    function per parser)."""
+    folders: list[Path] = []
+    real = refresh_module.get_parser
+
+    @functools.cache
+    def counting(name: str):
+        parse = real(name)
+        if name != SOURCES["undp_hdr"].parser:
+            return parse
+
+        def counted(folder, entries):
+            folders.append(folder)
+            return parse(folder, entries)
+
+        return counted
+
+    monkeypatch.setattr(refresh_module, "get_parser", counting)
+    return folders
+
+
+def test_a_download_identical_to_the_previous_file_is_parsed_once(no_network, snapshots, undp_parses):
+    # The fixture is both the previous file and the download: the publisher has changed nothing.
+    body = (HTTP / "undp_hdr_trimmed.csv").read_bytes()
+    (snapshots / UNDP_FILE).write_bytes(body)
+    no_network.add(responses.GET, UNDP_URL, body=body)
+    [outcome] = run(snapshots, ["undp_hdr"])
+    assert outcome.status == "updated", outcome.detail
+    assert [folder.parent.name.startswith(snapshot.STAGING_PREFIX) for folder in undp_parses] == [True]
+
+
+def test_a_download_that_differs_from_the_previous_file_is_compared_with_its_own_parse(
+    no_network, snapshots, undp_parses, monkeypatch
+):
+    # The previous file is the fixture; the download lacks its Norway row, and no country may vanish.
+    body = (HTTP / "undp_hdr_trimmed.csv").read_bytes()
+    (snapshots / UNDP_FILE).write_bytes(body)
+    without_norway = b"".join(line for line in body.splitlines(keepends=True) if not line.startswith(b"NOR,"))
+    undp = SOURCES["undp_hdr"]
+    monkeypatch.setitem(SOURCES, "undp_hdr", dataclasses.replace(undp, refresh={**undp.refresh, "max_vanished_codes": 0}))
+    no_network.add(responses.GET, UNDP_URL, body=without_norway)
+    before = tree_digest(snapshots)
+    [outcome] = run(snapshots, ["undp_hdr"])
+    assert_kept(outcome, "undp_hdr", "max_vanished_codes", before, snapshots)
+    assert "['NOR']" in outcome.detail
+    assert [folder.parent for folder in undp_parses][1:] == [snapshots]  # the download's, then the previous file's
 
 
 def test_sipri_404_keeps_the_workbook_and_names_the_source(no_network, snapshots):
