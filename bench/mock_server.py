@@ -208,8 +208,7 @@ _BOMB: list[bytes] = []
 
 
 # The bomb is gzip members of this many zeros each, back to back (a gzip body may hold several; clients inflate
-# them all):
-# compressing one MiB once costs a 64th of compressing 64 MiB, and the body is about as small.
+# them all): compressing one MiB once costs a 64th of compressing 64 MiB, and the body is about as small.
 BOMB_MEMBER_BYTES = 1024 * 1024
 
 
