@@ -308,21 +308,22 @@ def test_a_download_identical_to_the_previous_file_is_parsed_once(no_network, sn
     assert [folder.parent.name.startswith(snapshot.STAGING_PREFIX) for folder in undp_parses] == [True]
 
 
-def test_a_download_that_differs_from_the_previous_file_is_compared_with_its_own_parse(
-    no_network, snapshots, undp_parses, monkeypatch
-):
-    # The previous file is the fixture; the download lacks its Norway row, and no country may vanish.
-    body = (HTTP / "undp_hdr_trimmed.csv").read_bytes()
-    (snapshots / UNDP_FILE).write_bytes(body)
-    without_norway = b"".join(line for line in body.splitlines(keepends=True) if not line.startswith(b"NOR,"))
-    undp = SOURCES["undp_hdr"]
-    monkeypatch.setitem(SOURCES, "undp_hdr", dataclasses.replace(undp, refresh={**undp.refresh, "max_vanished_codes": 0}))
-    no_network.add(responses.GET, UNDP_URL, body=without_norway)
-    before = tree_digest(snapshots)
-    [outcome] = run(snapshots, ["undp_hdr"])
-    assert_kept(outcome, "undp_hdr", "max_vanished_codes", before, snapshots)
-    assert "['NOR']" in outcome.detail
-    assert [folder.parent for folder in undp_parses][1:] == [snapshots]  # the download's, then the previous file's
+def test_only_folders_with_the_same_files_count_as_unchanged(tmp_path):
+    # Tiny made-up folders: what a parser reads is every file but the sidecars, by name and by byte.
+    def folder(name: str, files: dict[str, bytes]) -> Path:
+        for relative, content in files.items():
+            (tmp_path / name / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name / relative).write_bytes(content)
+        return tmp_path / name
+
+    previous = folder("previous", {"a.csv": b"1,2\n", "sub/b.csv": b"3\n", "a.csv.meta.yaml": b"outs: {}\n"})
+    assert refresh_module.same_files(previous, folder("same", {"a.csv": b"1,2\n", "sub/b.csv": b"3\n"}))
+    assert not refresh_module.same_files(previous, folder("byte", {"a.csv": b"1,3\n", "sub/b.csv": b"3\n"}))
+    assert not refresh_module.same_files(previous, folder("fewer", {"a.csv": b"1,2\n"}))
+    assert not refresh_module.same_files(previous, folder("renamed", {"a.csv": b"1,2\n", "sub/c.csv": b"3\n"}))
+    assert not refresh_module.same_files(
+        previous, folder("more", {"a.csv": b"1,2\n", "sub/b.csv": b"3\n", ".gitkeep": b""})
+    )
 
 
 def test_sipri_404_keeps_the_workbook_and_names_the_source(no_network, snapshots):
