@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from src.paths import CATALOGUE_DIR
 from src.schema import ParseError, check_tidy, empty_tidy
@@ -138,20 +139,26 @@ def tidy_rows(
     """
     require_columns(frame, ("iso3", "country", "year", "value"), file)
     keep = frame["value"].notna()
-    rows = frame.loc[keep, ["iso3", "country", "year", "value"]]
-    if rows.empty:
+    kept = keep.to_numpy()
+    count = int(kept.sum())
+    if count == 0:
         return empty_tidy()
-    count = len(rows)
+    # The kept rows by position, column by column (a boolean .loc over the frame cost more than the rest).
+    positions = None if count == len(frame) else np.flatnonzero(kept)
+
+    def column(name: str) -> pd.Series:
+        return frame[name] if positions is None else frame[name].take(positions)
+
     note = indicator.note if note is None else note
-    # Built in the tidy dtypes at once (repeated text as one value taken `count` times): this runs once per
+    # Built in the tidy dtypes at once (repeated text as one value `count` times): this runs once per
     # series and year of every source, and converting column by column afterwards dominated the build.
     tidy = pd.DataFrame(
         {
-            "iso3": rows["iso3"].astype("string").array,
-            "country": rows["country"].astype("string").array,
-            "year": rows["year"].astype("int64").to_numpy(),
+            "iso3": column("iso3").astype("string").array,
+            "country": column("country").astype("string").array,
+            "year": column("year").astype("int64").to_numpy(),
             "indicator": _repeated(indicator.id, count),
-            "value": rows["value"].astype("float64").to_numpy() * float(indicator.scale),
+            "value": column("value").astype("float64").to_numpy() * float(indicator.scale),
             "unit": _repeated(indicator.unit, count),
             "source": _repeated(indicator.source, count),
             "code": _repeated(indicator.code, count),
@@ -164,8 +171,8 @@ def tidy_rows(
 
 
 def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:
-    """`text` `count` times, in the tidy text dtype."""
-    return pd.array([text], dtype="string").take(np.zeros(count, dtype=np.intp))
+    """`text` `count` times, in the tidy text dtype (large_string, as pandas stores it; pyarrow's repeat takes a sixth of the time of a take)."""
+    return pd.arrays.ArrowStringArray(pa.repeat(pa.scalar(text, pa.large_string()), count))
 
 
 def concat_tidy(frames: list[pd.DataFrame], origin: str) -> pd.DataFrame:
