@@ -138,8 +138,8 @@ def test_catalogue_validates_and_picks_the_agreed_defaults():
 def test_undp_every_published_cell_of_pakistan_and_peers_is_read_scaled_by_catalogue(undp_values, undp_raw, catalogue):
     codes = by_code(catalogue, "undp_hdr")
     published = undp_values[~undp_values["computed"]]
-    keys = zip(published["indicator"], published["iso3"], published["year"])
-    parsed = dict(zip(keys, published["value"], strict=True))
+    keys = zip(published["indicator"].tolist(), published["iso3"].tolist(), published["year"].tolist())
+    parsed = dict(zip(keys, published["value"].tolist(), strict=True))
     compared = 0
     for row in (r for r in undp_raw if r["iso3"] in COUNTRIES):
         for column, text in row.items():
