@@ -106,11 +106,7 @@ def to_numbers(
     Raises:
         ParseError: naming `origin`, `column` and a few of the offending cells.
     """
-    markers = {str(m).strip() for m in missing_markers}
-    text = values.astype("string").str.strip()
-    is_missing = text.isna() | text.isin(markers)
-    numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
-    bad = numbers.isna() & ~is_missing
+    markers, text, numbers, bad = _parsed_numbers(values, missing_markers)
     if bad.any():
         examples = sorted(set(text[bad].tolist()))[:5]
         raise ParseError(
@@ -118,6 +114,22 @@ def to_numbers(
             f"that are not a declared missing-value marker {sorted(markers)}"
         )
     return numbers.astype("float64")
+
+
+def _parsed_numbers(
+    values: pd.Series, missing_markers: Iterable[str]
+) -> tuple[set[str], pd.Series, pd.Series, pd.Series]:
+    """(markers, stripped text, numbers, bad) as `to_numbers` finds them; bad: text neither number nor marker."""
+    markers = {str(m).strip() for m in missing_markers}
+    text = values.astype("string").str.strip()
+    is_missing = text.isna() | text.isin(markers)
+    numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
+    return markers, text, numbers, numbers.isna() & ~is_missing
+
+
+def non_numeric_cells(values: pd.Series, missing_markers: Iterable[str] = ("",)) -> np.ndarray:
+    """Where `to_numbers(values, ...)` would find text that is neither a number nor a declared marker."""
+    return _parsed_numbers(values, missing_markers)[3].to_numpy(dtype=bool)
 
 
 def indicators_by_code(catalogue: dict[str, Indicator], source: str) -> dict[str, Indicator]:
