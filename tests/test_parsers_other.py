@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -71,7 +72,8 @@ def undp_raw() -> list[dict[str, str]]:
 
 def lookup(tidy: pd.DataFrame, indicator: str) -> dict[tuple[str, int], float]:
     rows = tidy[tidy["indicator"] == indicator]
-    return dict(zip(zip(rows["iso3"], rows["year"]), rows["value"], strict=True))
+    # As lists: iterating the text columns cell by cell through pandas costs more than the comparisons.
+    return dict(zip(zip(rows["iso3"].tolist(), rows["year"].tolist()), rows["value"].tolist(), strict=True))
 
 
 def by_code(catalogue, source: str) -> dict:
@@ -82,8 +84,14 @@ def sipri_aliases() -> dict[str, str]:
     return pd.read_csv(SIPRI_ALIASES).set_index("publisher_name")["iso3"].to_dict()
 
 
-def raw_sheet(path: Path, sheet: str) -> pd.DataFrame:
+@cache
+def _raw_sheet_once(path: Path, sheet: str) -> pd.DataFrame:
     return pd.read_excel(path, sheet_name=sheet, header=None, engine="calamine", dtype=object)
+
+
+def raw_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    """The sheet's cells as published (read once per module; each caller gets its own copy to alter)."""
+    return _raw_sheet_once(path, sheet).copy()
 
 
 def first_row_with(table: pd.DataFrame, label: str, column: int | None = None) -> int:
@@ -130,8 +138,8 @@ def test_catalogue_validates_and_picks_the_agreed_defaults():
 def test_undp_every_published_cell_of_pakistan_and_peers_is_read_scaled_by_catalogue(undp_values, undp_raw, catalogue):
     codes = by_code(catalogue, "undp_hdr")
     published = undp_values[~undp_values["computed"]]
-    keys = zip(published["indicator"], published["iso3"], published["year"])
-    parsed = dict(zip(keys, published["value"], strict=True))
+    keys = zip(published["indicator"].tolist(), published["iso3"].tolist(), published["year"].tolist())
+    parsed = dict(zip(keys, published["value"].tolist(), strict=True))
     compared = 0
     for row in (r for r in undp_raw if r["iso3"] in COUNTRIES):
         for column, text in row.items():
@@ -145,11 +153,12 @@ def test_undp_every_published_cell_of_pakistan_and_peers_is_read_scaled_by_catal
 
 
 def test_undp_keeps_every_non_empty_cell_including_aggregates(undp_values, undp_raw):
+    series_columns = [column for column in undp_raw[0] if re.fullmatch(r".+_\d{4}", column)]
     cells = [
         (row["iso3"], column)
         for row in undp_raw
-        for column, text in row.items()
-        if re.fullmatch(r".+_\d{4}", column) and text.strip() and text.strip() != "NaN"
+        for column in series_columns
+        if row[column].strip() and row[column].strip() != "NaN"
     ]
     published = undp_values[~undp_values["computed"]]
     assert len(published) == len(cells)
@@ -191,40 +200,40 @@ def test_undp_computed_2022_rank_reproduces_the_official_rank(undp_values):
     assert official and all(computed[key] == value for key, value in official.items())
 
 
-def test_undp_renamed_header_is_a_clear_error(tmp_path):
+def test_undp_renamed_header_is_a_clear_error(tmp_path, catalogue):
     lines = UNDP_FILE.read_text(encoding="utf-8-sig").splitlines()[:6]
     lines[0] = lines[0].replace("iso3", "iso_code", 1)
     (tmp_path / UNDP_FILE.name).write_text("\n".join(lines), encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"HDR23-24.*\['iso3'\] are missing"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
-def test_undp_missing_column_and_unknown_series_are_clear_errors(tmp_path):
+def test_undp_missing_column_and_unknown_series_are_clear_errors(tmp_path, catalogue):
     table = pd.read_csv(UNDP_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=5)
     table.drop(columns=["country"]).to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"\['country'\] are missing"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
     table.rename(columns={"hdi_1990": "newindex_1990"}).to_csv(tmp_path / UNDP_FILE.name, index=False)
     with pytest.raises(ParseError, match=r"series \['newindex'\] are not declared.*undp_hdr.yaml"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
-def test_undp_unknown_text_in_a_value_cell_names_the_column(tmp_path):
+def test_undp_unknown_text_in_a_value_cell_names_the_column(tmp_path, catalogue):
     table = pd.read_csv(UNDP_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=5)
     table.loc[0, "le_2000"] = "n/a"
     table.to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"column 'le_2000'.*'n/a'"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
-def test_undp_empty_file_is_a_clear_error(tmp_path):
+def test_undp_empty_file_is_a_clear_error(tmp_path, catalogue):
     (tmp_path / UNDP_FILE.name).write_bytes(b"")
     with pytest.raises(ParseError, match="empty"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "gb18030"])
-def test_undp_file_re_saved_in_another_encoding_is_a_clear_error(tmp_path, encoding):
+def test_undp_file_re_saved_in_another_encoding_is_a_clear_error(tmp_path, catalogue, encoding):
     # The shipped names include characters outside ASCII (the file's own spelling), which these encodings
     # write as bytes that are not UTF-8: a copy re-saved by a spreadsheet program.
     lines = UNDP_FILE.read_text(encoding="utf-8-sig").splitlines()
@@ -232,12 +241,12 @@ def test_undp_file_re_saved_in_another_encoding_is_a_clear_error(tmp_path, encod
     assert len(sample) == 3
     (tmp_path / UNDP_FILE.name).write_text("\n".join(sample), encoding=encoding)
     with pytest.raises(ParseError, match="not valid utf-8-sig"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
-def test_undp_missing_file_is_a_clear_error(tmp_path):
+def test_undp_missing_file_is_a_clear_error(tmp_path, catalogue):
     with pytest.raises(ParseError, match="no file matching"):
-        undp_hdr.parse(tmp_path, load_indicators())
+        undp_hdr.parse(tmp_path, catalogue)
 
 
 # --- SIPRI --------------------------------------------------------------------------------------------------
@@ -409,11 +418,20 @@ def test_cpi_file_is_read_never_modified(cpi_values):
     assert md5_of(CPI_FILE) == sidecar["outs"]["md5"]
 
 
+@cache
+def _workbook_sheets_once(path: Path, sheets: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    return read_workbook_sheets(path, sheets)
+
+
 def altered_sheets(monkeypatch, module, change):
-    """Make `module` read the real workbook, then `change` one sheet, as a publisher's new layout would."""
+    """Make `module` read the real workbook, then `change` one sheet, as a publisher's new layout would.
+
+    The workbook is read (by the parsers' own `read_workbook_sheets`) once per module for the same sheets; each
+    parse gets fresh copies to change.
+    """
 
     def read(path, sheets):
-        tables = read_workbook_sheets(path, sheets)
+        tables = {name: table.copy() for name, table in _workbook_sheets_once(path, tuple(sheets)).items()}
         change(tables)
         return tables
 
@@ -487,8 +505,9 @@ def test_imf_reads_every_numeric_summary_variable_and_skips_checks_and_labels(im
     assert {"Incomegroup", "Region", "SalGType"}.isdisjoint(parsed_codes)
 
 
-def test_imf_summary_variable_missing_from_catalogue_is_named(catalogue):
+def test_imf_summary_variable_missing_from_catalogue_is_named(monkeypatch, catalogue):
     without_grants = {key: value for key, value in catalogue.items() if value.code != "Grants"}
+    altered_sheets(monkeypatch, imf_world, lambda tables: None)  # the real sheets, unchanged (read once)
     with pytest.raises(ParseError, match=r"variables \['Grants'\].*imf_world.yaml"):
         imf_world.parse(IMF_DIR, without_grants)
 

@@ -29,6 +29,21 @@ def tiny_store() -> Store:
     return Store(compact(empty_tidy()), empty_countries(), "tiny-fixture")
 
 
+@pytest.fixture(scope="module")
+def tiny_written(tmp_path_factory, tiny_store):
+    """The tiny store's processed folder, written once for the module (a write reads every snapshot sidecar)."""
+    folder = tmp_path_factory.mktemp("tiny_written")
+    write_store(tiny_store, folder)
+    return folder
+
+
+@pytest.fixture
+def processed(tmp_path, tiny_written):
+    """tmp_path holding a copy of the tiny store's processed files, for one test to damage."""
+    shutil.copytree(tiny_written, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
 MANIFEST_VARIANTS = {
     "null": "null",
     "list": "[]",
@@ -41,39 +56,35 @@ MANIFEST_VARIANTS = {
 
 
 @pytest.mark.parametrize("text", MANIFEST_VARIANTS.values(), ids=MANIFEST_VARIANTS.keys())
-def test_a_malformed_manifest_means_rebuild_never_a_traceback(tmp_path, tiny_store, monkeypatch, text):
-    write_store(tiny_store, tmp_path)
-    (tmp_path / "manifest.json").write_text(text, encoding="utf-8")
-    manifest, problem = read_manifest(tmp_path)
+def test_a_malformed_manifest_means_rebuild_never_a_traceback(processed, tiny_store, monkeypatch, text):
+    (processed / "manifest.json").write_text(text, encoding="utf-8")
+    manifest, problem = read_manifest(processed)
     assert manifest is None and "manifest.json" in problem
-    assert read_processed(tmp_path, store_module.build_inputs_digest()) is None
+    assert read_processed(processed, store_module.build_inputs_digest()) is None
     rebuilds = []
     monkeypatch.setattr(store_module, "build_store", lambda *a, **k: rebuilds.append(a) or tiny_store)
-    loaded = load_store(processed_dir=tmp_path)
+    loaded = load_store(processed_dir=processed)
     assert rebuilds and loaded is tiny_store
-    healed, problem = read_manifest(tmp_path)
+    healed, problem = read_manifest(processed)
     assert problem == "" and healed["build_key"] == store_module.build_inputs_digest()
 
 
 @pytest.mark.parametrize("text", MANIFEST_VARIANTS.values(), ids=MANIFEST_VARIANTS.keys())
-def test_build_check_names_a_malformed_manifest(tmp_path, tiny_store, capsys, text):
-    write_store(tiny_store, tmp_path)
-    (tmp_path / "manifest.json").write_text(text, encoding="utf-8")
-    assert build_main(["--check", "--processed", str(tmp_path)]) == 1
+def test_build_check_names_a_malformed_manifest(processed, capsys, text):
+    (processed / "manifest.json").write_text(text, encoding="utf-8")
+    assert build_main(["--check", "--processed", str(processed)]) == 1
     assert "MANIFEST FAIL" in capsys.readouterr().err
 
 
-def test_build_check_accepts_a_well_formed_manifest(tmp_path, tiny_store, capsys):
-    write_store(tiny_store, tmp_path)
-    assert build_main(["--check", "--processed", str(tmp_path)]) == 0
+def test_build_check_accepts_a_well_formed_manifest(processed, capsys):
+    assert build_main(["--check", "--processed", str(processed)]) == 0
     assert "MANIFEST FAIL" not in capsys.readouterr().err
 
 
-def test_a_manifest_whose_row_count_disagrees_with_the_parquet_is_not_served(tmp_path, tiny_store):
-    write_store(tiny_store, tmp_path)
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "rows": manifest["rows"] + 1}))
-    assert read_processed(tmp_path, manifest["build_key"]) is None
+def test_a_manifest_whose_row_count_disagrees_with_the_parquet_is_not_served(processed):
+    manifest = json.loads((processed / "manifest.json").read_text())
+    (processed / "manifest.json").write_text(json.dumps({**manifest, "rows": manifest["rows"] + 1}))
+    assert read_processed(processed, manifest["build_key"]) is None
 
 
 def test_writing_the_same_build_again_rewrites_nothing(tmp_path, tiny_store):

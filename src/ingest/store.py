@@ -455,10 +455,12 @@ def prefer_newer_downloads(values: pd.DataFrame) -> pd.DataFrame:
 
 def name_coded_rows(values: pd.DataFrame, countries: pd.DataFrame) -> pd.DataFrame:
     """Give a country name to rows whose publisher gave only the code (Gapminder DDF files carry no names)."""
-    names = values["iso3"].map(countries.set_index("iso3")["name"])
-    coded_only = (values["country"] == values["iso3"]) & names.notna()
+    # Only the rows named by their code are looked up (a tenth of the store: mapping every row took longest).
+    coded = np.flatnonzero((values["country"] == values["iso3"]).fillna(False).to_numpy(dtype=bool))
+    names = values["iso3"].iloc[coded].map(countries.set_index("iso3")["name"])
+    named = names.notna().to_numpy(dtype=bool)
     values = values.copy()
-    values.loc[coded_only, "country"] = names[coded_only]
+    values.iloc[coded[named], values.columns.get_loc("country")] = names[named].array
     return values
 
 

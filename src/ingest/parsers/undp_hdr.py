@@ -17,6 +17,7 @@ import pandas as pd
 from src.ingest.parsers._common import (
     concat_tidy,
     indicators_by_code,
+    non_numeric_cells,
     read_csv,
     require_unique,
     single_file,
@@ -65,11 +66,15 @@ def _long_values(table: pd.DataFrame, series: dict[str, list[tuple[str, int]]], 
     (melt walks the ~220,000 text cells one by one).
     """
     where = [(column, prefix, year) for prefix, columns in series.items() for column, year in columns]
-    cells = table[[column for column, _, _ in where]].to_numpy(dtype=object).ravel(order="F")
+    cells = pd.Series(table[[column for column, _, _ in where]].to_numpy(dtype=object).ravel(order="F"), dtype=object)
     try:
-        values = to_numbers(pd.Series(cells, dtype=object), path, "<series>_<year> columns", MISSING_MARKERS)
+        values = to_numbers(cells, path, "<series>_<year> columns", MISSING_MARKERS)
     except ParseError:
-        for column, _, _ in where:  # convert column by column only on failure, so the error names the column
+        # Convert column by column only on failure, so the error names the column: from the first column holding
+        # a bad cell (cell i is in column i // rows), as the earlier ones convert cleanly.
+        bad_cells = np.flatnonzero(non_numeric_cells(cells, MISSING_MARKERS))
+        first = int(bad_cells[0]) // len(table) if len(bad_cells) else 0
+        for column, _, _ in where[first:]:
             to_numbers(table[column], path, column, MISSING_MARKERS)
         raise
     count = len(table)

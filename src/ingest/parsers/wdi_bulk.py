@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from src.ingest.parsers._common import (
@@ -50,9 +51,17 @@ def parse_file(path: Path, folder: Path, catalogue: dict[str, Indicator], source
             f"{path}: indicator code {codes[0]!r} is not declared for source {source!r} in "
             "data/catalogue/indicators/*.yaml; declare it so the store holds it"
         )
-    long = table.melt(id_vars=["Country Name", "Country Code"], value_vars=years, var_name="year", value_name="text")
-    long["value"] = to_numbers(long["text"], path, "year columns", MISSING_MARKERS)
-    long = long.rename(columns={"Country Code": "iso3", "Country Name": "country"})
+    # Year after year, each with every row of the file in its order: what `melt` gives, built with numpy (melt
+    # takes several times as long on text columns).
+    cells = table[years].to_numpy(dtype=object).ravel(order="F")
+    long = pd.DataFrame(
+        {
+            "iso3": np.tile(table["Country Code"].to_numpy(dtype=object), len(years)),
+            "country": np.tile(table["Country Name"].to_numpy(dtype=object), len(years)),
+            "year": np.repeat(np.array(years, dtype=object), len(table)),
+            "value": to_numbers(pd.Series(cells, dtype=object), path, "year columns", MISSING_MARKERS).to_numpy(),
+        }
+    )
     return tidy_rows(long, by_code[codes[0]], file=snapshot_relative(path, folder))
 
 
