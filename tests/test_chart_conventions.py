@@ -10,10 +10,10 @@ import pytest
 
 from src.charts.claims import claim_chart
 from src.charts.common import FOCUS_COLOUR, contrast_ratio, short_value, text_colour
-from src.study import load_study
 from src.study.peers import members
+from tests.shipped import shipped_study
 
-STUDY = load_study()
+STUDY = shipped_study()
 INDICATORS = ["sipri_mil_gov_share", "gm_health_gov_share"]
 YEARS = (1990, 2024)
 WINDOW = (2015, 2024)
