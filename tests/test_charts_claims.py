@@ -62,6 +62,12 @@ def military() -> pd.DataFrame:
 EVENTS = pd.read_csv(ROOT / "data/catalogue/events.csv", dtype={"end_year": "Int64"})
 
 
+@pytest.fixture(scope="module")
+def military_chart(military):
+    """`build(military)` with no overrides, made once: seven checks below read this same chart, none changes it."""
+    return build(military)
+
+
 def build(military, **overrides):
     options = dict(
         claim_id="C1.2",
@@ -86,8 +92,8 @@ def trace(fig, name):
     return matches[0]
 
 
-def test_focus_trace_shows_each_published_value_in_its_own_year(military):
-    fig = build(military)
+def test_focus_trace_shows_each_published_value_in_its_own_year(military, military_chart):
+    fig = military_chart
     pakistan = trace(fig, "Pakistan")
     expected = military[(military["iso3"] == "PAK") & military["year"].between(*YEARS)].set_index("year")["value"]
     drawn = pd.Series(list(pakistan.y), index=list(pakistan.x), dtype="float64").dropna()
@@ -96,16 +102,16 @@ def test_focus_trace_shows_each_published_value_in_its_own_year(military):
     assert "Year %{x}" in pakistan.hovertemplate
 
 
-def test_years_without_data_stay_empty_rather_than_filled(military):
-    fig = build(military)
+def test_years_without_data_stay_empty_rather_than_filled(military, military_chart):
+    fig = military_chart
     afghanistan = trace(fig, "AFG")
     published_years = set(military.loc[military["iso3"] == "AFG", "year"])
     for year, value in zip(afghanistan.x, afghanistan.y):
         assert (value is not None and not pd.isna(value)) == (year in published_years)
 
 
-def test_peer_median_is_labelled_computed_and_matches_the_peers(military):
-    fig = build(military)
+def test_peer_median_is_labelled_computed_and_matches_the_peers(military, military_chart):
+    fig = military_chart
     median = trace(fig, "Median of South Asia (computed)")
     peers = military[military["iso3"].isin([p for p in SOUTH_ASIA if p != "PAK"])]
     expected = peers.groupby("year")["value"].median()
@@ -115,16 +121,16 @@ def test_peer_median_is_labelled_computed_and_matches_the_peers(military):
     assert "computed" in fig.layout.meta["source_line"].lower()
 
 
-def test_published_aggregate_is_drawn_as_published(military):
-    fig = build(military)
+def test_published_aggregate_is_drawn_as_published(military, military_chart):
+    fig = military_chart
     aggregate = trace(fig, "South Asia (as published)")
     expected = military[(military["iso3"] == "SAS") & military["year"].between(*YEARS)]
     assert sorted(v for v in aggregate.y if v is not None and not pd.isna(v)) == sorted(expected["value"])
     assert aggregate.line.dash == "dot"
 
 
-def test_title_says_what_is_shown_not_the_claim_code(military):
-    fig = build(military)
+def test_title_says_what_is_shown_not_the_claim_code(military_chart):
+    fig = military_chart
     title = fig.layout.title.text
     label = indicator_phrase("wdi_mil_gdp", shipped_indicators())
     for part in (label[0].upper() + label[1:], "Pakistan", "South Asia", "1990", "2024"):
@@ -132,14 +138,14 @@ def test_title_says_what_is_shown_not_the_claim_code(military):
     assert "C1.2" not in title and fig.layout.meta["claim"] == "C1.2"
 
 
-def test_source_line_cites_the_publisher_once_outside_the_figure(military):
-    fig = build(military)
+def test_source_line_cites_the_publisher_once_outside_the_figure(military_chart):
+    fig = military_chart
     assert not [a for a in fig.layout.annotations if a.name == "source"]
     assert fig.layout.meta["source_line"].startswith("Source: World Bank (2026). World Development Indicators")
 
 
-def test_periods_are_light_bands_and_every_event_a_marker_on_the_time_axis(military):
-    fig = build(military)
+def test_periods_are_light_bands_and_every_event_a_marker_on_the_time_axis(military_chart):
+    fig = military_chart
     (markers,) = [t for t in fig.data if t.name == "Events"]
     assert set(markers.y) == {0} and fig.layout.yaxis99.range == (0, 1)  # the invisible axis over the time axis
     for event in EVENTS.to_dict("records"):
