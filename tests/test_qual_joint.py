@@ -78,11 +78,13 @@ def test_joint_display_cells_are_each_interviewees_excerpts_for_the_claim(sessio
     for claim, row in zip(claims, joint.itertuples(index=False)):
         hits = mapped[mapped["theme_id"] == claim.theme]
         assert row.interviewees == hits["interviewee"].nunique()
+        # Each interviewee's excerpts among the hits, grouped once rather than filtered once per person.
+        excerpts_of = {person: list(excerpts) for person, excerpts in hits.groupby("interviewee")["excerpt"]}
         for person in people:
             cell = getattr(row, person) if person.isidentifier() else row[joint.columns.get_loc(person)]
-            for excerpt in hits.loc[hits["interviewee"] == person, "excerpt"]:
+            for excerpt in excerpts_of.get(person, []):
                 assert excerpt in cell
-            if hits[hits["interviewee"] == person].empty:
+            if person not in excerpts_of:
                 assert cell == ""
         if claim.id in verdicts:
             assert verdicts[claim.id].headline in row.verdict
