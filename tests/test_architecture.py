@@ -55,6 +55,7 @@ def layer_of_file(path: Path) -> str | None:
     return layer_of_module(module_name(path))
 
 
+@functools.cache
 def is_submodule(name: str) -> bool:
     where = ROOT.joinpath(*name.split("."))
     return where.with_suffix(".py").is_file() or (where / "__init__.py").is_file()
@@ -67,12 +68,18 @@ def syntax_tree(path: Path) -> ast.Module:
 
 
 @functools.cache
+def all_nodes(path: Path) -> tuple[ast.AST, ...]:
+    """Every node of a file's syntax tree in `ast.walk` order, listed once: the checks below look through each file
+    six times, and walking a tree costs about half as much as parsing it."""
+    return tuple(ast.walk(syntax_tree(path)))
+
+
+@functools.cache
 def imported_names(path: Path) -> frozenset[str]:
     """Every module a file imports; `from src import deck` counts as `src.deck`, relative imports are resolved."""
-    tree = syntax_tree(path)
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in all_nodes(path):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -161,13 +168,13 @@ def test_the_app_never_reaches_the_download_code():
 
 def caching_uses(path: Path) -> list[str]:
     """functools.cache / lru_cache and st.cache_* in one file, as `line: what`."""
-    tree = syntax_tree(path)
+    nodes = all_nodes(path)
     streamlit_aliases = {"streamlit"} | {
-        alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+        alias.asname or alias.name for node in nodes if isinstance(node, ast.Import)
         for alias in node.names if alias.name == "streamlit"
     }
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module == "functools":
             found += [f"{node.lineno}: functools.{a.name}" for a in node.names if a.name in FUNCTOOLS_CACHES]
         elif isinstance(node, ast.ImportFrom) and node.module == "streamlit":
@@ -198,10 +205,10 @@ def test_the_caching_check_sees_a_cache(tmp_path):
 
 def names_used(path: Path) -> set[str]:
     """Every identifier a file uses or imports (names, attributes, imported names), not its comments."""
-    tree = syntax_tree(path)
-    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-    used |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
-    return used | {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    nodes = all_nodes(path)
+    used = {node.id for node in nodes if isinstance(node, ast.Name)}
+    used |= {node.attr for node in nodes if isinstance(node, ast.Attribute)}
+    return used | {alias.name for node in nodes if isinstance(node, ast.ImportFrom) for alias in node.names}
 
 
 def test_nothing_reaches_into_streamlits_private_runtime():

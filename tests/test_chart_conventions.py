@@ -6,14 +6,16 @@ peer group's members, the catalogue's units.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from src.charts.claims import claim_chart
 from src.charts.common import FOCUS_COLOUR, contrast_ratio, short_value, text_colour
-from src.study import load_study
 from src.study.peers import members
+from tests.shipped import shipped_study
 
-STUDY = load_study()
+STUDY = shipped_study()
 INDICATORS = ["sipri_mil_gov_share", "gm_health_gov_share"]
 YEARS = (1990, 2024)
 WINDOW = (2015, 2024)
@@ -24,7 +26,10 @@ def store(shipped_store):
     return shipped_store
 
 
+@functools.cache
 def chart(store, group_id: str, **options):
+    """The C1.1 chart for Pakistan and a declared peer group, with its rows and peers: built once per store, group
+    and options (three charts serve the nine checks below, each of which only reads it)."""
     group = STUDY.peer_groups[group_id]
     peers = members(group_id, store, "PAK", groups=STUDY.peer_groups)
     names = dict(zip(store.countries["iso3"], store.countries["name"]))

@@ -16,8 +16,8 @@ from src.charts import common
 from src.charts.claims import claim_chart
 from src.charts.common import contrast_ratio, spread_apart, text_colour
 from src.deck.projector import PROJECTOR_TEXT_PX, SLIDE_CHART_STYLE, projector_figure
-from src.study import load_study
 from src.study.peers import members
+from tests.shipped import shipped_study
 
 
 def overlaps(centres, heights) -> list[tuple[int, int]]:
@@ -60,7 +60,7 @@ def test_a_stack_taller_than_its_room_runs_over_rather_than_overlap():
 
 # --- a slide's chart ----------------------------------------------------------------------------------------
 
-STUDY = load_study()
+STUDY = shipped_study()
 # C1.1's three series: on the page three panels with seven peers each, the crowded slide of issue 13.
 C11 = STUDY.codebook.claims["C1.1"]
 

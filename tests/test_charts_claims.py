@@ -29,8 +29,8 @@ from src.charts.claims import (
     verdict_counts,
 )
 from src.claims.prose import indicator_phrase
-from src.study.catalogue import load_indicators, load_sources
 from src.study.yaml_io import parse_yaml
+from tests.shipped import shipped_codebook, shipped_indicators, shipped_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 MILITARY_CSV = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -62,11 +62,17 @@ def military() -> pd.DataFrame:
 EVENTS = pd.read_csv(ROOT / "data/catalogue/events.csv", dtype={"end_year": "Int64"})
 
 
+@pytest.fixture(scope="module")
+def military_chart(military):
+    """`build(military)` with no overrides, made once: seven checks below read this same chart, none changes it."""
+    return build(military)
+
+
 def build(military, **overrides):
     options = dict(
         claim_id="C1.2",
         indicator_ids=["wdi_mil_gdp"],
-        indicators=load_indicators(),
+        indicators=shipped_indicators(),
         focus="PAK",
         peers=SOUTH_ASIA,
         years=YEARS,
@@ -74,7 +80,7 @@ def build(military, **overrides):
         aggregates=["SAS"],
         peer_label="South Asia",
         events=EVENTS,
-        sources=load_sources(),
+        sources=shipped_sources(),
     )
     options.update(overrides)
     return claim_chart(military, **options)
@@ -86,8 +92,8 @@ def trace(fig, name):
     return matches[0]
 
 
-def test_focus_trace_shows_each_published_value_in_its_own_year(military):
-    fig = build(military)
+def test_focus_trace_shows_each_published_value_in_its_own_year(military, military_chart):
+    fig = military_chart
     pakistan = trace(fig, "Pakistan")
     expected = military[(military["iso3"] == "PAK") & military["year"].between(*YEARS)].set_index("year")["value"]
     drawn = pd.Series(list(pakistan.y), index=list(pakistan.x), dtype="float64").dropna()
@@ -96,16 +102,16 @@ def test_focus_trace_shows_each_published_value_in_its_own_year(military):
     assert "Year %{x}" in pakistan.hovertemplate
 
 
-def test_years_without_data_stay_empty_rather_than_filled(military):
-    fig = build(military)
+def test_years_without_data_stay_empty_rather_than_filled(military, military_chart):
+    fig = military_chart
     afghanistan = trace(fig, "AFG")
     published_years = set(military.loc[military["iso3"] == "AFG", "year"])
     for year, value in zip(afghanistan.x, afghanistan.y):
         assert (value is not None and not pd.isna(value)) == (year in published_years)
 
 
-def test_peer_median_is_labelled_computed_and_matches_the_peers(military):
-    fig = build(military)
+def test_peer_median_is_labelled_computed_and_matches_the_peers(military, military_chart):
+    fig = military_chart
     median = trace(fig, "Median of South Asia (computed)")
     peers = military[military["iso3"].isin([p for p in SOUTH_ASIA if p != "PAK"])]
     expected = peers.groupby("year")["value"].median()
@@ -115,31 +121,31 @@ def test_peer_median_is_labelled_computed_and_matches_the_peers(military):
     assert "computed" in fig.layout.meta["source_line"].lower()
 
 
-def test_published_aggregate_is_drawn_as_published(military):
-    fig = build(military)
+def test_published_aggregate_is_drawn_as_published(military, military_chart):
+    fig = military_chart
     aggregate = trace(fig, "South Asia (as published)")
     expected = military[(military["iso3"] == "SAS") & military["year"].between(*YEARS)]
     assert sorted(v for v in aggregate.y if v is not None and not pd.isna(v)) == sorted(expected["value"])
     assert aggregate.line.dash == "dot"
 
 
-def test_title_says_what_is_shown_not_the_claim_code(military):
-    fig = build(military)
+def test_title_says_what_is_shown_not_the_claim_code(military_chart):
+    fig = military_chart
     title = fig.layout.title.text
-    label = indicator_phrase("wdi_mil_gdp", load_indicators())
+    label = indicator_phrase("wdi_mil_gdp", shipped_indicators())
     for part in (label[0].upper() + label[1:], "Pakistan", "South Asia", "1990", "2024"):
         assert part in title
     assert "C1.2" not in title and fig.layout.meta["claim"] == "C1.2"
 
 
-def test_source_line_cites_the_publisher_once_outside_the_figure(military):
-    fig = build(military)
+def test_source_line_cites_the_publisher_once_outside_the_figure(military_chart):
+    fig = military_chart
     assert not [a for a in fig.layout.annotations if a.name == "source"]
     assert fig.layout.meta["source_line"].startswith("Source: World Bank (2026). World Development Indicators")
 
 
-def test_periods_are_light_bands_and_every_event_a_marker_on_the_time_axis(military):
-    fig = build(military)
+def test_periods_are_light_bands_and_every_event_a_marker_on_the_time_axis(military_chart):
+    fig = military_chart
     (markers,) = [t for t in fig.data if t.name == "Events"]
     assert set(markers.y) == {0} and fig.layout.yaxis99.range == (0, 1)  # the invisible axis over the time axis
     for event in EVENTS.to_dict("records"):
@@ -177,7 +183,7 @@ def test_indicator_without_rows_gets_an_empty_panel_that_says_so(military):
     fig = build(military, indicator_ids=["wdi_mil_gdp", "wdi_tax_gdp"])
     assert "no-data" in {a.name for a in fig.layout.annotations}
     panel_titles = [a.text for a in fig.layout.annotations]
-    catalogue = load_indicators()
+    catalogue = shipped_indicators()
     for indicator_id in ("wdi_tax_gdp", "wdi_mil_gdp"):
         label = indicator_phrase(indicator_id, catalogue)
         assert f"{label[0].upper() + label[1:]} ({catalogue[indicator_id].unit})" in panel_titles
@@ -247,11 +253,9 @@ def test_chart_draws_what_the_verdict_used_in_declared_order():
 
 
 def test_benchmarks_match_drawn_indicators_by_concept():
-    from src.study.codebook import load_codebook
-
     shipped = {b["id"]: b for b in shipped_yaml(ROOT / "data/catalogue/benchmarks.yaml")}
-    catalogue = load_indicators()
-    benchmarks = load_codebook(catalogue=catalogue).benchmarks
+    catalogue = shipped_indicators()
+    benchmarks = shipped_codebook().benchmarks
     found = claim_benchmarks(benchmarks, catalogue, ["owid_edu_gdp", "wdi_mil_gdp"])
     assert [(b.indicator, b.low, b.high) for b in found] == [
         ("owid_edu_gdp", shipped["edu_gdp"]["low"], shipped["edu_gdp"]["high"]),
@@ -307,7 +311,7 @@ def test_period_timeline_draws_the_counted_periods():
 
 
 def test_source_freshness_has_one_row_per_source_from_the_sidecars():
-    sources = load_sources()
+    sources = shipped_sources()
     files = []
     for meta in (ROOT / "data/snapshots").rglob("*.meta.yaml"):
         sidecar = shipped_yaml(meta)
@@ -329,16 +333,14 @@ def test_source_freshness_has_one_row_per_source_from_the_sidecars():
 
 
 def test_codebook_tables_follow_the_shipped_codes_and_claims():
-    from src.study.codebook import load_codebook
-
-    codebook = load_codebook(catalogue=load_indicators())
+    codebook = shipped_codebook()
     shipped_codes = shipped_yaml(CODEBOOK_DIR / "codes.yaml")
     rows = coding_chain_rows(codebook.codes.values())
     assert len(rows) == sum(len(c["keywords"]) for c in shipped_codes)
     table = codes_table(codebook.codes.values(), "A1")
     assert list(table["Code"]) == [c["label"] for c in shipped_codes if c["theme"] == "A1"]
     shipped_claims = [c for c in shipped_yaml(CODEBOOK_DIR / "claims.yaml")["claims"] if c["theme"] == "C3"]
-    indicators = theme_indicators(codebook.claims.values(), "C3", load_indicators(), {"wgi_pv_pct"})
+    indicators = theme_indicators(codebook.claims.values(), "C3", shipped_indicators(), {"wgi_pv_pct"})
     expected = {i for c in shipped_claims for i in [*c["indicators"], *c.get("preferred", []), *c.get("context", [])]}
     assert set(indicators["id"]) == expected
     assert indicators.set_index("id").loc["wgi_pv_pct", "In the shipped data"]

@@ -12,10 +12,10 @@ import pytest
 
 from src.charts.plain_words import plain_words
 from src.claims.evaluate import Settings
-from src.study import load_study
 from src.views import method_notes, reader_notes
+from tests.shipped import shipped_study
 
-STUDY = load_study()
+STUDY = shipped_study()
 # What a reader should never meet in a caption: a catalogue id, a publisher's dotted code, a file, a command.
 DEVELOPER_TEXT = re.compile(
     r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b|\b[A-Z][A-Z0-9]+(?:\.[A-Z0-9]+){2,}\b|\bdata/|\.csv\b|\.ya?ml\b|python -m")

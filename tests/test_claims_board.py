@@ -16,11 +16,11 @@ from streamlit.testing.v1 import AppTest
 
 from src.claims.evaluate import Settings
 from src.claims.verdicts import style_of
-from src.study import load_study
 from src.views import board_rows, claim_anchor, key_fact, method_notes, page_source_ids, reader_notes
+from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDY = load_study()
+STUDY = shipped_study()
 CLAIMS = list(STUDY.codebook.claims.values())
 HEADING = "The numbers and marked events on this page come from:"
 

@@ -13,14 +13,13 @@ from streamlit.testing.v1 import AppTest
 
 from src.qual.mapping import apply_mapping, excerpts_for_claim
 from src.qual.session import SESSION_KEY, import_files
-from src.study.catalogue import load_indicators
-from src.study.codebook import load_codebook
+from tests.shipped import shipped_codebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "interviews_example.csv"
 
 
-CODEBOOK = load_codebook(catalogue=load_indicators())
+CODEBOOK = shipped_codebook()
 
 
 def example_session():

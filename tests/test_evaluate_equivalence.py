@@ -19,9 +19,18 @@ def store(shipped_store):
     return shipped_store
 
 
+def counts_of(column: pd.Series) -> pd.Series:
+    """How many rows hold each value present in a store column (most first), labelled by the value as str: what
+    `column.astype(str).value_counts()` gives, counted on the categorical's codes instead of turning some 680,000
+    cells into strings first (0.15 s each time)."""
+    counts = column.value_counts()
+    counts = counts[counts > 0]  # a categorical also counts its unused categories
+    return counts.set_axis(counts.index.astype(str))
+
+
 def data_poor_country(store) -> str:
     """The country (not an aggregate) with the fewest values in the store."""
-    counts = store.values["iso3"].astype(str).value_counts()
+    counts = counts_of(store.values["iso3"])
     countries = [c for c in counts.index if c not in store.aggregates and c in set(store.countries["iso3"])]
     return min(countries, key=lambda c: (counts[c], c))
 
@@ -38,12 +47,12 @@ def comparisons(study, store) -> list[Settings]:
     return [Settings.default(study.defaults, focus=f, peer_group=groups[i % len(groups)]) for i, f in enumerate(foci)]
 
 
-def test_a_cache_warm_from_other_comparisons_changes_no_verdict(study, store):
+def test_a_cache_warm_from_other_comparisons_changes_no_verdict(study, store, shipped_verdicts):
     cache = EvaluationCache()
     evaluate_all(study, store, Settings.default(study.defaults), cache=cache)  # warm from another comparison
     checked = 0
     for settings in comparisons(study, store):
-        plain = evaluate_all(study, store, settings)
+        plain = shipped_verdicts(settings)  # evaluate_all without a cache, shared with other files' same settings
         cached = evaluate_all(study, store, settings, cache=cache)
         assert list(plain) == list(cached) == list(study.codebook.claims)
         for claim_id, verdict in plain.items():
@@ -53,16 +62,16 @@ def test_a_cache_warm_from_other_comparisons_changes_no_verdict(study, store):
     assert checked == 3 * len(study.codebook.claims)
 
 
-def test_stacked_evidence_equals_pandas_concat(study, store):
+def test_stacked_evidence_equals_pandas_concat(study, store, shipped_verdicts):
     settings = comparisons(study, store)[0]
-    frames = [p.evidence for v in evaluate_all(study, store, settings).values() for p in v.parts if len(p.evidence)]
+    frames = [p.evidence for v in shipped_verdicts(settings).values() for p in v.parts if len(p.evidence)]
     assert len(frames) > 5
     expected = pd.concat(frames, ignore_index=True).reindex(columns=EVIDENCE_COLUMNS)
     pd.testing.assert_frame_equal(evidence_of(*frames), expected)
 
 
 def test_one_country_slice_equals_the_many_country_take(store):
-    indicator = store.values["indicator"].astype(str).value_counts().index[0]
+    indicator = counts_of(store.values["indicator"]).index[0]
     countries = list(dict.fromkeys(store.rows(indicator)["iso3"].astype(str)))[:4]
     years = (2000, 2020)
     together = store.rows(indicator, countries, years)
@@ -80,7 +89,7 @@ def test_one_country_slice_equals_the_many_country_take(store):
 
 
 def test_tagging_rows_keeps_the_evidence_columns(store):
-    indicator = store.values["indicator"].astype(str).iloc[0]
+    indicator = str(store.values["indicator"].iloc[0])
     tagged = with_role(store.rows(indicator), "peer")
     assert list(tagged.columns) == EVIDENCE_COLUMNS
     assert set(tagged["role"]) == {"peer"}

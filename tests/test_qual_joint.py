@@ -8,7 +8,6 @@ evidence table), so no store is needed.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +20,13 @@ from src.qual.importer import read_coding_bytes
 from src.qual.joint import FIXED_COLUMNS, NOT_CHECKED, joint_display, key_numbers
 from src.qual.mapping import apply_mapping, mapping_from_csv, mapping_to_csv, suggest_mapping
 from src.qual.session import import_files
-from src.study.catalogue import load_indicators
-from src.study.codebook import load_codebook
+from tests.shipped import shipped_codebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "data" / "examples" / "interviews_example.csv"
-@functools.cache
 def codebook():
-    """The study's declared codebook (data/codebook), read once."""
-    return load_codebook(catalogue=load_indicators())
+    """The study's declared codebook (data/codebook), read once per process (tests/shipped.py)."""
+    return shipped_codebook()
 
 
 HOSTILE = ["=HYPERLINK(\"http://example.invalid\",\"x\")", "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1"]
@@ -81,11 +78,13 @@ def test_joint_display_cells_are_each_interviewees_excerpts_for_the_claim(sessio
     for claim, row in zip(claims, joint.itertuples(index=False)):
         hits = mapped[mapped["theme_id"] == claim.theme]
         assert row.interviewees == hits["interviewee"].nunique()
+        # Each interviewee's excerpts among the hits, grouped once rather than filtered once per person.
+        excerpts_of = {person: list(excerpts) for person, excerpts in hits.groupby("interviewee")["excerpt"]}
         for person in people:
             cell = getattr(row, person) if person.isidentifier() else row[joint.columns.get_loc(person)]
-            for excerpt in hits.loc[hits["interviewee"] == person, "excerpt"]:
+            for excerpt in excerpts_of.get(person, []):
                 assert excerpt in cell
-            if hits[hits["interviewee"] == person].empty:
+            if person not in excerpts_of:
                 assert cell == ""
         if claim.id in verdicts:
             assert verdicts[claim.id].headline in row.verdict

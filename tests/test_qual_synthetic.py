@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 
 import pytest
@@ -12,6 +13,14 @@ from src.qual.importer import read_coding_bytes
 from src.qual.summary import search_excerpts, theme_matrix, tree_lines
 
 INTERVIEWS = 1000
+
+
+@functools.cache
+def imported(make, name: str):
+    """(file bytes, their import) for a 1,000-interview synthetic file, made and read once per run: both tests of
+    the simple CSV read the same one. Read-only."""
+    data = make(INTERVIEWS, 8)
+    return data, read_coding_bytes(data, name)
 
 
 @pytest.mark.parametrize(
@@ -24,8 +33,7 @@ INTERVIEWS = 1000
     ],
 )
 def test_thousand_interviews_import(make, name):
-    data = make(INTERVIEWS, 8)
-    qual = read_coding_bytes(data, name)
+    _data, qual = imported(make, name)
     assert qual.codings["interviewee"].nunique() == INTERVIEWS
     assert len(qual.codings) == INTERVIEWS * 8
     matrix = theme_matrix(qual.codings)
@@ -35,12 +43,12 @@ def test_thousand_interviews_import(make, name):
 
 
 def test_synthetic_csv_matrix_counts_match_the_file():
-    data = synthetic.simple_csv(INTERVIEWS, 8)
+    data, qual = imported(synthetic.simple_csv, "synthetic.csv")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     raised: dict[str, set[str]] = {}
     for row in rows:
         raised.setdefault(row["theme"], set()).add(row["interviewee"])
-    matrix = theme_matrix(read_coding_bytes(data, "s.csv").codings)
+    matrix = theme_matrix(qual.codings)
     assert matrix["interviewees"].to_dict() == {theme: len(people) for theme, people in raised.items()}
 
 

@@ -105,9 +105,15 @@ def tagged(store, found, role: str) -> Evidence:
 
 
 def stacked(*parts: Evidence) -> Evidence:
-    """`evidence_of(*parts' frames)`, made when first read."""
+    """`evidence_of(*parts' frames)`, made when first read: when every part is one store's rows, in one take from
+    the store (a part's own frame is never made: building and stacking them was most of the cost)."""
     tags = None if any(p.tagged is None for p in parts) else tuple(t for p in parts for t in p.tagged)
-    return Evidence(lambda: evidence_of(*[p.frame for p in parts]), tags)
+
+    def build() -> pd.DataFrame:
+        rows = None if tags is None else rows_in_one_take(tags)
+        return evidence_of(*[p.frame for p in parts]) if rows is None else rows
+
+    return Evidence(build, tags)
 
 
 def no_evidence() -> Evidence:
@@ -344,21 +350,37 @@ VERDICT_KEY = ["iso3", "indicator", "year", "role"]
 def verdict_evidence(parts: list[pd.DataFrame | Evidence]) -> pd.DataFrame:
     """The parts' evidence one after another, the first of rows alike in iso3, indicator, year and role kept,
     index 0..n-1. When every part is store rows, they are taken from the store in one go (no frame per part)."""
-    tags = [] if all(isinstance(p, Evidence) and p.tagged is not None for p in parts) else None
-    if tags is not None:
-        tags = [t for p in parts for t in p.tagged if len(t.found)]
-    stores = {id(t.store) for t in tags} if tags else set()
-    if not tags or len(stores) != 1 or not tags[0].store.labels_are_positions:
+    tags = None
+    if all(isinstance(p, Evidence) and p.tagged is not None for p in parts):
+        tags = [t for p in parts for t in p.tagged]
+    rows = None if tags is None else rows_in_one_take(tags, first_of_each_key=True)
+    if rows is None:
         stacked_rows = evidence_of(*[frame_of(p) for p in parts])
         return stacked_rows.drop_duplicates(VERDICT_KEY).reset_index(drop=True)
+    return rows
+
+
+def rows_in_one_take(tags, first_of_each_key: bool = False) -> pd.DataFrame | None:
+    """What `evidence_of` gives for the tagged look-ups' frames (`with_role(found.frame(), role)` each), taken from
+    the store in one go; with `first_of_each_key`, only the first of rows alike in VERDICT_KEY (what
+    drop_duplicates keeps), index 0..n-1. None when the rows are not all from one store whose labels are
+    positions and whose columns are the tidy ones (then stack the frames)."""
+    tags = [t for t in tags if len(t.found)]
+    if not tags:
+        return NO_EVIDENCE.copy()  # as evidence_of: no rows at all
     store = tags[0].store
+    if (any(t.store is not store for t in tags) or not store.labels_are_positions
+            or list(store.values.columns) != TIDY_COLUMNS_LIST):
+        return None
     labels = np.concatenate([t.found.source_labels for t in tags]).astype(np.intp)
     role_names = list(dict.fromkeys(t.role for t in tags))
     role_codes = np.concatenate([np.full(len(t.found), role_names.index(t.role), dtype=np.int64) for t in tags])
-    iso3, indicator, year = (codes[labels] for codes in store.key_codes)
-    keys = np.stack([iso3, indicator, year, role_codes], axis=1)
-    # First occurrences, in their order: what drop_duplicates(keep="first") keeps.
-    first = np.sort(np.unique(keys, axis=0, return_index=True)[1])
-    rows = store.rows_at(labels[first])
-    rows["role"] = np.array(role_names, dtype=object)[role_codes[first]]
+    if first_of_each_key:
+        iso3, indicator, year = (codes[labels] for codes in store.key_codes)
+        keys = np.stack([iso3, indicator, year, role_codes], axis=1)
+        # First occurrences, in their order: what drop_duplicates(keep="first") keeps.
+        first = np.sort(np.unique(keys, axis=0, return_index=True)[1])
+        labels, role_codes = labels[first], role_codes[first]
+    rows = store.rows_at(labels)
+    rows["role"] = np.array(role_names, dtype=object)[role_codes]
     return rows

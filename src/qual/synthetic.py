@@ -70,9 +70,11 @@ def qdpx(interviews: int = 1000, excerpts_per_interview: int = 8) -> bytes:
     """A REFI-QDA .qdpx project: one TextSource per interview (text in sources/), nested codes, selections."""
     ns = uuid.UUID("00000000-0000-0000-0000-000000000000")
     guid = lambda label: str(uuid.uuid5(ns, label)).upper()  # noqa: E731 - stable ids from a label
+    # Each code's id made once: every selection refers to one (a uuid5 costs more than the rest of a selection).
+    code_guids = {(t, c): guid(f"c{t}.{c}") for t in range(THEMES) for c in range(CODES_PER_THEME)}
     codes = []
     for t in range(THEMES):
-        children = "".join(f'<Code guid="{guid(f"c{t}.{c}")}" name="{_code(t, c)}" isCodable="true"/>'
+        children = "".join(f'<Code guid="{code_guids[t, c]}" name="{_code(t, c)}" isCodable="true"/>'
                            for c in range(CODES_PER_THEME))
         codes.append(f'<Code guid="{guid(f"t{t}")}" name="{_theme(t)}" isCodable="true">{children}</Code>')
     sources, texts = [], {}
@@ -87,7 +89,7 @@ def qdpx(interviews: int = 1000, excerpts_per_interview: int = 8) -> bytes:
             end = position + len(sentences[k])
             selections.append(
                 f'<PlainTextSelection guid="{guid(f"p{i}.{k}")}" startPosition="{position}" endPosition="{end}">'
-                f'<Coding guid="{guid(f"g{i}.{k}")}"><CodeRef targetGUID="{guid(f"c{t}.{c}")}"/></Coding>'
+                f'<Coding guid="{guid(f"g{i}.{k}")}"><CodeRef targetGUID="{code_guids[t, c]}"/></Coding>'
                 "</PlainTextSelection>"
             )
             position = end
