@@ -62,10 +62,11 @@ def no_sleep(monkeypatch):
 
 @pytest.fixture(scope="session")
 def study():
-    """The shipped declared study (src.study.load_study on data/), loaded once for the session; never modify it."""
-    from src.study import load_study
+    """The shipped declared study (src.study.load_study on data/), loaded once per process and shared with the
+    modules that read it at import (tests/shipped.py); never modify it."""
+    from tests.shipped import shipped_study
 
-    return load_study()
+    return shipped_study()
 
 
 @pytest.fixture(scope="session")
@@ -130,10 +131,10 @@ def shipped_parse():
 
     from src.ingest.parsers import get_parser
     from src.paths import SNAPSHOT_DIR
-    from src.study.catalogue import load_indicators, load_sources
+    from tests.shipped import shipped_indicators, shipped_sources
 
-    sources = load_sources()
-    indicators = load_indicators(sources=sources)
+    sources = shipped_sources()
+    indicators = shipped_indicators()
 
     @cache
     def parse(source_id: str):

@@ -15,10 +15,10 @@ from src.ingest.refresh import refresh, shipped_known_codes
 from src.ingest.snapshot import read_sidecar
 from src.paths import SNAPSHOT_DIR
 from src.schema import ParseError
-from src.study.catalogue import load_indicators, load_sources
+from tests.shipped import shipped_indicators, shipped_sources
 
-SOURCES = load_sources()
-CATALOGUE = load_indicators(sources=SOURCES)
+SOURCES = shipped_sources()
+CATALOGUE = shipped_indicators()
 WEO = {i.id: i for i in CATALOGUE.values() if i.source == "imf_weo"}
 URL = SOURCES["imf_weo"].refresh["url"]
 YEARS = ["2021", "2022", "2023", "2024"]

@@ -18,12 +18,12 @@ from src.ingest.parsers import open_numbers_wdi
 from src.ingest.snapshot import read_sidecar
 from src.paths import SNAPSHOT_DIR
 from src.schema import ParseError
-from src.study.catalogue import load_indicators, load_sources
+from tests.shipped import shipped_indicators, shipped_sources
 
 FOLDER = SNAPSHOT_DIR / "open_numbers_wdi"
 SHARED_RAW = Path(__file__).resolve().parents[2] / "shared/data/raw/open_numbers_wdi"  # ../shared beside the checkout
-SOURCES = load_sources()
-CATALOGUE = load_indicators(sources=SOURCES)
+SOURCES = shipped_sources()
+CATALOGUE = shipped_indicators()
 OURS = {i.code: i for i in CATALOGUE.values() if i.source == "open_numbers_wdi"}
 DATAPOINTS = sorted(FOLDER.glob("ddf--datapoints--*--by--geo--time.csv"))
 ALIASES = {row["publisher_code"]: row["iso3"] for row in csv.DictReader(open(open_numbers_wdi.ALIAS_FILE))}

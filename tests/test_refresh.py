@@ -36,13 +36,13 @@ from src.ingest.refresh import (
 from src.ingest.snapshot import SnapshotError, StagedFile, read_sidecar, replace_atomically, staging_area, verify
 from src.paths import SNAPSHOT_DIR
 from src.schema import empty_tidy
-from src.study.catalogue import load_indicators, load_sources
 from src.study.yaml_io import parse_yaml
 from tests.conftest import FIXTURES
+from tests.shipped import shipped_indicators, shipped_sources
 
 HTTP = FIXTURES / "http"
-SOURCES = load_sources()
-CATALOGUE = load_indicators(sources=SOURCES)
+SOURCES = shipped_sources()
+CATALOGUE = shipped_indicators()
 WB_CODE = "MS.MIL.XPND.GD.ZS"
 # One WDI series (the catalogue entry as shipped), so the API fixture covers the whole `wdi` source.
 ONE_WDI_SERIES = {i.id: i for i in CATALOGUE.values() if i.code == WB_CODE and i.source == "wdi"}

@@ -20,9 +20,9 @@ from src.ingest import refresh as refresh_module
 from src.ingest.store import Store, compact
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS
-from src.study.catalogue import load_sources
+from tests.shipped import shipped_sources
 
-SIPRI_URL = load_sources()["sipri"].refresh["url"]
+SIPRI_URL = shipped_sources()["sipri"].refresh["url"]
 
 
 @pytest.fixture(scope="module")

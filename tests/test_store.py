@@ -23,13 +23,13 @@ from src.ingest.snapshot import data_files
 from src.ingest.store import Store, build_store, load_store, prefer_newer_downloads, read_processed, write_store
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
-from src.study.catalogue import load_indicators, load_sources
+from tests.shipped import shipped_indicators, shipped_sources
 
 PEERS = ("PAK", "IND", "BGD")
 
 
-SOURCES = load_sources()
-INDICATORS = load_indicators(sources=SOURCES)
+SOURCES = shipped_sources()
+INDICATORS = shipped_indicators()
 
 
 @pytest.fixture(scope="module")

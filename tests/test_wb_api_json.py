@@ -15,11 +15,11 @@ import pytest
 from src.ingest.parsers import wb_api_json
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
-from src.study.catalogue import load_indicators, load_sources
 from tests.conftest import FIXTURES
+from tests.shipped import shipped_indicators, shipped_sources
 
-SOURCES = load_sources()
-CATALOGUE = load_indicators(sources=SOURCES)
+SOURCES = shipped_sources()
+CATALOGUE = shipped_indicators()
 WB_CODE = "MS.MIL.XPND.GD.ZS"
 PAGES = [json.loads((FIXTURES / "http" / f"wb_{WB_CODE}_page{n}.json").read_bytes()) for n in (1, 2)]
 
