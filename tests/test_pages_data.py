@@ -341,13 +341,13 @@ def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_sa
     assert sum(not f for f in flags) == len(covered & set(store.indicators_with_data()))
 
 
-def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study, shipped_store):
-    from src.claims.evaluate import Settings, evaluate_all
+def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study, shipped_store, shipped_verdicts):
+    from src.claims.evaluate import Settings
 
     store = shipped_store
     defaults = study.defaults
-    verdicts = evaluate_all(study, store, Settings(focus=defaults.focus, peer_group=defaults.peer_group,
-                                                   window=tuple(defaults.window)))
+    verdicts = shipped_verdicts(Settings(focus=defaults.focus, peer_group=defaults.peer_group,
+                                         window=tuple(defaults.window)))
     at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)
