@@ -372,3 +372,13 @@ def page_scripts_compiled_once():
 
     ScriptCache.get_bytecode = compiled_once
     _compiled_pages["patched"] = True
+
+
+@pytest.fixture(autouse=True)
+def no_direct_execution_hint():
+    """Streamlit's first element in a process decides whether to print "use `streamlit run`" by inspecting the
+    whole call stack, which reads the source of every frame's module (0.1-0.2 s with a page test's imports). The
+    hint is for people running a script with plain python, never for AppTest, so it counts as shown already."""
+    generator = sys.modules.get("streamlit.delta_generator")
+    if generator is not None and hasattr(generator, "_use_warning_has_been_displayed"):
+        generator._use_warning_has_been_displayed = True
