@@ -347,6 +347,7 @@ def app_test_polls_every_10_ms():
 # --- quick loop (Q3, page tests): page scripts compiled once per worker ---------------------------------------------
 
 _compiled_pages: dict = {}
+_page_compiling: dict = {}
 
 
 @pytest.fixture(autouse=True)
@@ -356,7 +357,7 @@ def page_scripts_compiled_once():
     shared between runs here, keyed on the page's path, its bytes and the magic option (an edited page is compiled
     afresh). Only where a page test module has already imported Streamlit.
     """
-    if "streamlit" not in sys.modules or _compiled_pages:
+    if "streamlit" not in sys.modules or _page_compiling:
         return
     from streamlit import config
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
@@ -371,7 +372,7 @@ def page_scripts_compiled_once():
         return _compiled_pages[key]
 
     ScriptCache.get_bytecode = compiled_once
-    _compiled_pages["patched"] = True
+    _page_compiling["patched"] = True
 
 
 @pytest.fixture(autouse=True)
