@@ -254,17 +254,36 @@ def test_a_bad_year_in_the_link_is_reported_not_raised(page):
 # --- bad input -----------------------------------------------------------------------------------------------
 
 
+# The loaders in src/app/data.py cache across runs; a test that breaks a loader must not see a cached success. Each
+# fixture below makes the broken loader run, without emptying every cache (the other tests would then rebuild the
+# store, the study and every figure again).
+
+
 @pytest.fixture
-def fresh_caches():
-    """The loaders in src/app/data.py cache across runs; a test that breaks a loader must not see a cached success."""
-    import streamlit as st
+def unseen_catalogue_version(monkeypatch):
+    """The runs see a catalogue version no cache holds, as after an edit: the store and everything built from it
+    (keyed on the catalogue's content) are loaded afresh, the rest of the caches are kept."""
+    from src.app import data
 
-    st.cache_resource.clear()
+    read_keys = data._read_keys
+    monkeypatch.setattr(data, "_read_keys", lambda: {**read_keys(), "catalogue": "unseen catalogue version"})
+
+
+@pytest.fixture
+def fresh_sidecar_caches():
+    """The caches holding what the snapshot's sidecars said are emptied before and after the test (the store
+    loader does not read sidecars when data/processed/ is current, as conftest.py makes it)."""
+    from src.app import data
+
+    caches = (data._sidecars, data._snapshot_files, data._changed_files)
+    for cache in caches:
+        cache.clear()
     yield
-    st.cache_resource.clear()
+    for cache in caches:
+        cache.clear()
 
 
-def test_a_store_that_cannot_be_built_gives_a_message_naming_the_file(monkeypatch, fresh_caches):
+def test_a_store_that_cannot_be_built_gives_a_message_naming_the_file(monkeypatch, unseen_catalogue_version):
     import src.ingest.store
     from src.schema import ParseError
 
@@ -277,7 +296,7 @@ def test_a_store_that_cannot_be_built_gives_a_message_naming_the_file(monkeypatc
     assert not figures(at)
 
 
-def test_a_broken_sidecar_is_reported_and_the_other_sources_still_listed(monkeypatch, fresh_caches):
+def test_a_broken_sidecar_is_reported_and_the_other_sources_still_listed(monkeypatch, fresh_sidecar_caches):
     import src.ingest.snapshot
     from src.ingest.snapshot import SnapshotError
 
@@ -322,13 +341,13 @@ def test_explorer_lists_series_with_no_data_for_the_chosen_countries_last_and_sa
     assert sum(not f for f in flags) == len(covered & set(store.indicators_with_data()))
 
 
-def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study, shipped_store):
-    from src.claims.evaluate import Settings, evaluate_all
+def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study, shipped_store, shipped_verdicts):
+    from src.claims.evaluate import Settings
 
     store = shipped_store
     defaults = study.defaults
-    verdicts = evaluate_all(study, store, Settings(focus=defaults.focus, peer_group=defaults.peer_group,
-                                                   window=tuple(defaults.window)))
+    verdicts = shipped_verdicts(Settings(focus=defaults.focus, peer_group=defaults.peer_group,
+                                         window=tuple(defaults.window)))
     at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)

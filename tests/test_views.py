@@ -29,17 +29,20 @@ PERIOD_CLAIMS = [c.id for c in STUDY.codebook.claims.values() if any(t.rule == "
 
 
 @pytest.fixture(scope="module")
-def shipped(shipped_store):
-    """The default comparison, as the Seminar mode page builds it, with every claim's verdict and its slide."""
+def shipped(shipped_store, shipped_verdicts):
+    """The default comparison, as the Seminar mode page builds it, with every claim's verdict and its slide (the
+    verdicts taken from evaluate_all, as the page takes them from the app's cache)."""
     store = shipped_store
     settings = Settings.default(DEFAULTS)
+    verdicts = shipped_verdicts(settings)
     group = STUDY.peer_groups[DEFAULTS.peer_group]
     peers = members(DEFAULTS.peer_group, store, settings.focus, groups=STUDY.peer_groups)
     available = set(store.values["iso3"].unique())
     aggregates = shown_aggregates([group.aggregate] if group.aggregate else [], available)
     comparison = make_comparison(settings, peers=peers, peer_label=group.label, aggregates=aggregates,
                                  chart_start=DEFAULTS.chart_start)
-    slides = deck.build_deck(STUDY.codebook, store, settings, None, evaluate=deck.study_evaluator(STUDY),
+    slides = deck.build_deck(STUDY.codebook, store, settings, None,
+                             evaluate=lambda claim, _store, _settings: verdicts[claim.id],
                              title=DEFAULTS.deck_title, chart=deck.claim_view_builder(store, STUDY, comparison))
     by_claim = {s.claim_id: s for s in slides if s.kind == "claim"}
     return store, comparison, by_claim
