@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from src import deck
+from src.charts.common import DRAWN_TRACE_TYPES
 from src.claims.evaluate import Settings
 from src.study import load_study
 from src.study.peers import members
@@ -159,3 +161,14 @@ def test_the_claims_page_and_the_seminar_page_draw_the_same_chart(claim_id):
     assert not card.exception and not slide.exception
     on_card, on_slide = plotly_specs(card), plotly_specs(slide)
     assert on_card and [spec_summary(s) for s in on_card] == [spec_summary(s) for s in on_slide]
+
+
+def test_every_slide_chart_draws_only_trace_types_its_template_styles(shipped):
+    """The charts' template keeps plotly_white's look but its trace defaults only for DRAWN_TRACE_TYPES
+    (src/charts/common.py): a chart drawing another type that plotly_white styles would silently lose that style."""
+    _, _, by_claim = shipped
+    styled_by_plotly_white = set(pio.templates["plotly_white"].data.to_plotly_json())
+    figures = [figure for slide in by_claim.values() for figure in slide.figures]
+    drawn = {trace.type for figure in figures for trace in figure.data}
+    assert drawn and drawn & styled_by_plotly_white <= set(DRAWN_TRACE_TYPES)
+    assert all(figure.layout.template.layout == pio.templates["plotly_white"].layout for figure in figures)
