@@ -161,31 +161,43 @@ def browser_context(browser):
     context.close()
 
 
-@pytest.fixture(scope="session")
-def fresh_server(tmp_path_factory, chromium_path):
-    """The real app on a free local port, one per pytest process; tests take `server`, which is warmed."""
-    from tests.browser_support import served_app
-
-    with served_app(tmp_path_factory.mktemp("server")) as base:
-        yield base
+def run_temp_dir(tmp_path_factory) -> Path:
+    """The run's temporary folder: an xdist worker's is a subfolder of the controller's, which all workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
-def first_deep_link(fresh_server, browser_context):
-    """The fresh server's first page: the deep link SHARED_LINK, still open (tests/test_browser.py checks it: a
-    fresh server's first request must still get app.py's layout and menu, src/app/boot.py). Opening it also fills
-    the server's caches, so no test pays them."""
-    from tests.browser_support import SHARED_LINK, open_page
+def fresh_server(tmp_path_factory, chromium_path, browser_context):
+    """The real app on a free local port, one per run, shared by the xdist workers (browser_support.shared_app):
+    the first worker to need it starts it and opens its first page; tests take `server`."""
+    from tests.browser_support import shared_app
 
-    opened = open_page(browser_context, fresh_server, SHARED_LINK, wants_chart=True)
-    yield opened
-    opened.close()
+    with shared_app(run_temp_dir(tmp_path_factory), tmp_path_factory.mktemp("server"), browser_context) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
-def server(fresh_server, first_deep_link):
-    """Base URL of the real app (one server per pytest process), warmed by its first page."""
-    return fresh_server
+def first_deep_link(fresh_server):
+    """What the fresh server's first page, the deep link SHARED_LINK, showed (browser_support.FirstPage;
+    tests/test_browser.py checks it: a fresh server's first request must still get app.py's layout and menu,
+    src/app/boot.py). Opening it also filled the server's caches, so no test pays them."""
+    return fresh_server.first_page
+
+
+@pytest.fixture(scope="session")
+def server(fresh_server):
+    """Base URL of the real app (one server per run), warmed by its first page."""
+    return fresh_server.url
+
+
+def pytest_sessionfinish(session):
+    """A shared app server that no worker stopped (one died holding it) stops with the run."""
+    if hasattr(session.config, "workerinput") or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    from tests.browser_support import stop_left_app
+
+    stop_left_app(session.config._tmp_path_factory.getbasetemp())
 
 
 # Browser files handed to the workers in parts rather than whole, since they are the longest work: "page" sends
