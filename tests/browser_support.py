@@ -264,6 +264,45 @@ def open_page(context, base: str, path: str, *, wants_chart: bool, size: tuple[i
     return OpenedPage(page, outside, script_errors)
 
 
+CLAIM_BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'
+
+
+@dataclass
+class ClaimsPage:
+    """The Claims page opened once at WIDE for the two files that check it (conftest.py `claims_page`): the open tab,
+    and what the render check of tests/test_browser_layout.py reads, taken as the page was first drawn (its window
+    screenshot claims.png too), since tests/test_browser_claims.py opens a chart in it afterwards."""
+
+    opened: OpenedPage
+    error_boxes: list[str]
+    charts: int
+
+
+def open_claims_page(context, base: str, claim_count: int) -> ClaimsPage:
+    """Open /claims at WIDE, wait until all `claim_count` verdicts are in the board (the time it took is printed,
+    never asserted) and the page is drawn, then take the render check's look."""
+    page = context.new_page()
+    page.set_viewport_size({"width": WIDE[0], "height": WIDE[1]})
+    opened = OpenedPage(page, [], [])
+    page.on("request", lambda request: None if request.url.startswith(base) else opened.outside.append(request.url))
+    page.on("pageerror", lambda error: opened.script_errors.append(str(error)))
+    try:
+        started = time.perf_counter()
+        page.goto(f"{base}/claims", wait_until="domcontentloaded", timeout=LONG)
+        page.wait_for_function(f"() => document.querySelectorAll('{CLAIM_BOARD_ROWS}').length >= {claim_count}",
+                               timeout=LONG, polling=100)
+        print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
+        wait_until_drawn(page, wants_chart=False)
+        charts = len(page.query_selector_all(".js-plotly-plot .main-svg"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "claims.png"), full_page=True, animations="disabled")
+        errors = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]
+        return ClaimsPage(opened, errors, charts)
+    except BaseException:
+        page.close()
+        raise
+
+
 def resize(page, size: tuple[int, int]) -> None:
     """Give the window a new size and wait until Streamlit and the charts have laid the page out again (no rerun)."""
     page.set_viewport_size({"width": size[0], "height": size[1]})

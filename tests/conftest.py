@@ -191,6 +191,20 @@ def server(fresh_server):
     return fresh_server.url
 
 
+@pytest.fixture(scope="session")
+def claims_page(server, browser_context):
+    """The Claims page opened once (browser_support.ClaimsPage) for tests/test_browser_layout.py's render check and
+    tests/test_browser_claims.py's board tests; the scheduler sends them to one worker together (`work_unit`)."""
+    from src.study.yaml_io import parse_yaml
+    from tests.browser_support import ROOT as APP_ROOT
+    from tests.browser_support import open_claims_page
+
+    claims = parse_yaml((APP_ROOT / "data/codebook/claims.yaml").read_text())["claims"]
+    shared = open_claims_page(browser_context, server, len(claims))
+    yield shared
+    shared.opened.close()
+
+
 def pytest_sessionfinish(session):
     """A shared app server that no worker stopped (one died holding it) stops with the run."""
     if hasattr(session.config, "workerinput") or not hasattr(session.config, "_tmp_path_factory"):
@@ -206,12 +220,17 @@ def pytest_sessionfinish(session):
 SPLIT_FILES = {"tests/test_browser_layout.py": "page", "tests/test_browser_seminar.py": "test"}
 
 
+# A page of a "page" file whose one load (a session fixture) another file's tests share: its tests go with that file.
+SHARED_PAGE_LOADS = {("tests/test_browser_layout.py", "claims"): "tests/test_browser_claims.py"}
+
+
 def work_unit(nodeid: str) -> str:
     """The part of the run a test goes to a worker with: its file, or its page or test in SPLIT_FILES."""
     path, _, test = nodeid.partition("::")
     split = SPLIT_FILES.get(path)
     if split == "page" and "[" in test:
-        return f"{path}[{test.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+        page = test.split('[', 1)[1].split('-')[0].rstrip(']')
+        return SHARED_PAGE_LOADS.get((path, page), f"{path}[{page}]")
     if split == "test":
         return f"{path}::{test.split('[', 1)[0]}"
     return path
