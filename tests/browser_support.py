@@ -101,24 +101,29 @@ class FirstPage:
 SHARED_LINK_SCREENSHOT = SCREENSHOTS / "explorer_shared_link.png"
 
 
-def look_at_first_page(context, base: str) -> FirstPage:
-    """Open SHARED_LINK as the server's first page, screenshot it and read what tests/test_browser.py checks."""
-    opened = open_page(context, base, SHARED_LINK, wants_chart=True)
+def look_at_first_page(opened: OpenedPage) -> FirstPage:
+    """Screenshot the server's first page (SHARED_LINK, opened) and read what tests/test_browser.py checks."""
     page = opened.page
-    try:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHARED_LINK_SCREENSHOT), full_page=True)
-        title = page.query_selector(".js-plotly-plot .gtitle")
-        return FirstPage(
-            title=title.text_content() if title else "",
-            legend=" ".join(item.text_content() for item in page.query_selector_all(".js-plotly-plot .legendtext")),
-            error_boxes=len(page.query_selector_all(ERROR_BOXES)),
-            outside=list(opened.outside),
-            script_errors=list(opened.script_errors),
-            menu=page.inner_text('[data-testid="stSidebarNav"]'),
-        )
-    finally:
-        opened.close()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHARED_LINK_SCREENSHOT), full_page=True)
+    title = page.query_selector(".js-plotly-plot .gtitle")
+    return FirstPage(
+        title=title.text_content() if title else "",
+        legend=" ".join(item.text_content() for item in page.query_selector_all(".js-plotly-plot .legendtext")),
+        error_boxes=len(page.query_selector_all(ERROR_BOXES)),
+        outside=list(opened.outside),
+        script_errors=list(opened.script_errors),
+        menu=page.inner_text('[data-testid="stSidebarNav"]'),
+    )
+
+
+def keep_renderer(context, url: str):
+    """A tab left open on `url` (a light page of a site) while the session lasts: with --process-per-site the
+    site's renderer process ends with its last tab, and the next page would compile Streamlit's and plotly's
+    scripts again (~5 s CPU); kept alive, it keeps them compiled. Returns the tab, to close at the end."""
+    tab = context.new_page()
+    tab.goto(url, wait_until="domcontentloaded", timeout=LONG)
+    return tab
 
 
 @dataclass
@@ -166,6 +171,7 @@ def shared_app(run_dir: Path, log_dir: Path, context) -> SharedApp:
     `context` (`look_at_first_page`) and writes the address, pid and what the page showed to `app_server.json`;
     the others read it. Each counts itself a user there; the last to leave stops the server and removes the file,
     so a process that comes after that starts a fresh one. (conftest.py's session end stops one left running.)
+    Each process keeps a tab of the server's health page open meanwhile (`keep_renderer`).
     """
     lock, state_path = run_dir / "app_server.lock", app_state_path(run_dir)
     started = None
@@ -174,16 +180,22 @@ def shared_app(run_dir: Path, log_dir: Path, context) -> SharedApp:
         if state is None:
             started, base = start_app(log_dir)
             try:
-                first = look_at_first_page(context, base)
+                opened = open_page(context, base, SHARED_LINK, wants_chart=True)
+                first = look_at_first_page(opened)
+                keeper = keep_renderer(context, f"{base}/_stcore/health")  # before the first page closes
+                opened.close()
             except BaseException:
                 stop(started)
                 raise
             state = {"url": base, "pid": started.pid, "users": 0, "first_page": asdict(first)}
+        else:
+            keeper = keep_renderer(context, f"{state['url']}/_stcore/health")
         state["users"] += 1
         state_path.write_text(json.dumps(state))
     try:
         yield SharedApp(state["url"], FirstPage(**state["first_page"]))
     finally:
+        keeper.close()
         with _locked(lock):
             state = json.loads(state_path.read_text())
             state["users"] -= 1

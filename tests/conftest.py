@@ -154,10 +154,20 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="session")
-def browser_context(browser):
-    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on."""
+def browser_context(browser, tmp_path_factory):
+    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on.
+
+    A blank local file stays open in a tab meanwhile, so the renderer the exported decks (file: pages) share keeps
+    their inlined plotly.js compiled between tests (browser_support.keep_renderer; the app's is kept by
+    `fresh_server`)."""
+    from tests.browser_support import keep_renderer
+
     context = browser.new_context(accept_downloads=True)
+    blank = tmp_path_factory.mktemp("blank") / "blank.html"
+    blank.write_text("<!doctype html><title>blank</title>", encoding="utf-8")
+    keeper = keep_renderer(context, blank.as_uri())
     yield context
+    keeper.close()
     context.close()
 
 
