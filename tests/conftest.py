@@ -217,11 +217,13 @@ def claims_page(server, browser_context):
 
 def pytest_sessionfinish(session):
     """A shared app server that no worker stopped (one died holding it) stops with the run."""
-    if hasattr(session.config, "workerinput") or not hasattr(session.config, "_tmp_path_factory"):
+    # The run's temporary folder, if this run made one (asking for it otherwise would make one).
+    run_dir = getattr(getattr(session.config, "_tmp_path_factory", None), "_basetemp", None)
+    if hasattr(session.config, "workerinput") or run_dir is None:
         return
     from tests.browser_support import stop_left_app
 
-    stop_left_app(session.config._tmp_path_factory.getbasetemp())
+    stop_left_app(run_dir)
 
 
 # Browser files handed to the workers in parts rather than whole, since they are the longest work: "page" sends
