@@ -157,12 +157,14 @@ def browser(chromium_path):
 def browser_context(browser, tmp_path_factory):
     """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on.
 
+    It asks for reduced motion, as a person may (Streamlit then skips its entrance animations and transitions):
+    Chromium then draws fewer frames while a page waits for its script run; screenshots already disable animations.
     A blank local file stays open in a tab meanwhile, so the renderer the exported decks (file: pages) share keeps
     their inlined plotly.js compiled between tests (browser_support.keep_renderer; the app's is kept by
     `fresh_server`)."""
     from tests.browser_support import keep_renderer
 
-    context = browser.new_context(accept_downloads=True)
+    context = browser.new_context(accept_downloads=True, reduced_motion="reduce")
     blank = tmp_path_factory.mktemp("blank") / "blank.html"
     blank.write_text("<!doctype html><title>blank</title>", encoding="utf-8")
     keeper = keep_renderer(context, blank.as_uri())
