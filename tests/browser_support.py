@@ -1,9 +1,10 @@
 """What every browser test shares: the real app served on a free local port, headless Chromium to open it, and
 the waits and measurements the browser test files use.
 
-The fixtures `server`, `browser` and `browser_context` (tests/conftest.py) use these. They are made once per
-pytest process (each xdist worker has its own server), and the server is warmed by its first page before any
-test runs, so no test pays the cold caches.
+The fixtures `server`, `browser` and `browser_context` (tests/conftest.py) use these. The browser is made once per
+pytest process; the server once per run (`shared_app`): the first xdist worker to need it starts it and opens its
+first page, the deep link, and the other uses its address, so a second server's start and cold caches (~12 s CPU)
+are not paid, and no test pays the cold caches.
 
 Waits are for conditions, never fixed sleeps: a page is drawn when Streamlit's script run has finished (no status
 widget, no placeholder skeleton), its charts are in the DOM, and then nothing in the page has changed for a
@@ -12,8 +13,14 @@ moment (`settled`).
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import signal
 import subprocess
+import time
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
@@ -61,23 +68,161 @@ SETTLED_JS = """([quiet, limit]) => new Promise((resolve) => {
 })"""
 
 
-@contextmanager
-def served_app(log_dir: Path):
-    """`streamlit run app.py` on a free port until the block ends; yields its base URL. Always stopped."""
+def start_app(log_dir: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port, answering; returns the process and its base URL (stopped on failure)."""
     port = free_port()
     log_path = log_dir / "streamlit.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(streamlit_command(ROOT / "app.py", port), cwd=ROOT, stdout=log,
                                    stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process, timeout=120)
-        except (RuntimeError, TimeoutError):
-            pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
-        yield base
-    finally:
+        wait_until_healthy(base, process, timeout=120)
+    except (RuntimeError, TimeoutError):
         stop(process)
+        pytest.fail(f"the server did not start; its log:\n{log_path.read_text()[-3000:]}")
+    return process, base
+
+
+@dataclass
+class FirstPage:
+    """What the fresh server's first page (SHARED_LINK) showed, read when it was drawn, by whichever pytest process
+    started the server (tests/test_browser.py checks it): its chart title and legend, how many error boxes, the
+    other hosts it asked, its script errors and the navigation menu. Its screenshot is SHARED_LINK_SCREENSHOT."""
+
+    title: str
+    legend: str
+    error_boxes: int
+    outside: list[str]
+    script_errors: list[str]
+    menu: str
+
+
+SHARED_LINK_SCREENSHOT = SCREENSHOTS / "explorer_shared_link.png"
+
+
+def look_at_first_page(opened: OpenedPage) -> FirstPage:
+    """Screenshot the server's first page (SHARED_LINK, opened) and read what tests/test_browser.py checks."""
+    page = opened.page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHARED_LINK_SCREENSHOT), full_page=True)
+    title = page.query_selector(".js-plotly-plot .gtitle")
+    return FirstPage(
+        title=title.text_content() if title else "",
+        legend=" ".join(item.text_content() for item in page.query_selector_all(".js-plotly-plot .legendtext")),
+        error_boxes=len(page.query_selector_all(ERROR_BOXES)),
+        outside=list(opened.outside),
+        script_errors=list(opened.script_errors),
+        menu=page.inner_text('[data-testid="stSidebarNav"]'),
+    )
+
+
+def keep_renderer(context, url: str):
+    """A tab left open on `url` (a light page of a site) while the session lasts: with --process-per-site the
+    site's renderer process ends with its last tab, and the next page would compile Streamlit's and plotly's
+    scripts again (~5 s CPU); kept alive, it keeps them compiled. Returns the tab, to close at the end."""
+    tab = context.new_page()
+    tab.goto(url, wait_until="domcontentloaded", timeout=LONG)
+    return tab
+
+
+@dataclass
+class SharedApp:
+    """The run's one app server: its base URL and what its first page showed."""
+
+    url: str
+    first_page: FirstPage
+
+
+@contextmanager
+def _locked(path: Path):
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stop_pid(pid: int) -> None:
+    """Stop a server another pytest process started (it cannot be waited for here): TERM, then KILL after 10 s."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return  # exited; its parent (or init) reaps it
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, FileNotFoundError):
+        pass
+
+
+def app_state_path(run_dir: Path) -> Path:
+    return run_dir / "app_server.json"
+
+
+@contextmanager
+def shared_app(run_dir: Path, log_dir: Path, context) -> SharedApp:
+    """The run's app server, shared by every pytest process whose temporary folders are under `run_dir`.
+
+    Under a lock (`app_server.lock`), the first process to come starts the server, opens its first page with
+    `context` (`look_at_first_page`) and writes the address, pid and what the page showed to `app_server.json`;
+    the others read it. Each counts itself a user there; the last to leave stops the server and removes the file,
+    so a process that comes after that starts a fresh one. (conftest.py's session end stops one left running.)
+    Each process keeps a tab of the server's health page open meanwhile (`keep_renderer`).
+    """
+    lock, state_path = run_dir / "app_server.lock", app_state_path(run_dir)
+    started = None
+    with _locked(lock):
+        state = json.loads(state_path.read_text()) if state_path.exists() else None
+        if state is None:
+            started, base = start_app(log_dir)
+            try:
+                opened = open_page(context, base, SHARED_LINK, wants_chart=True)
+                first = look_at_first_page(opened)
+                keeper = keep_renderer(context, f"{base}/_stcore/health")  # before the first page closes
+                opened.close()
+            except BaseException:
+                stop(started)
+                raise
+            state = {"url": base, "pid": started.pid, "users": 0, "first_page": asdict(first)}
+        else:
+            keeper = keep_renderer(context, f"{state['url']}/_stcore/health")
+        state["users"] += 1
+        state_path.write_text(json.dumps(state))
+    try:
+        yield SharedApp(state["url"], FirstPage(**state["first_page"]))
+    finally:
+        keeper.close()
+        with _locked(lock):
+            state = json.loads(state_path.read_text())
+            state["users"] -= 1
+            if state["users"] > 0:
+                state_path.write_text(json.dumps(state))
+            else:
+                state_path.unlink()
+                if started is not None and started.pid == state["pid"]:
+                    stop(started)
+                else:
+                    _stop_pid(state["pid"])
+        if started is not None:
+            started.poll()  # reap it if another process stopped it
+
+
+def stop_left_app(run_dir: Path) -> None:
+    """Stop a shared server that no process stopped (one died holding it); its state file goes too."""
+    state_path = app_state_path(run_dir)
+    if state_path.exists():
+        pid = json.loads(state_path.read_text())["pid"]
+        try:
+            ours = b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            ours = False
+        if ours:
+            _stop_pid(pid)
+        state_path.unlink()
 
 
 @contextmanager
@@ -129,6 +274,45 @@ def open_page(context, base: str, path: str, *, wants_chart: bool, size: tuple[i
     page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=LONG)
     wait_until_drawn(page, wants_chart=wants_chart)
     return OpenedPage(page, outside, script_errors)
+
+
+CLAIM_BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'
+
+
+@dataclass
+class ClaimsPage:
+    """The Claims page opened once at WIDE for the two files that check it (conftest.py `claims_page`): the open tab,
+    and what the render check of tests/test_browser_layout.py reads, taken as the page was first drawn (its window
+    screenshot claims.png too), since tests/test_browser_claims.py opens a chart in it afterwards."""
+
+    opened: OpenedPage
+    error_boxes: list[str]
+    charts: int
+
+
+def open_claims_page(context, base: str, claim_count: int) -> ClaimsPage:
+    """Open /claims at WIDE, wait until all `claim_count` verdicts are in the board (the time it took is printed,
+    never asserted) and the page is drawn, then take the render check's look."""
+    page = context.new_page()
+    page.set_viewport_size({"width": WIDE[0], "height": WIDE[1]})
+    opened = OpenedPage(page, [], [])
+    page.on("request", lambda request: None if request.url.startswith(base) else opened.outside.append(request.url))
+    page.on("pageerror", lambda error: opened.script_errors.append(str(error)))
+    try:
+        started = time.perf_counter()
+        page.goto(f"{base}/claims", wait_until="domcontentloaded", timeout=LONG)
+        page.wait_for_function(f"() => document.querySelectorAll('{CLAIM_BOARD_ROWS}').length >= {claim_count}",
+                               timeout=LONG, polling=100)
+        print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
+        wait_until_drawn(page, wants_chart=False)
+        charts = len(page.query_selector_all(".js-plotly-plot .main-svg"))
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "claims.png"), full_page=True, animations="disabled")
+        errors = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]
+        return ClaimsPage(opened, errors, charts)
+    except BaseException:
+        page.close()
+        raise
 
 
 def resize(page, size: tuple[int, int]) -> None:

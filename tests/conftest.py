@@ -155,38 +155,78 @@ def browser(chromium_path):
 
 
 @pytest.fixture(scope="session")
-def browser_context(browser):
-    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on."""
-    context = browser.new_context(accept_downloads=True)
+def browser_context(browser, tmp_path_factory):
+    """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on.
+
+    It asks for reduced motion, as a person may (Streamlit then skips its entrance animations and transitions):
+    Chromium then draws fewer frames while a page waits for its script run; screenshots already disable animations.
+    A blank local file stays open in a tab meanwhile, so the renderer the exported decks (file: pages) share keeps
+    their inlined plotly.js compiled between tests (browser_support.keep_renderer; the app's is kept by
+    `fresh_server`)."""
+    from tests.browser_support import keep_renderer
+
+    context = browser.new_context(accept_downloads=True, reduced_motion="reduce")
+    blank = tmp_path_factory.mktemp("blank") / "blank.html"
+    blank.write_text("<!doctype html><title>blank</title>", encoding="utf-8")
+    keeper = keep_renderer(context, blank.as_uri())
     yield context
+    keeper.close()
     context.close()
 
 
-@pytest.fixture(scope="session")
-def fresh_server(tmp_path_factory, chromium_path):
-    """The real app on a free local port, one per pytest process; tests take `server`, which is warmed."""
-    from tests.browser_support import served_app
-
-    with served_app(tmp_path_factory.mktemp("server")) as base:
-        yield base
+def run_temp_dir(tmp_path_factory) -> Path:
+    """The run's temporary folder: an xdist worker's is a subfolder of the controller's, which all workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @pytest.fixture(scope="session")
-def first_deep_link(fresh_server, browser_context):
-    """The fresh server's first page: the deep link SHARED_LINK, still open (tests/test_browser.py checks it: a
-    fresh server's first request must still get app.py's layout and menu, src/app/boot.py). Opening it also fills
-    the server's caches, so no test pays them."""
-    from tests.browser_support import SHARED_LINK, open_page
+def fresh_server(tmp_path_factory, chromium_path, browser_context):
+    """The real app on a free local port, one per run, shared by the xdist workers (browser_support.shared_app):
+    the first worker to need it starts it and opens its first page; tests take `server`."""
+    from tests.browser_support import shared_app
 
-    opened = open_page(browser_context, fresh_server, SHARED_LINK, wants_chart=True)
-    yield opened
-    opened.close()
+    with shared_app(run_temp_dir(tmp_path_factory), tmp_path_factory.mktemp("server"), browser_context) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
-def server(fresh_server, first_deep_link):
-    """Base URL of the real app (one server per pytest process), warmed by its first page."""
-    return fresh_server
+def first_deep_link(fresh_server):
+    """What the fresh server's first page, the deep link SHARED_LINK, showed (browser_support.FirstPage;
+    tests/test_browser.py checks it: a fresh server's first request must still get app.py's layout and menu,
+    src/app/boot.py). Opening it also filled the server's caches, so no test pays them."""
+    return fresh_server.first_page
+
+
+@pytest.fixture(scope="session")
+def server(fresh_server):
+    """Base URL of the real app (one server per run), warmed by its first page."""
+    return fresh_server.url
+
+
+@pytest.fixture(scope="session")
+def claims_page(server, browser_context):
+    """The Claims page opened once (browser_support.ClaimsPage) for tests/test_browser_layout.py's render check and
+    tests/test_browser_claims.py's board tests; the scheduler sends them to one worker together (`work_unit`)."""
+    from src.study.yaml_io import parse_yaml
+    from tests.browser_support import ROOT as APP_ROOT
+    from tests.browser_support import open_claims_page
+
+    claims = parse_yaml((APP_ROOT / "data/codebook/claims.yaml").read_text())["claims"]
+    shared = open_claims_page(browser_context, server, len(claims))
+    yield shared
+    shared.opened.close()
+
+
+def pytest_sessionfinish(session):
+    """A shared app server that no worker stopped (one died holding it) stops with the run."""
+    # The run's temporary folder, if this run made one (asking for it otherwise would make one).
+    run_dir = getattr(getattr(session.config, "_tmp_path_factory", None), "_basetemp", None)
+    if hasattr(session.config, "workerinput") or run_dir is None:
+        return
+    from tests.browser_support import stop_left_app
+
+    stop_left_app(run_dir)
 
 
 # Browser files handed to the workers in parts rather than whole, since they are the longest work: "page" sends
@@ -195,12 +235,17 @@ def server(fresh_server, first_deep_link):
 SPLIT_FILES = {"tests/test_browser_layout.py": "page", "tests/test_browser_seminar.py": "test"}
 
 
+# A page of a "page" file whose one load (a session fixture) another file's tests share: its tests go with that file.
+SHARED_PAGE_LOADS = {("tests/test_browser_layout.py", "claims"): "tests/test_browser_claims.py"}
+
+
 def work_unit(nodeid: str) -> str:
     """The part of the run a test goes to a worker with: its file, or its page or test in SPLIT_FILES."""
     path, _, test = nodeid.partition("::")
     split = SPLIT_FILES.get(path)
     if split == "page" and "[" in test:
-        return f"{path}[{test.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+        page = test.split('[', 1)[1].split('-')[0].rstrip(']')
+        return SHARED_PAGE_LOADS.get((path, page), f"{path}[{page}]")
     if split == "test":
         return f"{path}::{test.split('[', 1)[0]}"
     return path

@@ -7,12 +7,10 @@ shows is printed, never asserted.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from src.study.yaml_io import parse_yaml
-from tests.browser_support import ROOT, SCREENSHOTS, axe_violations, resize, settled, wait_until_drawn
+from tests.browser_support import CLAIM_BOARD_ROWS, ROOT, SCREENSHOTS, WIDE, axe_violations, resize, settled
 from tests.test_browser import ERROR_BOXES
 from tests.test_charts_plain_words import DEVELOPER_TEXT
 
@@ -21,8 +19,8 @@ pytest.importorskip("playwright.sync_api")
 
 CLAIM_IDS = [c["id"] for c in parse_yaml((ROOT / "data/codebook/claims.yaml").read_text())["claims"]]
 MAX_HEIGHT = 12_000
-WIDTH, HEIGHT = 1400, 900
-BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'
+WIDTH, HEIGHT = WIDE  # the size conftest.py's `claims_page` opens it at
+BOARD_ROWS = CLAIM_BOARD_ROWS
 PAGE_HEIGHT = """() => Math.max(...['stMain', 'stMainBlockContainer', 'stAppViewContainer']
     .map(id => document.querySelector(`[data-testid="${id}"]`)).filter(Boolean).map(e => e.scrollHeight))"""
 
@@ -34,19 +32,9 @@ def verdict_labels() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(server, browser_context):
-    tab = browser_context.new_page()
-    tab.set_viewport_size({"width": WIDTH, "height": HEIGHT})
-    try:
-        started = time.perf_counter()
-        tab.goto(f"{server}/claims", wait_until="domcontentloaded", timeout=90_000)
-        tab.wait_for_function(f"() => document.querySelectorAll('{BOARD_ROWS}').length >= {len(CLAIM_IDS)}",
-                              timeout=90_000, polling=100)
-        print(f"\nevery verdict in the board after {time.perf_counter() - started:.2f} s")
-        wait_until_drawn(tab, wants_chart=False)
-        yield tab
-    finally:
-        tab.close()
+def page(claims_page):
+    """The session's one Claims page load (conftest.py `claims_page`, at 1400x900, every verdict in the board)."""
+    return claims_page.opened.page
 
 
 def test_every_verdict_is_visible_in_the_board(page):

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -430,10 +431,26 @@ def test_png_export_without_a_browser_says_what_to_do_instead(tmp_path):
         deck.export_png(military_figure(), browser_path=str(tmp_path / "no-such-browser"))
 
 
-@pytest.mark.browser
-def test_png_export_draws_the_chart_with_the_system_chromium():
+@pytest.fixture
+def one_kaleido_chromium():
+    """Both exports below in one kaleido Chromium (its sync server) rather than one each: a Chromium start and
+    plotly.js load is ~5 s CPU. The server is started with the browser export_png finds, and export_png's own
+    browser options are then unused (kaleido warns that it ignores them)."""
     if CHROMIUM is None and not IN_CI:
         pytest.skip("No chromium on PATH (apt-get install chromium); PNG export runs in CI")
+    import kaleido
+
+    kaleido.start_sync_server(path=deck.find_browser(), mathjax=False, silence_warnings=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*kopts.*ignored", category=UserWarning)
+            yield
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
+@pytest.mark.browser
+def test_png_export_draws_the_chart_with_the_system_chromium(one_kaleido_chromium):
     png = deck.export_png(military_figure(), width=800, height=450)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     # Width and height sit in the IHDR chunk, big-endian, right after the signature and chunk header.
