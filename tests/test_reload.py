@@ -1,9 +1,11 @@
 """Editing a declared file while the app runs shows on the next rerun, with no restart (issue 11).
 
-Each test runs a page, edits one shipped file under data/ (restored byte for byte afterwards), runs the SAME
-AppTest again and finds the edit on the page. The edits are marked "(edited)" so they cannot be mistaken for
-shipped text. The store loader is replaced by one that hands out the shipped store: a catalogue edit changes the
-store's key (the loader must be asked again) but must not rebuild or rewrite data/processed/.
+Each test runs a page, edits one declared file, runs the SAME AppTest again and finds the edit on the page. The
+edits go to a copy of data/'s declared files (`data` fixture) that the app's own loaders are pointed at, through
+the same content keys and cache as on data/: the other xdist worker reads the shipped files meanwhile, and once
+found an edited label there. The edits are marked "(edited)" so they cannot be mistaken for shipped text. The
+store loader is replaced by one that hands out the shipped store: a catalogue edit changes the store's key (the
+loader must be asked again) but must not rebuild or rewrite data/processed/.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +40,25 @@ def store_loads(monkeypatch, shipped_store) -> list[int]:
     store = shipped_store
     monkeypatch.setattr(src.ingest.store, "load_store", lambda *a, **k: calls.append(1) or store)
     return calls
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch) -> Path:
+    """A copy of every declared file (src.study.declared_files) under tmp_path/data, which the app reads for this
+    test: src.app.data's content keys and its study loader take that folder instead of data/."""
+    import src.app.data
+    import src.study
+    from src.study import catalogue_files, declared_files, load_study
+
+    copy = tmp_path / "data"
+    for shipped in declared_files():
+        target = copy / shipped.relative_to(DATA)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped, target)
+    monkeypatch.setattr(src.app.data, "declared_files", lambda: declared_files(copy))
+    monkeypatch.setattr(src.app.data, "catalogue_files", lambda: catalogue_files(copy))
+    monkeypatch.setattr(src.study, "load_study", lambda data_dir=copy: load_study(data_dir))
+    return copy
 
 
 @contextmanager
@@ -80,8 +102,8 @@ def first_claim(**where) -> dict:
     return next(c for c in claims if all(test(c) for test in where.values()))
 
 
-def test_a_new_peer_group_is_offered_and_usable_on_the_claims_page(store_loads):
-    path = DATA / "catalogue/peer_groups.yaml"
+def test_a_new_peer_group_is_offered_and_usable_on_the_claims_page(store_loads, data):
+    path = data / "catalogue/peer_groups.yaml"
     claim = first_claim()
     at = clean(page("claims", claim=claim["id"]))
     shipped = parse_yaml(path.read_text(encoding="utf-8"))["groups"]
@@ -95,8 +117,8 @@ def test_a_new_peer_group_is_offered_and_usable_on_the_claims_page(store_loads):
         assert copy["label"] in texts(at), "the page compares with the new group"
 
 
-def test_a_claim_paraphrase_edit_shows(store_loads):
-    path = DATA / "codebook/claims.yaml"
+def test_a_claim_paraphrase_edit_shows(store_loads, data):
+    path = data / "codebook/claims.yaml"
     claim = first_claim()
     at = clean(page("claims", claim=claim["id"]))
 
@@ -111,8 +133,8 @@ def test_a_claim_paraphrase_edit_shows(store_loads):
         assert any(s.value.endswith(MARK) for s in at.subheader)
 
 
-def test_a_benchmark_value_edit_reaches_the_verdict_sentence(store_loads):
-    path = DATA / "catalogue/benchmarks.yaml"
+def test_a_benchmark_value_edit_reaches_the_verdict_sentence(store_loads, data):
+    path = data / "catalogue/benchmarks.yaml"
     claim = first_claim(uses=lambda c: any(t["rule"] == "benchmark" for t in c.get("tests", [])))
     bench_id = next(t["params"]["benchmark"] for t in claim["tests"] if t["rule"] == "benchmark")
     at = clean(page("claims", claim=claim["id"]))
@@ -135,15 +157,15 @@ def test_a_benchmark_value_edit_reaches_the_verdict_sentence(store_loads):
         assert shown in texts(at)
 
 
-def test_an_event_label_edit_shows_in_the_claim_sources(store_loads):
-    path = DATA / "catalogue/events.csv"
+def test_an_event_label_edit_shows_in_the_claim_sources(store_loads, data):
+    path = data / "catalogue/events.csv"
     claim = first_claim()
     at = clean(page("claims", claim=claim["id"]))
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
     label_at = header.index("label")
     # An event of the default focus country that the claim charts mark (IMF programmes are left off them).
-    focus = parse_yaml((DATA / "study.yaml").read_text(encoding="utf-8"))["defaults"]["focus"]
+    focus = parse_yaml((data / "study.yaml").read_text(encoding="utf-8"))["defaults"]["focus"]
     rows = list(csv.reader(lines))
     target = next(r for r in rows[1:] if focus in r[header.index("countries")] and r[header.index("kind")] != "imf_programme")
     old_label = target[label_at]
@@ -152,10 +174,10 @@ def test_an_event_label_edit_shows_in_the_claim_sources(store_loads):
         assert old_label + MARK in texts(at)
 
 
-def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads):
+def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads, data):
     at = clean(page("explorer"))
     indicator_id = at.selectbox(key="indicator").value
-    path = next(p for p in sorted((DATA / "catalogue/indicators").glob("*.yaml"))
+    path = next(p for p in sorted((data / "catalogue/indicators").glob("*.yaml"))
                 if any(i["id"] == indicator_id for i in parse_yaml(p.read_text(encoding="utf-8"))))
     entry = next(i for i in parse_yaml(path.read_text(encoding="utf-8")) if i["id"] == indicator_id)
     loads_before = len(store_loads)
@@ -169,8 +191,8 @@ def test_an_indicator_name_edit_shows_and_asks_for_the_store_again(store_loads):
         assert len(store_loads) > loads_before, "the catalogue is part of the store's key"
 
 
-def test_a_source_title_edit_shows_on_the_sources_page(store_loads):
-    path = DATA / "catalogue/sources.yaml"
+def test_a_source_title_edit_shows_on_the_sources_page(store_loads, data):
+    path = data / "catalogue/sources.yaml"
     at = clean(page("sources"))
     title = parse_yaml(path.read_text(encoding="utf-8"))[0]["title"]
 
@@ -182,8 +204,8 @@ def test_a_source_title_edit_shows_on_the_sources_page(store_loads):
         assert title + MARK in [s.value for s in at.subheader]
 
 
-def test_theme_and_code_label_edits_show_on_the_themes_page(store_loads):
-    themes, codes = DATA / "codebook/themes.yaml", DATA / "codebook/codes.yaml"
+def test_theme_and_code_label_edits_show_on_the_themes_page(store_loads, data):
+    themes, codes = data / "codebook/themes.yaml", data / "codebook/codes.yaml"
     at = clean(page("themes"))
     theme = parse_yaml(themes.read_text(encoding="utf-8"))[0]
     code = next(c for c in parse_yaml(codes.read_text(encoding="utf-8")) if c["theme"] == theme["id"])
@@ -208,8 +230,8 @@ def test_theme_and_code_label_edits_show_on_the_themes_page(store_loads):
         assert code["label"] + MARK in shown
 
 
-def test_a_study_title_edit_shows_on_the_title_slide(store_loads):
-    path = DATA / "study.yaml"
+def test_a_study_title_edit_shows_on_the_title_slide(store_loads, data):
+    path = data / "study.yaml"
     claim = first_claim()
     at = clean(page("presentation", deck=claim["id"]))
     deck_title = parse_yaml(path.read_text(encoding="utf-8"))["deck_title"]
