@@ -18,9 +18,9 @@ from types import SimpleNamespace
 import pytest
 
 from src import deck
-from src.study import load_study
 from src.study.yaml_io import parse_yaml
 from tests.browser_support import axe_violations, resize, settled
+from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -38,7 +38,7 @@ def stand_in_evaluate(claim, store, settings):
     return SimpleNamespace(status="", sentence="")
 
 
-STUDY = load_study()
+STUDY = shipped_study()
 CODEBOOK = STUDY.codebook
 
 

@@ -27,8 +27,8 @@ from src import deck
 from src.charts.claims import chart_indicators, claim_benchmarks
 from src.claims.evaluate import Settings
 from src.deck import PngExportUnavailable, Slide, UnknownClaimError
-from src.study import load_study
 from src.views import make_comparison
+from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
 WDI_MILITARY = next((ROOT / "data/snapshots/wdi").glob("API_MS.MIL.XPND.GD.ZS_*/API_MS.MIL.XPND.GD.ZS_*.csv"))
@@ -36,7 +36,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-STUDY = load_study()
+STUDY = shipped_study()
 CODEBOOK = STUDY.codebook
 DEFAULTS = STUDY.defaults
 TITLE = DEFAULTS.deck_title

@@ -18,13 +18,13 @@ from streamlit.testing.v1 import AppTest
 from src import deck
 from src.charts.common import DRAWN_TRACE_TYPES
 from src.claims.evaluate import Settings
-from src.study import load_study
 from src.study.peers import members
 from src.study.rule_specs import RULE_SPECS_BY_KEY
 from src.views import Comparison, build_claim_view, chart_kinds, make_comparison, shown_aggregates
+from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
-STUDY = load_study()
+STUDY = shipped_study()
 DEFAULTS = STUDY.defaults
 CLAIM_IDS = list(STUDY.codebook.claims)
 PERIOD_CLAIMS = [c.id for c in STUDY.codebook.claims.values() if any(t.rule == "share_of_years" for t in c.tests)]
