@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pandas.api.types import pandas_dtype
+from pandas.io.parsers import TextParser
 
 from src.paths import CATALOGUE_DIR
 from src.schema import TIDY_COLUMNS, TIDY_DTYPES, ParseError, check_tidy, empty_tidy
@@ -256,12 +258,37 @@ def read_workbook_sheets(path: Path, sheets: Iterable[str]) -> dict[str, pd.Data
         if missing:
             raise ParseError(f"{path}: sheets {missing} are missing; found {book.sheet_names}")
         try:
-            return pd.read_excel(book, sheet_name=list(sheets), header=None, dtype=object)
+            return {name: _sheet_frame(book.book.get_sheet_by_name(name), name) for name in dict.fromkeys(sheets)}
         except (CalamineError, ValueError) as exc:
             raise ParseError(f"{path}: a sheet cannot be read ({exc})") from exc
 
 
-HEADER_SEARCH_ROWS = 50
+def _sheet_frame(sheet, name: str) -> pd.DataFrame:
+    """One calamine sheet as `pd.read_excel(..., header=None, dtype=object)` gives it, cell for cell.
+
+    pandas converts each cell in a Python function call (whole numbers to int, dates to datetimes), which was
+    most of a workbook parse: the same conversion inline takes a tenth of that. The table is then built by the
+    same TextParser `read_excel` uses, so blanks and missing-value text become NaN exactly as there.
+    """
+    rows = sheet.to_python(skip_empty_area=False)
+    if not rows:
+        return pd.DataFrame()
+    data = [
+        [
+            int(cell) if type(cell) is float and cell.is_integer()
+            else datetime(cell.year, cell.month, cell.day) if type(cell) is date
+            else cell
+            for cell in row
+        ]
+        for row in rows
+    ]
+    try:
+        return TextParser(data, header=None, dtype=object, skip_blank_lines=False).read()
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except Exception as err:  # named like read_excel names it
+        err.args = (f"{err.args[0]} (sheet: {name})", *err.args[1:])
+        raise
 
 
 def header_row(table: pd.DataFrame, label: str, origin: str, *, first_column_only: bool = False) -> int:
@@ -272,16 +299,21 @@ def header_row(table: pd.DataFrame, label: str, origin: str, *, first_column_onl
     Raises:
         ParseError: no row holds `label`.
     """
-    cells = table.iloc[:, :1] if first_column_only else table
-    # Header rows sit near the top: look there first, and through the whole sheet (~9,000 rows) only if need be.
-    for searched in (cells.iloc[:HEADER_SEARCH_ROWS], cells):
-        hits = searched.apply(lambda column: column.astype("string").str.strip() == label).any(axis=1)
-        if hits.any():
-            break
-    if not hits.any():
-        where = "first column" if first_column_only else "any column"
-        raise ParseError(f"{origin}: no header row with {label!r} in {where}; has the layout changed?")
-    return int(hits.to_numpy().nonzero()[0][0])
+    cells = (table.iloc[:, :1] if first_column_only else table).to_numpy(dtype=object)
+    # Header rows sit near the top: the first rows are searched cell by cell (a column-wise text conversion of
+    # the whole sheet cost more than the parse around it), the rest of the sheet only if need be.
+    for position, row in enumerate(cells):
+        if any(_cell_text(cell) == label for cell in row):
+            return position
+    where = "first column" if first_column_only else "any column"
+    raise ParseError(f"{origin}: no header row with {label!r} in {where}; has the layout changed?")
+
+
+def _cell_text(cell: object) -> str | None:
+    """A cell as stripped text, as `astype("string").str.strip()` gives it (None for a blank)."""
+    if isinstance(cell, str):
+        return cell.strip()
+    return None if pd.isna(cell) else str(cell).strip()
 
 
 def with_header(table: pd.DataFrame, row: int) -> pd.DataFrame:
