@@ -348,15 +348,15 @@ def cells_to_numbers(values: pd.Series, origin: str, missing_markers: Iterable[s
         if numbers is not None and not (numbers.isna() & values.notna()).any():
             return numbers
     markers = {str(m).strip() for m in missing_markers}
-    cleaned, missing = [], []
-    for cell in values.tolist():
-        text = cell.strip() if isinstance(cell, str) else cell
-        is_missing = (isinstance(text, str) and (text == "" or text in markers)) or (
-            not isinstance(text, str) and pd.isna(text)
-        )
-        missing.append(is_missing)
-        # A boolean is not a number (to_numeric would read True as 1): leave it out so it counts as bad.
-        cleaned.append(None if is_missing or isinstance(text, bool) else text)
+    texts = [cell.strip() if isinstance(cell, str) else cell for cell in values.tolist()]
+    # Missing: a blank or marker text, or a non-text blank (NaN, None); isna of a text cell is False.
+    missing = values.isna().to_numpy(dtype=bool) | np.array(
+        [isinstance(text, str) and (text == "" or text in markers) for text in texts], dtype=bool
+    )
+    # A boolean is not a number (to_numeric would read True as 1): leave it out so it counts as bad.
+    left_out = missing | np.array([isinstance(text, bool) for text in texts], dtype=bool)
+    cleaned = np.array(texts + [None], dtype=object)[:-1]  # the None keeps numpy from splitting sequences
+    cleaned[left_out] = None
     is_missing = pd.Series(missing, index=values.index, dtype=bool)
     numbers = pd.to_numeric(pd.Series(cleaned, index=values.index, dtype=object), errors="coerce").astype("float64")
     bad = numbers.isna() & ~is_missing

@@ -44,10 +44,17 @@ def _is_blank(cell: object) -> bool:
     return pd.isna(cell) or (isinstance(cell, str) and not cell.strip())
 
 
+def _blank_cells(cells: pd.DataFrame) -> np.ndarray:
+    """`_is_blank` of every cell, as a boolean array (cell by cell through `DataFrame.map` cost a fifth of a parse)."""
+    values = cells.to_numpy(dtype=object)
+    blank_text = [isinstance(cell, str) and not cell.strip() for cell in values.ravel()]
+    return pd.isna(values) | np.array(blank_text, dtype=bool).reshape(values.shape)
+
+
 def _country_rows(body: pd.DataFrame, years: list[str], origin: str) -> pd.DataFrame:
     """The rows that are countries: a name and at least one value cell (region headings have no values)."""
     names = body[COUNTRY_HEADER].map(lambda cell: "" if _is_blank(cell) else str(cell).strip())
-    has_values = ~body[years].map(_is_blank).all(axis=1)
+    has_values = pd.Series(~_blank_cells(body[years]).all(axis=1), index=body.index)
     orphans = body.index[has_values & (names == "")]
     if len(orphans):
         raise ParseError(f"{origin}: row {orphans[0] + 1} has values but no country name")
