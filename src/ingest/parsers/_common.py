@@ -341,10 +341,7 @@ def cells_to_numbers(values: pd.Series, origin: str, missing_markers: Iterable[s
     """
     # Most columns hold only numbers and blanks: convert them at once, cell by cell only when text is there.
     if pd.api.types.infer_dtype(values, skipna=True) in ("floating", "integer", "mixed-integer-float", "empty"):
-        try:
-            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        except (TypeError, ValueError):
-            numbers = None
+        numbers = _floats(values)
         if numbers is not None and not (numbers.isna() & values.notna()).any():
             return numbers
     markers = {str(m).strip() for m in missing_markers}
@@ -367,6 +364,19 @@ def cells_to_numbers(values: pd.Series, origin: str, missing_markers: Iterable[s
             f"missing-value marker {sorted(markers)} ({int(bad.sum())} such cells)"
         )
     return numbers
+
+
+def _floats(values: pd.Series) -> pd.Series | None:
+    """Cells that are all numbers or blanks as float64; None if pandas cannot convert them."""
+    try:
+        # numpy's float conversion takes a tenth of `to_numeric`'s time on a column of Python numbers.
+        return pd.Series(values.to_numpy(dtype="float64"), index=values.index, name=values.name)
+    except (TypeError, ValueError, OverflowError):
+        pass  # e.g. pd.NA or a huge integer: converted as before
+    try:
+        return pd.to_numeric(values, errors="coerce").astype("float64")
+    except (TypeError, ValueError):
+        return None
 
 
 def require_unique(frame: pd.DataFrame, keys: list[str], origin: str) -> None:
