@@ -347,16 +347,20 @@ def axe_script() -> str:
     return (Path(axe_package.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 
 
+AXE_RUN_JS = """async ([exclude, tags, selectors]) => await axe.run({exclude: exclude.map(s => [s])},
+    {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], selectors})"""
+
+
 def axe_violations(page, exclude: list[str] = AXE_EXCLUDED) -> list:
     """axe-core's WCAG 2.1 A/AA violations on the page as it is now: [(rule id, first three targets)].
 
-    `resultTypes: ['violations']` only spares axe listing every node that passed (the slow part); every rule runs."""
+    `resultTypes: ['violations']` only spares axe listing every node that passed (the slow part); every rule runs.
+    The first run makes no CSS selectors for the nodes it reports (`selectors: false`: ~12% less renderer CPU, measured
+    on the Sources, Themes and Overview pages); only when it finds a violation does a second run name its targets."""
     page.add_script_tag(content=axe_script())
-    result = page.evaluate(
-        "async ([exclude, tags]) => await axe.run({exclude: exclude.map(s => [s])}, "
-        "{runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        [exclude, AXE_TAGS],
-    )
+    result = page.evaluate(AXE_RUN_JS, [exclude, AXE_TAGS, False])
     checked = {rule["id"] for kind in ("passes", "violations", "incomplete") for rule in result[kind]}
     assert "color-contrast" in checked, "axe-core checked no text's contrast: is the page drawn?"
+    if result["violations"]:
+        result = page.evaluate(AXE_RUN_JS, [exclude, AXE_TAGS, True])
     return [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]

@@ -120,9 +120,11 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
     try:
         for claim_id in representative_claims():
             number = deck.claim_slide_index(order, claim_id)
-            page.set_viewport_size({"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
             page.goto(f"{server}/presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}",
                       wait_until="domcontentloaded", timeout=90_000)
+            # Sized once the new document is there (before the run's elements arrive over the websocket): sized
+            # before the navigation, the previous slide would be laid out and its charts drawn again for nothing.
+            page.set_viewport_size({"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
             wait_for_app(page)
             # The run streams its elements: wait until the answer or the button that reveals it is there (the
             # status widget may not have shown yet when the slide label arrives), then decide.
@@ -194,7 +196,9 @@ def test_every_slide_of_the_exported_deck_fits_the_projector(deck_page, width, h
         if page.is_visible(f"#slide-{number} .reveal"):
             page.keyboard.press("ArrowRight")  # the first "next" reveals the answer
         # Drawn (or, on the page already walked at the other size, drawn again) at the width its slide gives it.
-        page.wait_for_function(CHARTS_FIT_JS, arg=f"#slide-{number}", timeout=30_000, polling="raf")
+        # Polled every 50 ms, not every frame: each check reads every chart holder's width (a forced layout), and
+        # polling on animation frames keeps the compositor drawing frames while plotly draws.
+        page.wait_for_function(CHARTS_FIT_JS, arg=f"#slide-{number}", timeout=30_000, polling=50)
         if width == VIEWPORTS[0][0] or number == deck.claim_slide_index(order, representative_claims()[1]):
             page.screenshot(path=str(SCREENSHOTS / f"seminar_export_{width}x{height}_{slide.claim_id}.png"))
         seen = page.evaluate(MEASURE, [f"#slide-{number} .verdict", ["#prev", "#next"], "nav", "#deck"])
