@@ -205,15 +205,12 @@ def server(fresh_server):
 
 
 @pytest.fixture(scope="session")
-def claims_page(server, browser_context):
+def claims_page(server, browser_context, study):
     """The Claims page opened once (browser_support.ClaimsPage) for tests/test_browser_layout.py's render check and
     tests/test_browser_claims.py's board tests; the scheduler sends them to one worker together (`work_unit`)."""
-    from src.study.yaml_io import parse_yaml
-    from tests.browser_support import ROOT as APP_ROOT
     from tests.browser_support import open_claims_page
 
-    claims = parse_yaml((APP_ROOT / "data/codebook/claims.yaml").read_text())["claims"]
-    shared = open_claims_page(browser_context, server, len(claims))
+    shared = open_claims_page(browser_context, server, len(study.codebook.claims))
     yield shared
     shared.opened.close()
 

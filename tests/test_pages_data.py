@@ -155,6 +155,10 @@ def test_guns_vs_butter_default_and_widgets():
     assert_clean(at, "Guns vs butter")
     assert titles(at)[0].startswith("Guns vs butter (% of GDP): Pakistan")
     assert "Military" in trace_names(at) and "Pakistan ratio (computed)" in trace_names(at)
+    # The year-by-year grid leaves a missing value missing (no filling) and says so in words, not Streamlit's "None".
+    grid = at.dataframe[0]
+    assert grid.value.isna().any().any(), "the default table has years without a value"
+    assert grid.proto.placeholder == "no data"
     at.button_group(key="basis").set_value("government spending").run()
     assert titles(at)[0].startswith("Guns vs butter (% of government spending)")
     at.selectbox(key="focus").select("BGD").run()
@@ -346,8 +350,7 @@ def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study,
 
     store = shipped_store
     defaults = study.defaults
-    verdicts = shipped_verdicts(Settings(focus=defaults.focus, peer_group=defaults.peer_group,
-                                         window=tuple(defaults.window)))
+    verdicts = shipped_verdicts(Settings.default(defaults))
     at = AppTest.from_file(str(ROOT / "pages/overview.py"), default_timeout=120).run()
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)
@@ -363,12 +366,3 @@ def test_overview_answers_at_a_glance_with_the_verdicts_numbers_and_years(study,
     ranked = store.series("undp_hdi_rank", None, (int(rank["year"]), int(rank["year"])))
     countries = set(store.picker_options()["countries"])
     assert f"{rank['value']:.0f} of {ranked['iso3'].isin(countries).sum()} ({int(rank['year'])})" in shown
-
-
-def test_a_year_without_a_value_reads_no_data_in_the_year_by_year_table():
-    """The grid leaves a missing value missing (no filling) and says so in words instead of Streamlit's "None"."""
-    at = run("pages/guns_vs_butter.py")
-    assert_clean(at, "Guns vs butter")
-    grid = at.dataframe[0]
-    assert grid.value.isna().any().any(), "the default table has years without a value"
-    assert grid.proto.placeholder == "no data"

@@ -42,19 +42,29 @@ def store_loads(monkeypatch, shipped_store) -> list[int]:
     return calls
 
 
-@pytest.fixture
-def data(tmp_path, monkeypatch) -> Path:
-    """A copy of every declared file (src.study.declared_files) under tmp_path/data, which the app reads for this
-    test: src.app.data's content keys and its study loader take that folder instead of data/."""
-    import src.app.data
-    import src.study
-    from src.study import catalogue_files, declared_files, load_study
+@pytest.fixture(scope="module")
+def declared_copy(tmp_path_factory) -> Path:
+    """A copy of every declared file (src.study.declared_files), made once for the module: each test restores what
+    it edits (`edited`), and an unchanged copy keeps the same content keys, so its unedited runs hit the caches."""
+    from src.study import declared_files
 
-    copy = tmp_path / "data"
+    copy = tmp_path_factory.mktemp("declared") / "data"
     for shipped in declared_files():
         target = copy / shipped.relative_to(DATA)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shipped, target)
+    return copy
+
+
+@pytest.fixture
+def data(declared_copy, monkeypatch) -> Path:
+    """The declared copy, which the app reads for this test: src.app.data's content keys and its study loader
+    take that folder instead of data/."""
+    import src.app.data
+    import src.study
+    from src.study import catalogue_files, declared_files, load_study
+
+    copy = declared_copy
     monkeypatch.setattr(src.app.data, "declared_files", lambda: declared_files(copy))
     monkeypatch.setattr(src.app.data, "catalogue_files", lambda: catalogue_files(copy))
     monkeypatch.setattr(src.study, "load_study", lambda data_dir=copy: load_study(data_dir))

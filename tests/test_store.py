@@ -317,7 +317,8 @@ def test_a_source_without_data_or_without_a_parser_is_skipped(small_snapshot):
 
 def test_a_store_in_any_row_order_answers_as_the_sorted_one(store):
     # The per-indicator index is built lazily from the rows' positions: a stored (sorted) frame takes slices,
-    # any other order a stable grouping. Both must answer alike, for every indicator the store holds.
+    # any other order a stable grouping. Both must answer alike: the ids with data for every indicator, rows and
+    # latest values for a spread of about a dozen of them.
     shuffled = Store(store.values.sample(frac=1, random_state=0), store.countries, store.fingerprint)
     held = sorted(set(store.values["indicator"].unique().astype(str)))  # the distinct ids first: 600,000 cells convert slowly
     assert shuffled.indicators_with_data() == store.indicators_with_data() == frozenset(held)

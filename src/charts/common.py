@@ -266,15 +266,14 @@ def legend_rows(names: Sequence[str], size: float, width: float = 900) -> int:
     return rows if names else 0
 
 
-def figure_spec(fig: go.Figure | None = None, *, subplots: go.Figure | None = None) -> dict:
+def figure_spec(*, subplots: go.Figure | None = None) -> dict:
     """A plain figure dict ({"data": [...], "layout": {...}}) to build a chart in, checked by plotly once at the
     end (`go.Figure(spec)`): plotly checks every property again on each update of a figure, which made a chart
-    cost tenths of a second. From a figure drawn so far (its traces and layout, without plotly's default template:
-    `finish` names ours), from the grid of `make_subplots` (`subplots`), or empty."""
-    source = fig if fig is not None else subplots
-    if source is None:
+    cost tenths of a second. From the grid of `make_subplots` (`subplots`, without plotly's default template:
+    `finish` names ours), or empty."""
+    if subplots is None:
         return {"data": [], "layout": {}}
-    spec = source.to_plotly_json()
+    spec = subplots.to_plotly_json()
     spec["layout"].pop("template", None)
     return spec
 
