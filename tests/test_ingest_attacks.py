@@ -13,7 +13,6 @@ import dataclasses
 import functools
 import json
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ import requests
 import responses
 
 from bench.mock_server import LOCALHOST, Fault, serving
-from bench.refresh_mock import Setting, midway_target, pointed_at, tree_md5, trusting_session
+from bench.refresh_mock import Setting, copy_snapshot, midway_target, pointed_at, tree_md5, trusting_session
 from src.ingest import fetch
 from src.ingest.refresh import Outcome, refresh, shipped_known_codes, summary
 from src.ingest.snapshot import OLD_STAGING_NAME, STAGING_PREFIX, data_files
@@ -76,11 +75,7 @@ def snapshot_copy() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="attack-refresh-") as folder:
         copy = Path(folder) / "snapshots"
         for name in RUN_FOLDERS:
-            for path in (SNAPSHOT_DIR / name).rglob("*"):
-                if path.is_file():
-                    target = copy / path.relative_to(SNAPSHOT_DIR)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)
+            copy_snapshot(copy / name, SNAPSHOT_DIR / name)
         assert data_files(copy / "wdi") and data_files(copy / "undp_hdr")
         yield copy
 
