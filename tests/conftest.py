@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -315,9 +316,10 @@ class LongestFilesFirst:
     """The order work is handed out in (`--no-loadscope-reorder`, pyproject.toml): files with browser tests first,
     so the two workers start on the long work, then the other files longest first, by the seconds each took in
     earlier runs (pytest's cache, .pytest_cache/): a long file handed out last leaves one worker idle while the
-    other finishes it. Files with no record keep their place after the known ones; without the cache
-    (`-p no:cacheprovider`) only the browser files move. Every worker reads the same record, so all of them
-    collect the same order, as xdist requires.
+    other finishes it. Files with no record keep their place after the known ones. The cache's record is laid over
+    the one committed in FILE_SECONDS_FILE, which a fresh clone (as CI runs) has alone (written by a run given
+    `--record-file-seconds`; a stale one only hands work out in a worse order, never changes a result). Every worker
+    reads the same record, so all of them collect the same order, as xdist requires.
     """
 
     def __init__(self, config):
@@ -326,7 +328,7 @@ class LongestFilesFirst:
 
     def pytest_collection_modifyitems(self, config, items):
         cache = getattr(config, "cache", None)
-        known = cache.get(FILE_SECONDS_KEY, {}) if cache is not None else {}
+        known = {**committed_file_seconds(), **(cache.get(FILE_SECONDS_KEY, {}) if cache is not None else {})}
         browser_files = {item.path for item in items if item.get_closest_marker("browser")}
 
         def key(item):
@@ -341,10 +343,32 @@ class LongestFilesFirst:
         self.seconds[path] = self.seconds.get(path, 0.0) + report.duration
 
     def pytest_sessionfinish(self, session):
-        cache = getattr(self.config, "cache", None)
-        if cache is None or hasattr(self.config, "workerinput") or not self.seconds:
+        if hasattr(self.config, "workerinput") or not self.seconds:
             return  # the controller (or a run without workers) records what the workers reported
-        cache.set(FILE_SECONDS_KEY, {**cache.get(FILE_SECONDS_KEY, {}), **self.seconds})
+        cache = getattr(self.config, "cache", None)
+        if cache is not None:
+            cache.set(FILE_SECONDS_KEY, {**cache.get(FILE_SECONDS_KEY, {}), **self.seconds})
+        if self.config.getoption("record_file_seconds"):
+            rounded = {path: round(seconds, 1) for path, seconds in sorted(self.seconds.items())}
+            FILE_SECONDS_FILE.write_text(json.dumps(rounded, indent=1) + "\n", encoding="utf-8")
+
+
+FILE_SECONDS_FILE = Path(__file__).with_name("file_seconds.json")
+
+
+def committed_file_seconds() -> dict[str, float]:
+    """The committed record of each file's seconds (LongestFilesFirst); empty when it is missing or unreadable."""
+    try:
+        record = json.loads(FILE_SECONDS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-file-seconds", action="store_true",
+                     help="write each test file's seconds to tests/file_seconds.json (the order a fresh clone "
+                          "hands work out in); run it on the whole suite, idle")
 
 
 def pytest_configure(config):
