@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from src.charts.common import (
     AGGREGATE_COLOUR,
@@ -25,6 +24,7 @@ from src.charts.common import (
     add_events,
     add_layout_items,
     add_traces,
+    as_figure,
     benchmark_text,
     display_name,
     figure_spec,
@@ -201,8 +201,8 @@ def claim_chart(
     # Room between panels for the next panel's title, no more.
     spacing = text_size * 3.2 / plot_height if several else 0.05
     # Built as one figure dict, checked by plotly once at the end (see figure_spec).
-    fig = figure_spec(subplots=make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
-                                             subplot_titles=panel_titles if several else None))
+    fig = figure_spec(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                      subplot_titles=panel_titles if several else None)
     group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
     traces, trace_rows, panel_labels, panel_values, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
@@ -251,7 +251,7 @@ def claim_chart(
     label_line_ends(fig, {row: (labels_here, values) for row, (labels_here, values) in
                           enumerate(zip(panel_labels, panel_values), start=1)}, text_size=text_size)
     fig["layout"]["meta"] = {**fig["layout"]["meta"], "claim": claim_id}
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 @dataclass
@@ -765,7 +765,7 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
     )
     update_axes(fig, "x", {"range": [since, until]})
     update_axes(fig, "y", {"autorange": "reversed"})
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 CODE_ORIGIN_LABELS = {
