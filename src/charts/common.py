@@ -206,11 +206,12 @@ def source_line(rows: pd.DataFrame, sources: Mapping | None, *, computed_note: s
         sources: source id -> src.study.catalogue.Source (its `citation`); an unknown id is named as is.
         computed_note: what the chart itself computed (e.g. a ratio), said after the sources.
     """
-    source_ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []
+    # Distinct values first, then as text: the same ids and notes as from every row, without a pass over each row.
+    source_ids = sorted({str(s) for s in rows["source"].dropna().unique()}) if "source" in rows and len(rows) else []
     citations = [getattr((sources or {}).get(s), "citation", None) or s for s in source_ids]
     cited = "; ".join(c.rstrip(". ") for c in citations) + "." if citations else "no data in this selection."
     text = "Source: " + cited
-    notes = sorted({str(n).strip() for n in rows.get("note", pd.Series(dtype=str)).dropna() if str(n).strip()})
+    notes = sorted({str(n).strip() for n in rows.get("note", pd.Series(dtype=str)).dropna().unique() if str(n).strip()})
     if notes:
         text += " Note: " + " ".join(n if n.endswith(".") else n + "." for n in notes)
     computed = rows["computed"].fillna(False).astype(bool) if "computed" in rows else pd.Series(dtype=bool)
