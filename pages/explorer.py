@@ -52,7 +52,8 @@ def line_view(log_y: bool, relative: bool):
     rows = store.series(indicator_id, countries, (start, end))
     drawn = evidence.relative_change(rows, start) if relative else rows
     title = f"{indicator.short_name}: % change from each country's first value since {start}" if relative else None
-    with_rows = [c for c in countries if c in set(drawn["iso3"])]
+    present = set(drawn["iso3"].unique())  # once, not once per country
+    with_rows = [c for c in countries if c in present]
     if not relative and focus not in with_rows and with_rows:
         # The default title would say "<focus> and others" though the focus draws nothing.
         title = f"{indicator.short_name}, {start}-{end} (no data for {names.get(focus, focus)})"

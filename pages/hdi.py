@@ -27,7 +27,7 @@ if HDI not in data.choices()["indicators"]:
     st.stop()
 
 all_hdi = data.cached_build("hdi-all", (), lambda: store.series(HDI))
-hdi_years, with_hdi = all_hdi["year"], set(all_hdi["iso3"])
+hdi_years, with_hdi = all_hdi["year"], set(all_hdi["iso3"].unique())  # the distinct codes, not every row
 undp_groups = [a for a in data.choices()["aggregates"] if a in with_hdi]
 
 with st.sidebar:

@@ -30,6 +30,7 @@ from src.charts.claims import (
 )
 from src.claims.prose import indicator_phrase
 from src.study.yaml_io import parse_yaml
+from tests.figure_checks import unchecked_differences
 from tests.shipped import shipped_codebook, shipped_indicators, shipped_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,6 +231,7 @@ def test_coding_chain_links_each_stage_in_order():
             assert (keyword, code["label"]) in links
     assert {stage_of[label] for label in theme_label.values()} == {"Final theme"}
     assert "keywords" in fig.layout.title.text
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 # --- helpers the study pages use ---------------------------------------------------------------------------------

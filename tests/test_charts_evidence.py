@@ -14,6 +14,7 @@ import pytest
 
 from src.charts import common, evidence
 from src.study.yaml_io import parse_yaml
+from tests.figure_checks import unchecked_differences
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = ROOT / "data" / "snapshots"
@@ -131,6 +132,7 @@ def test_benchmark_events_and_log_scale_are_drawn_and_labelled(military):
     assert list(markers.x) == [2000, 2010] and markers.text[1] == "floods (2010)"
     assert fig.layout.yaxis.type == "log"
     assert "Events: A; B." in source_annotation(fig)
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_events_in_the_same_year_share_one_line_and_label(military):
@@ -160,6 +162,7 @@ def test_relative_change_is_from_each_countrys_own_base_year_and_labelled_comput
     assert all(t.name.endswith("(computed)") for t in fig.data)
     assert "base year %{customdata}" in fig.data[0].hovertemplate
     assert "computed by us" in source_annotation(fig)
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_latest_bar_is_sorted_and_shows_each_bars_own_year(military):
@@ -173,6 +176,7 @@ def test_latest_bar_is_sorted_and_shows_each_bars_own_year(military):
         assert year == row["year"] and text.endswith(f"({int(row['year'])})")
     assert bar.marker.color[list(bar.y).index("Pakistan")] == common.FOCUS_COLOUR
     assert "latest value per country" in fig.layout.title.text.replace("<br>", " ")
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_scatter_pairs_values_from_the_same_country_and_year_only():
@@ -189,6 +193,7 @@ def test_scatter_pairs_values_from_the_same_country_and_year_only():
     assert set(points) == {"PAK", "IND", "BGD"}
     assert all(text.endswith(" 2015") for trace in fig.data for text in trace.text)
     assert "in 2015" in fig.layout.title.text
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_guns_vs_butter_table_and_figure_on_real_series():
@@ -227,6 +232,7 @@ def test_guns_vs_butter_table_and_figure_on_real_series():
     assert "not cause and effect" in footer
     for source_id in ("wdi", "gapminder_sg", "owid"):
         assert SOURCES[source_id]["citation"][:30] in footer.replace("<br>", " ")
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_hdi_figure_shows_official_rank_apart_from_the_computed_yearly_rank():
@@ -250,6 +256,7 @@ def test_hdi_figure_shows_official_rank_apart_from_the_computed_yearly_rank():
     assert line.y[list(line.x).index(2000)] == pakistan_ranks.loc[2000]
     assert "ZZD.LHD (as published)" in by_name
     assert fig.layout.yaxis2.autorange == "reversed"
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
     assert "computed by us" in source_annotation(fig)
 
 
@@ -257,6 +264,7 @@ def test_an_empty_selection_says_so_instead_of_drawing_an_empty_frame(military):
     fig = evidence.time_series_figure(military.iloc[0:0], indicator=MILITARY, countries=["PAK"], years=(2000, 2001))
     assert not fig.data
     assert any(a.name == "no-data" for a in fig.layout.annotations)
+    assert unchecked_differences(fig) == []  # what plotly's checks would make of the chart's dict
 
 
 def test_download_rows_carry_source_title_licence_and_citation(military):

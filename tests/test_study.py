@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,3 +229,41 @@ def test_no_study_module_keeps_a_cached_copy():
     for path in (Path(__file__).resolve().parents[1] / "src" / "study").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "lru_cache" not in text and "functools.cache" not in text, path.name
+
+
+def _yaml_outcome(read, text: str):
+    """What `read(text)` gives: ("value", the value pickled, so types and aliases count too) or ("error", its type
+    and message)."""
+    try:
+        return "value", pickle.dumps(read(text))
+    except Exception as exc:  # noqa: BLE001 - the very error is what is compared
+        return "error", type(exc).__name__, str(exc)
+
+
+def _pyyaml_load(text: str):
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+# Small YAML documents made for this test, one per case the quick walk of parse_yaml treats, or leaves to PyYAML's
+# own constructor: every standard scalar, aliases (of a scalar, of a collection, recursive), merge keys, other
+# tags, complex keys, duplicate keys, several documents, bad syntax, an unsafe tag.
+YAML_CASES = (
+    "", "a: 1", "- 'x'\n- \"y\"\n- |\n  block\n- >\n  folded\n", "a: 0x1F\nb: 1_000\nc: .inf\nd: ~\ne: yes\nf: 1:30",
+    "a: 2001-12-14t21:59:43.10-05:00\nb: 2002-12-14", "a: !!binary aGVsbG8=", "- !!str 12\n- !!int '12'\n- !!float '1'",
+    "a: &s 12\nb: *s", "- &x {a: 1}\n- *x", "a: &r [1, *r]", "<<: {a: 1}\nb: 2", "x: !!set {a, b}", "!!omap [a: 1]",
+    "=: 1", "a: =", "? [1, 2]\n: 3", "{a: 1}: 2", "a: 1\na: 2", "a: b\n---\nc: d", "a: [1\n", "a: !foo x",
+    "a: !!python/object:os.system x", "- null\n- Null\n- ''\n- -0.5e3\n- 012\n- 0o12\n- +12",
+)
+
+
+@pytest.mark.parametrize("text", YAML_CASES)
+def test_parse_yaml_gives_what_pyyaml_gives_on_each_kind_of_document(text):
+    assert _yaml_outcome(parse_yaml, text) == _yaml_outcome(_pyyaml_load, text)
+
+
+def test_parse_yaml_gives_what_pyyaml_gives_on_every_shipped_yaml_file():
+    files = sorted(DATA_DIR.rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert _yaml_outcome(parse_yaml, text) == _yaml_outcome(_pyyaml_load, text), path

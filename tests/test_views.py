@@ -21,6 +21,7 @@ from src.claims.evaluate import Settings
 from src.study.peers import members
 from src.study.rule_specs import RULE_SPECS_BY_KEY
 from src.views import Comparison, build_claim_view, chart_kinds, make_comparison, shown_aggregates
+from tests.figure_checks import unchecked_differences
 from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +173,21 @@ def test_every_slide_chart_draws_only_trace_types_its_template_styles(shipped):
     drawn = {trace.type for figure in figures for trace in figure.data}
     assert drawn and drawn & styled_by_plotly_white <= set(DRAWN_TRACE_TYPES)
     assert all(figure.layout.template.layout == pio.templates["plotly_white"].layout for figure in figures)
+
+
+def test_each_kind_of_chart_is_the_figure_plotly_checks_would_make_of_its_dict(shipped):
+    """Charts become figures without plotly's property checks (src.charts.common.as_figure): the first claim of
+    each chart kind, as its card and its slide draw it, is exactly what the checks would make of it."""
+    store, comparison, by_claim = shipped
+    first_of_kind: dict[str, str] = {}
+    for claim_id, slide in by_claim.items():
+        for kind in chart_kinds(slide.verdict):
+            first_of_kind.setdefault(kind, claim_id)
+    assert len(first_of_kind) > 1
+    for kind, claim_id in first_of_kind.items():
+        slide = by_claim[claim_id]
+        view = build_claim_view(STUDY.codebook.claims[claim_id], slide.verdict, store, STUDY, comparison)
+        figures = [*slide.figures, *(chart.figure for chart in view.figures)]
+        assert figures
+        for figure in figures:
+            assert unchecked_differences(figure) == [], (kind, claim_id)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from src.charts.common import (
     AGGREGATE_COLOUR,
@@ -25,6 +24,7 @@ from src.charts.common import (
     add_events,
     add_layout_items,
     add_traces,
+    as_figure,
     benchmark_text,
     display_name,
     figure_spec,
@@ -201,8 +201,8 @@ def claim_chart(
     # Room between panels for the next panel's title, no more.
     spacing = text_size * 3.2 / plot_height if several else 0.05
     # Built as one figure dict, checked by plotly once at the end (see figure_spec).
-    fig = figure_spec(subplots=make_subplots(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
-                                             subplot_titles=panel_titles if several else None))
+    fig = figure_spec(rows=panels, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                      subplot_titles=panel_titles if several else None)
     group_name = f"{len(peers_with_data)} {peer_label}" if as_band else peer_label
     traces, trace_rows, panel_labels, panel_values, latest = [], [], [], [], []
     by_indicator = dict(tuple(shown.groupby("indicator", sort=False, observed=True)))
@@ -251,7 +251,7 @@ def claim_chart(
     label_line_ends(fig, {row: (labels_here, values) for row, (labels_here, values) in
                           enumerate(zip(panel_labels, panel_values), start=1)}, text_size=text_size)
     fig["layout"]["meta"] = {**fig["layout"]["meta"], "claim": claim_id}
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 @dataclass
@@ -567,51 +567,53 @@ def coding_chain_figure(
         members = sorted((i for i, s in enumerate(node_stage) if s == stage), key=lambda i: (order.get(node_theme[i], 0), i))
         for rank, i in enumerate(members):
             xs[i], ys[i] = CHAIN_COLUMNS[stage], (rank + 0.5) / len(members)
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node={
-                "label": labels,
-                "customdata": kinds,
-                "x": xs,
-                "y": ys,
-                "color": colours,
-                "line": {"width": 0},
-                "pad": 10,
-                "thickness": 14,
-                "hovertemplate": "%{customdata}: %{label}<extra></extra>",
-            },
-            link={
-                "source": [s for s, _ in links],
-                "target": [t for _, t in links],
-                "value": list(links.values()),
-                "color": [_alpha(colours[s], 0.3) for s, _ in links],
-            },
-            textfont={"size": 12, "color": "#1a1a1a"},
-        )
-    )
-    for stage in (s for s in stages if stage_names[s] in kinds):
-        x = CHAIN_COLUMNS[stage]
-        anchor = "right" if x > 0.9 else "left"
-        fig.add_annotation(text=f"<b>{stage_names[stage]}s</b>", x=x, y=1.02, xref="paper", yref="paper",
-                           xanchor=anchor, yanchor="bottom", showarrow=False, font={"size": 13, "color": "#1a1a1a"},
-                           name=f"stage: {stage_names[stage]}")
-    for position, (kind, colour) in enumerate(THEME_KIND_COLOURS.items()):
-        if kind in kinds_of_theme.values():
-            fig.add_annotation(text=f"<span style='color:{colour}'>\u25a0</span> {kind}", x=0.999 - 0.12 * position,
-                               y=-0.02, xref="paper", yref="paper", xanchor="right", yanchor="top", showarrow=False,
-                               font={"size": 12, "color": "#1a1a1a"}, name=f"kind: {kind}")
-    fig.update_layout(
+    # A figure dict, made a figure once (as_figure): adding each annotation to a plotly figure checks it again.
+    annotations = [
+        {"text": f"<b>{stage_names[stage]}s</b>", "x": CHAIN_COLUMNS[stage], "y": 1.02, "xref": "paper",
+         "yref": "paper", "xanchor": "right" if CHAIN_COLUMNS[stage] > 0.9 else "left", "yanchor": "bottom",
+         "showarrow": False, "font": {"size": 13, "color": "#1a1a1a"}, "name": f"stage: {stage_names[stage]}"}
+        for stage in stages if stage_names[stage] in kinds
+    ]
+    annotations += [
+        {"text": f"<span style='color:{colour}'>\u25a0</span> {kind}", "x": 0.999 - 0.12 * position, "y": -0.02,
+         "xref": "paper", "yref": "paper", "xanchor": "right", "yanchor": "top", "showarrow": False,
+         "font": {"size": 12, "color": "#1a1a1a"}, "name": f"kind: {kind}"}
+        for position, (kind, colour) in enumerate(THEME_KIND_COLOURS.items()) if kind in kinds_of_theme.values()
+    ]
+    sankey = {
+        "type": "sankey",
+        "arrangement": "snap",
+        "node": {
+            "label": labels,
+            "customdata": kinds,
+            "x": xs,
+            "y": ys,
+            "color": colours,
+            "line": {"width": 0},
+            "pad": 10,
+            "thickness": 14,
+            "hovertemplate": "%{customdata}: %{label}<extra></extra>",
+        },
+        "link": {
+            "source": [s for s, _ in links],
+            "target": [t for _, t in links],
+            "value": list(links.values()),
+            "color": [_alpha(colours[s], 0.3) for s, _ in links],
+        },
+        "textfont": {"size": 12, "color": "#1a1a1a"},
+    }
+    layout = {
+        **({"annotations": annotations} if annotations else {}),
         # Two title lines, so a laptop-wide chart does not cut the title or print it over the column headings.
-        title={"text": "How the paper coded the interviews<br>"
-                       "<span style='font-size:13px'>keywords -> codes -> initial themes -> final themes</span>",
-               "y": 0.99, "yanchor": "top"},
-        height=max(460, 26 * sum(k == "Keyword" for k in kinds)),
-        font={"size": 12, "color": "#1a1a1a"},
-        margin={"l": 10, "r": 10, "t": 110, "b": 40},
-        meta={"stages": [stage_names[s] for s in stages]},
-    )
-    return fig
+        "title": {"text": "How the paper coded the interviews<br>"
+                          "<span style='font-size:13px'>keywords -> codes -> initial themes -> final themes</span>",
+                  "y": 0.99, "yanchor": "top"},
+        "height": max(460, 26 * sum(k == "Keyword" for k in kinds)),
+        "font": {"size": 12, "color": "#1a1a1a"},
+        "margin": {"l": 10, "r": 10, "t": 110, "b": 40},
+        "meta": {"stages": [stage_names[s] for s in stages]},
+    }
+    return as_figure({"data": [sankey], "layout": layout})
 
 
 def chart_indicators(claim, verdict, available: Iterable[str], max_panels: int = 4) -> list[str]:
@@ -765,7 +767,7 @@ def period_timeline_figure(evidence: pd.DataFrame, *, what: str, since: int, unt
     )
     update_axes(fig, "x", {"range": [since, until]})
     update_axes(fig, "y", {"autorange": "reversed"})
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 CODE_ORIGIN_LABELS = {

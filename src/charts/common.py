@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 # The one number formatter (verdict sentences use it too), re-exported for the chart builders and pages.
 from src.claims.prose import format_amount, format_value  # noqa: F401
@@ -49,6 +50,24 @@ def _register_template() -> None:
 
 
 _register_template()
+
+
+def as_figure(spec: dict) -> go.Figure:
+    """The go.Figure of a figure dict built by the chart helpers (`figure_spec`), without plotly checking each
+    property on the way in: that check was most of a chart's time (~35 of ~45 ms a claim chart), and the dicts
+    hold only what the checks let through unchanged (tests/test_views.py compares every chart with
+    `go.Figure(spec)`). Our template by name becomes a copy of its properties, as plotly's check makes it; later
+    edits of the figure are checked as usual. A dict naming another template goes through `go.Figure(spec)`."""
+    template = spec.get("layout", {}).get("template")
+    if isinstance(template, str):
+        if template != TEMPLATE:
+            return go.Figure(spec)
+        spec = {**spec, "layout": {**spec["layout"], "template": pio.templates[TEMPLATE].to_plotly_json()}}
+    figure = go.Figure(spec, _validate=False)
+    for part in (figure, figure.layout, *figure.data):
+        part._validate = True  # what is set from here on is checked, as on any figure
+    return figure
+
 
 FOCUS_COLOUR = "#0072B2"
 LINE_HUES = ("#D55E00", "#117733", "#882255", "#44AA99", "#332288", "#999933", "#CC6677", "#AA4499")
@@ -187,11 +206,12 @@ def source_line(rows: pd.DataFrame, sources: Mapping | None, *, computed_note: s
         sources: source id -> src.study.catalogue.Source (its `citation`); an unknown id is named as is.
         computed_note: what the chart itself computed (e.g. a ratio), said after the sources.
     """
-    source_ids = sorted(rows["source"].dropna().astype(str).unique()) if "source" in rows and len(rows) else []
+    # Distinct values first, then as text: the same ids and notes as from every row, without a pass over each row.
+    source_ids = sorted({str(s) for s in rows["source"].dropna().unique()}) if "source" in rows and len(rows) else []
     citations = [getattr((sources or {}).get(s), "citation", None) or s for s in source_ids]
     cited = "; ".join(c.rstrip(". ") for c in citations) + "." if citations else "no data in this selection."
     text = "Source: " + cited
-    notes = sorted({str(n).strip() for n in rows.get("note", pd.Series(dtype=str)).dropna() if str(n).strip()})
+    notes = sorted({str(n).strip() for n in rows.get("note", pd.Series(dtype=str)).dropna().unique() if str(n).strip()})
     if notes:
         text += " Note: " + " ".join(n if n.endswith(".") else n + "." for n in notes)
     computed = rows["computed"].fillna(False).astype(bool) if "computed" in rows else pd.Series(dtype=bool)
@@ -266,16 +286,34 @@ def legend_rows(names: Sequence[str], size: float, width: float = 900) -> int:
     return rows if names else 0
 
 
-def figure_spec(*, subplots: go.Figure | None = None) -> dict:
-    """A plain figure dict ({"data": [...], "layout": {...}}) to build a chart in, checked by plotly once at the
-    end (`go.Figure(spec)`): plotly checks every property again on each update of a figure, which made a chart
-    cost tenths of a second. From the grid of `make_subplots` (`subplots`, without plotly's default template:
-    `finish` names ours), or empty."""
-    if subplots is None:
+def figure_spec(**grid) -> dict:
+    """A plain figure dict ({"data": [...], "layout": {...}}) to build a chart in, made a figure once at the end
+    (`as_figure`): plotly checks every property again on each update of a figure, which made a chart cost tenths
+    of a second. With `grid` (make_subplots' arguments: rows=, shared_xaxes=, subplot_titles=...), the layout of
+    that subplot grid (without plotly's default template: `finish` names ours); else empty."""
+    if not grid:
         return {"data": [], "layout": {}}
-    spec = subplots.to_plotly_json()
-    spec["layout"].pop("template", None)
-    return spec
+    receiver = _GridReceiver()
+    make_subplots(**grid, figure=receiver)
+    layout = receiver.grid_layout if receiver.grid_layout is not None else receiver.to_plotly_json()["layout"]
+    layout.pop("template", None)
+    return {"data": [], "layout": layout}
+
+
+class _GridReceiver(go.Figure):
+    """The figure make_subplots fills (its `figure=`): keeps the grid's layout as plotly built and checked it.
+
+    make_subplots builds the grid in a checked Layout, then updates the figure from it; that update checks each of
+    the Layout's hundred-odd properties again (80% of make_subplots' time). Here the Layout's own properties are
+    taken as they are, the same dict; any other update is a figure's usual one."""
+
+    grid_layout: dict | None = None
+
+    def update_layout(self, dict1=None, overwrite=False, **kwargs):
+        if isinstance(dict1, go.Layout) and not kwargs and self.grid_layout is None:
+            self.grid_layout = dict1.to_plotly_json()
+            return self
+        return super().update_layout(dict1, overwrite, **kwargs)
 
 
 def add_traces(spec: dict, traces: Iterable[dict], *, row: int | None = None) -> None:

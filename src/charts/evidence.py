@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from src.charts.common import (
     FOCUS_COLOUR,
@@ -21,6 +20,7 @@ from src.charts.common import (
     add_benchmark,
     add_events,
     add_traces,
+    as_figure,
     colour_for,
     display_name,
     event_source_note,
@@ -174,7 +174,7 @@ def time_series_figure(
             extra_hover=extra,
         )
         if extra:
-            trace["customdata"] = [series["base_year"].iloc[0]] * len(trace["x"])
+            trace["customdata"] = series["base_year"].iloc[:1].tolist() * len(trace["x"])  # a Python number
         fig["data"].append(trace)
         keys.append(iso3)
     # The Explorer keeps its legend (its countries are the reader's own picks, toggled there); its lines are
@@ -201,7 +201,7 @@ def time_series_figure(
     if not log_y:  # a log axis's range is in powers of ten: its lines are named by the legend and on hover
         label_line_ends(fig, {1: _end_labels(list(zip(keys, fig["data"])), focus=focus, unit=unit,
                                              always=aggregates)})
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 def latest_bar_figure(
@@ -245,7 +245,7 @@ def latest_bar_figure(
     years = sorted(set(ordered["year"].astype(int))) if len(ordered) else []
     when = "" if not years else (f" ({years[0]})" if len(years) == 1 else f" (years differ: {years[0]}-{years[-1]})")
     text = source_line(ordered, sources) + " Each bar shows its own latest year in brackets."
-    return go.Figure(finish(
+    return as_figure(finish(
         fig,
         title=title or f"{_short_name(indicator, 'Latest value')}: latest value per country{when}",
         source_text=text,
@@ -330,7 +330,7 @@ def scatter_figure(
     )
     update_axes(fig, "x", {"title": {"text": f"{x_name} ({x_unit})"}})
     update_axes(fig, "y", {"title": {"text": f"{y_name} ({y_unit})"}})
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 def guns_vs_butter_table(military: pd.DataFrame, health: pd.DataFrame, education: pd.DataFrame) -> pd.DataFrame:
@@ -376,13 +376,13 @@ def guns_vs_butter_figure(
         source_rows: all tidy rows behind the table (for the footer's citations and notes).
     """
     span = years or ((int(table["year"].min()), int(table["year"].max())) if len(table) else (2000, 2000))
-    fig = figure_spec(subplots=make_subplots(
+    fig = figure_spec(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.55, 0.45],
         subplot_titles=(
             f"{display_name(focus, names)}: spending ({basis})",
             "Ratio: military / (health + education), computed",
         ),
-    ))
+    )
     mine = table[table["iso3"] == focus]
     top: list[tuple[str, object]] = []
     series = (
@@ -445,7 +445,7 @@ def guns_vs_butter_figure(
         2: _end_labels(list(zip(ratio_keys, fig["data"][len(top):])), focus=focus, unit="× (ratio)",
                        names={iso3: display_name(iso3, names) for iso3 in ratio_keys}),
     })
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 def hdi_figure(
@@ -470,10 +470,10 @@ def hdi_figure(
         tiers: published aggregate codes (e.g. ZZC.MHD) drawn dotted "(as published)".
     """
     span = _span(hdi, years) or (1990, 1990)
-    fig = figure_spec(subplots=make_subplots(
+    fig = figure_spec(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12, row_heights=[0.6, 0.4],
         subplot_titles=("HDI value (0-1, higher is better)", f"{display_name(focus, names)}: HDI rank (1 = highest)"),
-    ))
+    )
     others = [p for p in peers if p != focus]
     by_country = split_by_country(hdi)
     # Published groups get their own colours too (dotted), so several stay apart.
@@ -539,7 +539,7 @@ def hdi_figure(
     )
     # The value panel's lines labelled at their ends; the rank panel (reversed) names its one line in its title.
     label_line_ends(fig, {1: _end_labels(list(zip(value_lines, fig["data"])), focus=focus, unit="", always=tiers)})
-    return go.Figure(fig)
+    return as_figure(fig)
 
 
 def _axis_titles(spec: dict, **titles: str) -> None:

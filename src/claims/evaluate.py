@@ -185,7 +185,8 @@ def table_key(table: pd.DataFrame | None) -> tuple | None:
     """A declared table's content as a hashable value (the events table is a few dozen rows)."""
     if table is None:
         return None
-    return tuple(table.columns), tuple(tuple(map(str, row)) for row in table.itertuples(index=False))
+    # Plain tuples (name=None): the same values, without a new namedtuple class made for every call.
+    return tuple(table.columns), tuple(tuple(map(str, row)) for row in table.itertuples(index=False, name=None))
 
 
 def benchmark_overrides(benchmarks: Mapping[str, Benchmark], settings: Settings) -> tuple[dict, tuple[str, ...]]:

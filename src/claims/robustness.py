@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from src.claims.evaluate import EvaluationCache, Settings, evaluate
+from src.claims.evaluate import Declared, EvaluationCache, Settings, evaluate
 from src.claims.verdicts import STATUS_LABELS
 from src.study import Study
 from src.study.codebook import Benchmark, Claim
@@ -136,10 +136,19 @@ def robustness(
         (holds, total, [(variant settings, status), ...]).
     """
     cache = EvaluationCache() if cache is None else cache
-    base = evaluate(claim, store, settings, study, cache=cache).status
+    # Declared depends on the settings through their benchmark values only: one per benchmark choice, shared by
+    # the variants (its cache-key parts, the events table's among them, are made once, not once per variant).
+    declared: dict[tuple, Declared] = {}
+
+    def verdict_status(variant: Settings) -> str:
+        if variant.benchmarks not in declared:
+            declared[variant.benchmarks] = Declared(study, variant)
+        return evaluate(claim, store, variant, study, cache=cache, declared=declared[variant.benchmarks]).status
+
+    base = verdict_status(settings)
     holds, flips, unchecked = [], [], []
     for variant in robustness_variants(claim, settings, study):
-        status = evaluate(claim, store, variant, study, cache=cache).status
+        status = verdict_status(variant)
         entry = (variant, status, describe_change(settings, variant, study))
         if status == base:
             holds.append(entry)

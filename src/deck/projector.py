@@ -17,7 +17,7 @@ import re
 import plotly.graph_objects as go
 
 from src.charts.claims import ClaimChartStyle
-from src.charts.common import axis_names, inner_px, panel_axes, panel_count, respace_end_labels
+from src.charts.common import as_figure, axis_names, inner_px, panel_axes, panel_count, respace_end_labels
 from src.charts.plain_words import plain_words  # noqa: F401 (re-exported for the deck)
 
 # Smallest text on a projected chart: the chart conventions ask for at least 18 px on a 1024x768 slide.
@@ -52,7 +52,7 @@ def projector_figure(figure: go.Figure, *, height: int | None = None, text_px: i
         height: the height the slide gives the chart.
         text_px: the smallest text size in pixels.
     """
-    return go.Figure(projector_spec(figure, height=height, text_px=text_px))
+    return as_figure(projector_spec(figure, height=height, text_px=text_px))
 
 
 def projector_spec(figure: go.Figure, *, height: int | None = None, text_px: int = PROJECTOR_TEXT_PX) -> dict:

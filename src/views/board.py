@@ -56,7 +56,8 @@ def key_fact(claim, verdict, indicators: Mapping) -> str:
     focus = focus.dropna(subset=["value"])
     if not len(focus):
         return ""
-    ordered = [i for i in [*claim.indicators, *getattr(claim, "preferred", ())] if i in set(focus["indicator"])]
+    present = set(focus["indicator"].unique())  # once, not once per series of the claim
+    ordered = [i for i in [*claim.indicators, *getattr(claim, "preferred", ())] if i in present]
     indicator_id = ordered[0] if ordered else str(focus["indicator"].iloc[0])
     rows = focus[focus["indicator"] == indicator_id]
     unit = str(rows["unit"].iloc[0] or "")
