@@ -62,7 +62,7 @@ def wdi_countries(wdi_folder: Path) -> pd.DataFrame:
 def undp_groups(undp_folder: Path) -> pd.DataFrame:
     """HDI tier and UNDP region per code (only these columns: the values are the undp_hdr parser's job)."""
     path = find_files(undp_folder, "*.csv")[0]
-    table = read_csv(path, expected_columns=UNDP_METADATA)
+    table = read_csv(path, expected_columns=UNDP_METADATA, only_expected=True)
     iso3 = table["iso3"].str.strip()
     return pd.DataFrame(
         {

@@ -66,26 +66,47 @@ def read_csv(
     expected_columns: Iterable[str] = (),
     skiprows: int = 0,
     encoding: str = "utf-8-sig",
+    only_expected: bool = False,
+    as_objects: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV with every cell as text (no guessing), after checking encoding, emptiness and columns.
 
     Cells are kept as strings ('' for empty) so each parser converts values explicitly with `to_numbers`,
-    naming its own missing-value markers.
+    naming its own missing-value markers. `only_expected`: keep only the `expected_columns` (the country table
+    needs 4 of the UNDP file's 1,076 columns, and making text columns of the rest was most of its read).
+    `as_objects`: the same strings in object columns, for a parser that takes the cells out as one numpy array
+    anyway (text columns would be made cell by cell, then turned back cell by cell).
 
     Raises:
         ParseError: unreadable, empty, not `encoding`, not CSV, no data rows, or lacking `expected_columns`.
     """
     text = read_text(path, encoding)
+    if only_expected:
+        wanted = set(expected_columns)
+        try:
+            frame = _read_csv_text(text, skiprows, as_objects, usecols=lambda name: str(name).strip() in wanted)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError):
+            frame = None
+        # Anything wrong (or an expected column missing): the whole file is read, so the error is the one it gives.
+        if frame is not None and wanted <= set(frame.columns) and not frame.empty:
+            return frame
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), skiprows=skiprows, dtype=str, keep_default_na=False, na_filter=False
-        )
+        frame = _read_csv_text(text, skiprows, as_objects)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise ParseError(f"{path}: cannot be read as CSV ({exc})") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame, expected_columns, path)
     if frame.empty:
         raise ParseError(f"{path}: has a header but no data rows")
+    return frame
+
+
+def _read_csv_text(text: str, skiprows: int, as_objects: bool = False, usecols=None) -> pd.DataFrame:
+    """The cells of CSV `text` as strings (in object columns if `as_objects`), column names stripped."""
+    frame = pd.read_csv(
+        io.StringIO(text), skiprows=skiprows, dtype=object if as_objects else str, keep_default_na=False,
+        na_filter=False, usecols=usecols,
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
 

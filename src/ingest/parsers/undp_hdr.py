@@ -78,10 +78,16 @@ def _long_values(table: pd.DataFrame, series: dict[str, list[tuple[str, int]]], 
             to_numbers(table[column], path, column, MISSING_MARKERS)
         raise
     count = len(table)
+    # Each code and name made text once, then repeated per column by position (not 220,000 cells converted).
+    every_column = np.tile(np.arange(count), len(where))
+
+    def repeated(column: str) -> pd.api.extensions.ExtensionArray:
+        return pd.array(table[column].to_numpy(dtype=object), dtype="string").take(every_column)
+
     return pd.DataFrame(
         {
-            "iso3": pd.array(np.tile(table["iso3"].to_numpy(dtype=object), len(where)), dtype="string"),
-            "country": pd.array(np.tile(table["country"].to_numpy(dtype=object), len(where)), dtype="string"),
+            "iso3": repeated("iso3"),
+            "country": repeated("country"),
             "prefix": np.repeat([prefix for _, prefix, _ in where], count),
             "year": np.repeat(np.array([year for _, _, year in where], dtype="int64"), count),
             "value": values.to_numpy(),
@@ -118,7 +124,7 @@ def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
             series prefix the catalogue (data/catalogue/indicators/undp_hdr.yaml) does not declare.
     """
     path = single_file(folder, DATA_FILES)
-    table = read_csv(path, expected_columns=ID_COLUMNS, encoding="utf-8-sig")
+    table = read_csv(path, expected_columns=ID_COLUMNS, encoding="utf-8-sig", as_objects=True)
     table["iso3"] = table["iso3"].str.strip()
     table["country"] = table["country"].str.strip()
     require_unique(table, ["iso3"], str(path))
