@@ -26,6 +26,7 @@ from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 from src.study.catalogue import default_for_concept, load_indicators
 from src.study.yaml_io import parse_yaml
+from tests.columns import distinct
 
 COUNTRIES = ("PAK", "IND", "BGD")
 UNDP_DIR = SNAPSHOT_DIR / "undp_hdr"
@@ -111,7 +112,7 @@ def test_each_parser_returns_the_tidy_columns_with_values_of_its_own_source(fixt
     assert list(tidy.columns) == list(TIDY_COLUMNS)
     assert len(tidy) > 0
     assert not tidy["value"].isna().any()
-    assert set(tidy["source"]) == {source}
+    assert distinct(tidy["source"]) == {source}
     assert not tidy.duplicated(["iso3", "year", "indicator"]).any()
 
 
@@ -163,7 +164,7 @@ def test_undp_keeps_every_non_empty_cell_including_aggregates(undp_values, undp_
     published = undp_values[~undp_values["computed"]]
     assert len(published) == len(cells)
     aggregates = {row["iso3"] for row in undp_raw if not re.fullmatch(r"[A-Z]{3}", row["iso3"])}
-    assert aggregates and aggregates <= set(published["iso3"])
+    assert aggregates and aggregates <= distinct(published["iso3"])
 
 
 def test_undp_catalogue_declares_every_prefix_in_the_file(undp_raw, catalogue):
@@ -297,7 +298,7 @@ def test_sipri_keeps_every_numeric_cell_and_no_region_heading(sipri_values, sipr
         rows = sipri_values[sipri_values["indicator"] == by_code(catalogue, "sipri")[sheet].id]
         assert len(rows) == int(numeric.to_numpy().sum())
         headings = set(body.loc[body[years].isna().all(axis=1), "Country"].dropna())
-        assert headings and not headings & set(rows["country"])
+        assert headings and not headings & distinct(rows["country"])
 
 
 def test_sipri_alias_file_names_each_country_once_with_an_iso3_code(sipri_raw):
@@ -339,8 +340,8 @@ def test_sipri_reporting_year_column_is_added_to_that_countrys_note(catalogue):
         table, catalogue["sipri_mil_gov_share"], sipri_aliases(), origin=sheet, file="sipri/x.xlsx"
     )
     labelled = tidy[tidy["note"].str.endswith("Pakistan: reporting year test label.")]
-    assert len(labelled) > 0 and set(labelled["iso3"]) == {"PAK"}
-    assert set(tidy.loc[tidy["iso3"] != "PAK", "note"]) == {catalogue["sipri_mil_gov_share"].note}
+    assert len(labelled) > 0 and distinct(labelled["iso3"]) == {"PAK"}
+    assert distinct(tidy.loc[tidy["iso3"] != "PAK", "note"]) == {catalogue["sipri_mil_gov_share"].note}
 
 
 def test_sipri_values_without_a_country_name_are_a_clear_error(catalogue):
@@ -408,7 +409,7 @@ def test_cpi_rank_note_gives_the_number_of_countries_scored_that_year(cpi_values
     scored = cpi_raw.dropna(subset=["CPI score"]).groupby("Year").size()
     ranks = cpi_values[cpi_values["indicator"] == "cpi_rank"]
     for year, count in scored.items():
-        notes = set(ranks.loc[ranks["year"] == year, "note"])
+        notes = distinct(ranks.loc[ranks["year"] == year, "note"])
         assert notes == {f"Rank among the {count} countries and territories scored in {year}."}
 
 
@@ -499,7 +500,7 @@ def test_imf_reads_every_numeric_summary_variable_and_skips_checks_and_labels(im
     header = first_row_with(summary, "Variable")
     column = list(summary.iloc[header]).index("Variable")
     listed = {str(v).strip() for v in summary.iloc[header + 1 :, column].dropna()}
-    parsed_codes = set(imf_values["code"])
+    parsed_codes = distinct(imf_values["code"])
     assert parsed_codes == listed - set(imf_world.NOT_NUMERIC)
     assert not any(code.startswith("check_") for code in parsed_codes)
     assert {"Incomegroup", "Region", "SalGType"}.isdisjoint(parsed_codes)
