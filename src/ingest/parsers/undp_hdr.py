@@ -22,6 +22,7 @@ from src.ingest.parsers._common import (
     require_unique,
     single_file,
     snapshot_relative,
+    tidy_blocks,
     tidy_rows,
     to_numbers,
 )
@@ -139,13 +140,15 @@ def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
     if COMPUTED_RANK_ID not in catalogue:
         raise ParseError(f"{path}: the catalogue lacks {COMPUTED_RANK_ID!r}, which this parser computes")
     file = snapshot_relative(path, folder)
-    frames = []
     long = _long_values(table, series, path)
-    start = 0
-    for prefix, columns in series.items():  # each series' rows are one block of `long`
-        rows = long.iloc[start : start + len(columns) * len(table)]
-        start += len(columns) * len(table)
-        frames.append(tidy_rows(rows, by_code[prefix], file=file))
-        if prefix == HDI_PREFIX:
-            frames.append(computed_hdi_rank(rows, catalogue[COMPUTED_RANK_ID], file))
+    # Each series' rows are one block of `long`; the computed rank's rows follow the HDI block's.
+    blocks = [(by_code[prefix], len(columns) * len(table)) for prefix, columns in series.items()]
+    hdi = list(series).index(HDI_PREFIX)
+    hdi_end = sum(rows for _, rows in blocks[: hdi + 1])
+    hdi_rows = long.iloc[hdi_end - blocks[hdi][1] : hdi_end]
+    frames = [
+        *tidy_blocks(long.iloc[:hdi_end], blocks[: hdi + 1], file=file),
+        computed_hdi_rank(hdi_rows, catalogue[COMPUTED_RANK_ID], file),
+        *tidy_blocks(long.iloc[hdi_end:], blocks[hdi + 1 :], file=file),
+    ]
     return concat_tidy(frames, str(path))
