@@ -39,8 +39,9 @@ def raw_rows(code: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def parsed():
-    return open_numbers_wdi.parse(FOLDER, CATALOGUE)
+def parsed(shipped_parse):
+    # open_numbers_wdi.parse(FOLDER, CATALOGUE), made once per worker (tests/conftest.py; the store build shares it)
+    return shipped_parse("open_numbers_wdi")
 
 
 def test_every_file_has_a_sidecar_whose_md5_and_size_match():

@@ -34,8 +34,10 @@ INDICATORS = shipped_indicators()
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
-    return build_store()
+def store(shipped_build) -> Store:
+    """`build_store()` of the shipped snapshot, from raw (tests/conftest.py: each parser's call is shared with the
+    parser tests of the worker, so no source is parsed twice)."""
+    return shipped_build
 
 
 def parser_exists(source_id: str) -> bool:
