@@ -72,8 +72,9 @@ def read_csv(
     """Read a CSV with every cell as text (no guessing), after checking encoding, emptiness and columns.
 
     Cells are kept as strings ('' for empty) so each parser converts values explicitly with `to_numbers`,
-    naming its own missing-value markers. `only_expected`: keep only the `expected_columns` (the country table
-    needs 4 of the UNDP file's 1,076 columns, and making text columns of the rest was most of its read).
+    naming its own missing-value markers. `only_expected`: keep only the `expected_columns`, read by the csv
+    module when the file is plain (`_plain_table`; the country table needs 4 of the UNDP file's 1,076 columns, and
+    making text columns of the rest was most of its read).
     `as_objects`: the same strings in object columns, for a parser that takes the cells out as one numpy array
     anyway (text columns would be made cell by cell, then turned back cell by cell).
 
@@ -81,15 +82,15 @@ def read_csv(
         ParseError: unreadable, empty, not `encoding`, not CSV, no data rows, or lacking `expected_columns`.
     """
     text = read_text(path, encoding)
-    if only_expected:
-        wanted = set(expected_columns)
-        try:
-            frame = _read_csv_text(text, skiprows, as_objects, usecols=lambda name: str(name).strip() in wanted)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError):
-            frame = None
-        # Anything wrong (or an expected column missing): the whole file is read, so the error is the one it gives.
-        if frame is not None and wanted <= set(frame.columns) and not frame.empty:
-            return frame
+    if only_expected and not skiprows:
+        plain = _plain_table(text)
+        if plain is not None:
+            plain.columns = [str(c).strip() for c in plain.columns]
+            wanted = [c for c in plain.columns if c in set(expected_columns)]
+            # Only when the names stay distinct once stripped and every expected one is there: else the whole
+            # file is read below, so the frame or the error is the one it gives.
+            if plain.columns.is_unique and set(expected_columns) <= set(wanted):
+                return plain[wanted].astype(str)
     try:
         frame = _read_csv_text(text, skiprows, as_objects)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
@@ -100,13 +101,13 @@ def read_csv(
     return frame
 
 
-def _read_csv_text(text: str, skiprows: int, as_objects: bool = False, usecols=None) -> pd.DataFrame:
+def _read_csv_text(text: str, skiprows: int, as_objects: bool = False) -> pd.DataFrame:
     """The cells of CSV `text` as strings (in object columns if `as_objects`), column names stripped."""
-    frame = _plain_table(text) if as_objects and not skiprows and usecols is None else None
+    frame = _plain_table(text) if as_objects and not skiprows else None
     if frame is None:
         frame = pd.read_csv(
             io.StringIO(text), skiprows=skiprows, dtype=object if as_objects else str, keep_default_na=False,
-            na_filter=False, usecols=usecols,
+            na_filter=False,
         )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
