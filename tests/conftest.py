@@ -450,3 +450,39 @@ def no_direct_execution_hint():
     generator = sys.modules.get("streamlit.delta_generator")
     if generator is not None and hasattr(generator, "_use_warning_has_been_displayed"):
         generator._use_warning_has_been_displayed = True
+
+
+# --- Task I (s21i, ingest and refresh tests): the shipped store built from the session's shipped parses ----------
+
+
+@pytest.fixture(scope="session")
+def shipped_build(shipped_parse):
+    """`build_store()` of the shipped snapshot with the shipped catalogue, built once per worker; never modify it.
+
+    Every step of the build runs as it does for the app (folder and parser checks, concatenation, supersession,
+    the country table, names, order, categoricals), except that each parser call on a shipped folder with the
+    shipped catalogue takes `shipped_parse`'s result: the very same call, made once per worker for the build
+    and for the parser tests (before, a worker running both parsed every source twice, ~3.5 s).
+    """
+    import src.ingest.store as store_module
+    from src.paths import SNAPSHOT_DIR
+    from tests.shipped import shipped_indicators, shipped_sources
+
+    sources, indicators = shipped_sources(), shipped_indicators()
+    source_of_folder = {SNAPSHOT_DIR / source.folder: source_id for source_id, source in sources.items()}
+    real_get_parser = store_module.get_parser
+
+    def get_parser(name: str):
+        parse = real_get_parser(name)  # a missing parser raises here, as it does for the build
+
+        def parse_once(folder, catalogue):
+            source_id = source_of_folder.get(folder)
+            if catalogue is indicators and source_id is not None and sources[source_id].parser == name:
+                return shipped_parse(source_id)
+            return parse(folder, catalogue)
+
+        return parse_once
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "get_parser", get_parser)
+        return store_module.build_store(SNAPSHOT_DIR, sources=sources, catalogue=indicators)

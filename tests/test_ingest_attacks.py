@@ -23,7 +23,7 @@ import pytest
 import requests
 import responses
 
-from bench.mock_server import LOCALHOST, Fault, serving
+from bench.mock_server import BOMB_INFLATED_BYTES, FLOOD_LIMIT_BYTES, LOCALHOST, Fault, serving
 from bench.refresh_mock import Setting, copy_snapshot, midway_target, pointed_at, tree_md5, trusting_session
 from src.ingest import fetch
 from src.ingest.refresh import Outcome, refresh, shipped_known_codes, summary
@@ -191,10 +191,23 @@ def undp_target(setting: Setting) -> str:
     return midway_target(setting.sources["undp_hdr"], setting.catalogue)
 
 
+# A declared limit for the oversized bodies below: above the real body's size, far below what the mock sends, so
+# the refusal comes as soon as it would at the shipped limit, only after 2 MB of zeros instead of 32 MB.
+SMALL_MAX_BYTES = 2_000_000
+
+
+def test_the_shipped_limit_refuses_the_mocks_oversized_bodies(setting):
+    # What the test below would show at the shipped limit too: both bodies are bigger than it.
+    limit = setting.sources["undp_hdr"].refresh["max_bytes"]
+    assert len(setting.bodies.body_for(undp_target(setting))) <= SMALL_MAX_BYTES < limit
+    assert limit < min(BOMB_INFLATED_BYTES, FLOOD_LIMIT_BYTES)
+
+
 @pytest.mark.parametrize("kind", ["gzip_bomb", "flood"])
 def test_a_body_bigger_than_the_declared_limit_is_refused_while_streaming(setting, local_only, kind):
-    limit = setting.sources["undp_hdr"].refresh["max_bytes"]
-    with mock_publisher(setting, faults=[Fault(kind, undp_target(setting))]) as run:
+    limit = SMALL_MAX_BYTES
+    with mock_publisher(setting, faults=[Fault(kind, undp_target(setting))],
+                        refresh_changes={"max_bytes": limit}) as run:
         result = run("undp_hdr")
     assert_refused(result, "undp_hdr", f"limit of {limit:,} bytes", "after decompression")
 

@@ -15,6 +15,7 @@ from src.ingest.refresh import refresh, shipped_known_codes
 from src.ingest.snapshot import read_sidecar
 from src.paths import SNAPSHOT_DIR
 from src.schema import ParseError
+from tests.columns import distinct
 from tests.shipped import shipped_indicators, shipped_sources
 
 SOURCES = shipped_sources()
@@ -84,7 +85,7 @@ def test_the_published_subjects_are_read_as_published(tmp_path):
     for code, indicator in by_code.items():
         assert values_of(frame, indicator) == pytest.approx(expected(code)), code
     assert not frame.loc[frame["indicator"].isin(list(by_code.values())), "computed"].any()
-    assert set(frame["source"]) == {"imf_weo"} and set(frame["file"]) == {"imf_weo/WEOOct2024all.ashx"}
+    assert distinct(frame["source"]) == {"imf_weo"} and distinct(frame["file"]) == {"imf_weo/WEOOct2024all.ashx"}
 
 
 def test_interest_is_computed_from_the_two_balances_and_labelled(tmp_path):

@@ -18,6 +18,7 @@ from src.ingest.parsers import open_numbers_wdi
 from src.ingest.snapshot import read_sidecar
 from src.paths import SNAPSHOT_DIR
 from src.schema import ParseError
+from tests.columns import distinct
 from tests.shipped import shipped_indicators, shipped_sources
 
 FOLDER = SNAPSHOT_DIR / "open_numbers_wdi"
@@ -38,8 +39,9 @@ def raw_rows(code: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def parsed():
-    return open_numbers_wdi.parse(FOLDER, CATALOGUE)
+def parsed(shipped_parse):
+    # open_numbers_wdi.parse(FOLDER, CATALOGUE), made once per worker (tests/conftest.py; the store build shares it)
+    return shipped_parse("open_numbers_wdi")
 
 
 def test_every_file_has_a_sidecar_whose_md5_and_size_match():
@@ -77,7 +79,7 @@ def test_every_declared_series_matches_the_raw_file(parsed):
                     for r in raw}
         got = {(i, y): v for i, y, v in zip(rows["iso3"].tolist(), rows["year"].tolist(), rows["value"].tolist())}
         assert got == pytest.approx(expected), code
-        assert set(rows["source"]) == {"open_numbers_wdi"} and set(rows["code"]) == {code}
+        assert distinct(rows["source"]) == {"open_numbers_wdi"} and distinct(rows["code"]) == {code}
         assert rows["file"].str.startswith("open_numbers_wdi/ddf--datapoints--").all()
         assert not rows["computed"].any()
 
@@ -105,7 +107,7 @@ def test_an_undeclared_file_is_an_error_and_a_series_shipped_elsewhere_is_not_re
     shutil.copytree(FOLDER, copy)
     # GC.TAX.TOTL.GD.ZS comes from the newer WDI bulk CSV, so the copy's tax file adds no rows.
     assert CATALOGUE["wdi_tax_gdp"].source == "wdi"
-    assert "wdi_tax_gdp" not in set(parsed["indicator"])
+    assert "wdi_tax_gdp" not in distinct(parsed["indicator"])
     (copy / "ddf--datapoints--ny_gdp_mktp_cd--by--geo--time.csv").write_text("geo,time,ny_gdp_mktp_cd\npak,2020,1\n")
     with pytest.raises(ParseError, match="ny_gdp_mktp_cd"):
         open_numbers_wdi.parse(copy, CATALOGUE)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import re
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,7 @@ from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 from src.study.catalogue import default_for_concept, load_indicators
 from src.study.yaml_io import parse_yaml
+from tests.columns import distinct
 
 COUNTRIES = ("PAK", "IND", "BGD")
 UNDP_DIR = SNAPSHOT_DIR / "undp_hdr"
@@ -111,7 +113,7 @@ def test_each_parser_returns_the_tidy_columns_with_values_of_its_own_source(fixt
     assert list(tidy.columns) == list(TIDY_COLUMNS)
     assert len(tidy) > 0
     assert not tidy["value"].isna().any()
-    assert set(tidy["source"]) == {source}
+    assert distinct(tidy["source"]) == {source}
     assert not tidy.duplicated(["iso3", "year", "indicator"]).any()
 
 
@@ -163,7 +165,7 @@ def test_undp_keeps_every_non_empty_cell_including_aggregates(undp_values, undp_
     published = undp_values[~undp_values["computed"]]
     assert len(published) == len(cells)
     aggregates = {row["iso3"] for row in undp_raw if not re.fullmatch(r"[A-Z]{3}", row["iso3"])}
-    assert aggregates and aggregates <= set(published["iso3"])
+    assert aggregates and aggregates <= distinct(published["iso3"])
 
 
 def test_undp_catalogue_declares_every_prefix_in_the_file(undp_raw, catalogue):
@@ -208,20 +210,41 @@ def test_undp_renamed_header_is_a_clear_error(tmp_path, catalogue):
         undp_hdr.parse(tmp_path, catalogue)
 
 
+@cache
+def _undp_head_once() -> tuple[tuple[str, ...], ...]:
+    with open(UNDP_FILE, encoding="utf-8-sig", newline="") as handle:
+        return tuple(tuple(row) for row in itertools.islice(csv.reader(handle), 6))
+
+
+def undp_head() -> list[list[str]]:
+    """The shipped file's header row and first 5 rows as text cells (read once per module by the csv module: pandas
+    took ~0.1 s to read or write its 1,076 columns; each caller gets its own lists to alter)."""
+    return [list(row) for row in _undp_head_once()]
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+    """Rows written as pandas' `to_csv(index=False)` writes text cells (the csv module, minimal quoting, \\n)."""
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
 def test_undp_missing_column_and_unknown_series_are_clear_errors(tmp_path, catalogue):
-    table = pd.read_csv(UNDP_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=5)
-    table.drop(columns=["country"]).to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
+    table = undp_head()
+    country = table[0].index("country")
+    without_country = [row[:country] + row[country + 1 :] for row in table]
+    write_csv(tmp_path / UNDP_FILE.name, without_country, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"\['country'\] are missing"):
         undp_hdr.parse(tmp_path, catalogue)
-    table.rename(columns={"hdi_1990": "newindex_1990"}).to_csv(tmp_path / UNDP_FILE.name, index=False)
+    table[0][table[0].index("hdi_1990")] = "newindex_1990"
+    write_csv(tmp_path / UNDP_FILE.name, table)
     with pytest.raises(ParseError, match=r"series \['newindex'\] are not declared.*undp_hdr.yaml"):
         undp_hdr.parse(tmp_path, catalogue)
 
 
 def test_undp_unknown_text_in_a_value_cell_names_the_column(tmp_path, catalogue):
-    table = pd.read_csv(UNDP_FILE, encoding="utf-8-sig", dtype=str, keep_default_na=False, nrows=5)
-    table.loc[0, "le_2000"] = "n/a"
-    table.to_csv(tmp_path / UNDP_FILE.name, index=False, encoding="utf-8-sig")
+    table = undp_head()
+    table[1][table[0].index("le_2000")] = "n/a"
+    write_csv(tmp_path / UNDP_FILE.name, table, encoding="utf-8-sig")
     with pytest.raises(ParseError, match=r"column 'le_2000'.*'n/a'"):
         undp_hdr.parse(tmp_path, catalogue)
 
@@ -297,7 +320,7 @@ def test_sipri_keeps_every_numeric_cell_and_no_region_heading(sipri_values, sipr
         rows = sipri_values[sipri_values["indicator"] == by_code(catalogue, "sipri")[sheet].id]
         assert len(rows) == int(numeric.to_numpy().sum())
         headings = set(body.loc[body[years].isna().all(axis=1), "Country"].dropna())
-        assert headings and not headings & set(rows["country"])
+        assert headings and not headings & distinct(rows["country"])
 
 
 def test_sipri_alias_file_names_each_country_once_with_an_iso3_code(sipri_raw):
@@ -339,8 +362,8 @@ def test_sipri_reporting_year_column_is_added_to_that_countrys_note(catalogue):
         table, catalogue["sipri_mil_gov_share"], sipri_aliases(), origin=sheet, file="sipri/x.xlsx"
     )
     labelled = tidy[tidy["note"].str.endswith("Pakistan: reporting year test label.")]
-    assert len(labelled) > 0 and set(labelled["iso3"]) == {"PAK"}
-    assert set(tidy.loc[tidy["iso3"] != "PAK", "note"]) == {catalogue["sipri_mil_gov_share"].note}
+    assert len(labelled) > 0 and distinct(labelled["iso3"]) == {"PAK"}
+    assert distinct(tidy.loc[tidy["iso3"] != "PAK", "note"]) == {catalogue["sipri_mil_gov_share"].note}
 
 
 def test_sipri_values_without_a_country_name_are_a_clear_error(catalogue):
@@ -408,7 +431,7 @@ def test_cpi_rank_note_gives_the_number_of_countries_scored_that_year(cpi_values
     scored = cpi_raw.dropna(subset=["CPI score"]).groupby("Year").size()
     ranks = cpi_values[cpi_values["indicator"] == "cpi_rank"]
     for year, count in scored.items():
-        notes = set(ranks.loc[ranks["year"] == year, "note"])
+        notes = distinct(ranks.loc[ranks["year"] == year, "note"])
         assert notes == {f"Rank among the {count} countries and territories scored in {year}."}
 
 
@@ -488,8 +511,11 @@ def test_imf_every_declared_series_of_pakistan_and_peers_matches_the_sheet(imf_v
     for code, indicator in by_code(catalogue, "imf_world").items():
         parsed = lookup(imf_values, indicator.id)
         assert len(parsed) == imf_raw[code].notna().sum()
-        for _, row in imf_raw[imf_raw["ISO3"].isin(COUNTRIES) & imf_raw[code].notna()].iterrows():
-            assert parsed[(row["ISO3"], int(row["year"]))] == pytest.approx(row[code])
+        published = imf_raw[imf_raw["ISO3"].isin(COUNTRIES) & imf_raw[code].notna()]
+        # The three columns as lists: a Series per row (iterrows) took longer than the comparisons.
+        cells = zip(published["ISO3"].tolist(), published["year"].tolist(), published[code].tolist(), strict=True)
+        for iso3, year, value in cells:
+            assert parsed[(iso3, int(year))] == pytest.approx(value)
             compared += 1
     assert compared > 1000
 
@@ -499,7 +525,7 @@ def test_imf_reads_every_numeric_summary_variable_and_skips_checks_and_labels(im
     header = first_row_with(summary, "Variable")
     column = list(summary.iloc[header]).index("Variable")
     listed = {str(v).strip() for v in summary.iloc[header + 1 :, column].dropna()}
-    parsed_codes = set(imf_values["code"])
+    parsed_codes = distinct(imf_values["code"])
     assert parsed_codes == listed - set(imf_world.NOT_NUMERIC)
     assert not any(code.startswith("check_") for code in parsed_codes)
     assert {"Incomegroup", "Region", "SalGType"}.isdisjoint(parsed_codes)

@@ -23,6 +23,7 @@ from src.ingest.snapshot import data_files
 from src.ingest.store import Store, build_store, load_store, prefer_newer_downloads, read_processed, write_store
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
+from tests.columns import distinct
 from tests.shipped import shipped_indicators, shipped_sources
 
 PEERS = ("PAK", "IND", "BGD")
@@ -33,8 +34,10 @@ INDICATORS = shipped_indicators()
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
-    return build_store()
+def store(shipped_build) -> Store:
+    """`build_store()` of the shipped snapshot, from raw (tests/conftest.py: each parser's call is shared with the
+    parser tests of the worker, so no source is parsed twice)."""
+    return shipped_build
 
 
 def parser_exists(source_id: str) -> bool:
@@ -44,15 +47,31 @@ def parser_exists(source_id: str) -> bool:
 SHIPPED = [i for i in INDICATORS.values() if i.in_snapshot]
 
 
+@pytest.fixture(scope="module")
+def held(store) -> dict[str, tuple[int, set, set]]:
+    """Indicator id -> (its rows in the store, their sources, their units), counted once for the module: one
+    filter of the ~680,000 rows per shipped indicator took longer than the checks below."""
+    values = store.values
+    rows = values["indicator"].value_counts()
+    rows = dict(zip(rows.index.astype(str).tolist(), rows.tolist(), strict=True))
+    pairs = values[["indicator", "source", "unit"]].drop_duplicates()
+    found: dict[str, tuple[int, set, set]] = {}
+    for indicator, source, unit in zip(*(pairs[c].astype(str).tolist() for c in pairs.columns), strict=True):
+        count, sources, units = found.setdefault(indicator, (rows[indicator], set(), set()))
+        sources.add(source)
+        units.add(unit)
+    return found
+
+
 @pytest.mark.parametrize("indicator", SHIPPED, ids=lambda i: i.id)
-def test_store_holds_every_shipped_catalogue_indicator(indicator, store):
+def test_store_holds_every_shipped_catalogue_indicator(indicator, held):
     # Marked: indicators of sources whose parser is still being written are skipped, not passed.
     if not parser_exists(indicator.source):
         pytest.skip(f"src/ingest/parsers/{SOURCES[indicator.source].parser}.py not written yet")
-    rows = store.values[store.values["indicator"] == indicator.id]
-    assert len(rows) > 0
-    assert set(rows["source"]) == {indicator.source}
-    assert set(rows["unit"]) == {indicator.unit}
+    rows, sources, units = held.get(indicator.id, (0, set(), set()))
+    assert rows > 0
+    assert sources == {indicator.source}
+    assert units == {indicator.unit}
 
 
 def test_store_values_are_tidy_and_unique(store):
@@ -64,7 +83,7 @@ def test_store_values_are_tidy_and_unique(store):
 def test_store_has_rows_from_every_source_with_data_and_a_parser(store):
     expected = {s.id for s in SOURCES.values() if parser_exists(s.id) and data_files(SNAPSHOT_DIR / s.folder)}
     assert "wb_api" not in expected  # empty in the shipped snapshot, filled by the refresh
-    assert expected <= set(store.values["source"])
+    assert expected <= distinct(store.values["source"])
 
 
 def test_latest_gives_each_country_its_own_latest_year(store):
@@ -73,10 +92,13 @@ def test_latest_gives_each_country_its_own_latest_year(store):
     own_last_year = all_rows.groupby("iso3")["year"].max()
     assert latest["year"].nunique() > 1  # years really differ between countries, so the check below means something
     assert len(latest) == len(own_last_year)
+    # Each (code, year)'s first row's value, looked up by both (a filter of the indicator's rows per country cost
+    # more than the checks): filled from the last row to the first, so the first row's value is the one kept.
+    keys = list(zip(all_rows["iso3"].tolist(), all_rows["year"].tolist(), strict=True))
+    value_of = dict(zip(reversed(keys), reversed(all_rows["value"].tolist()), strict=True))
     for row in latest.itertuples(index=False):
         assert row.year == own_last_year[row.iso3]
-        match = all_rows[(all_rows["iso3"] == row.iso3) & (all_rows["year"] == row.year)]
-        assert row.value == match["value"].iloc[0]
+        assert row.value == value_of[(row.iso3, row.year)]
 
 
 def test_latest_respects_the_year_window(store):
@@ -136,7 +158,7 @@ def test_countries_come_from_the_newest_wdi_metadata_and_undp(store):
 
 
 def test_every_code_in_the_values_has_a_country_row_and_a_name(store):
-    assert set(store.values["iso3"]) <= set(store.countries["iso3"])
+    assert distinct(store.values["iso3"]) <= distinct(store.countries["iso3"])
     gapminder = store.values[store.values["source"] == "gapminder_sg"]
     assert (gapminder.loc[gapminder["iso3"] == "PAK", "country"] == "Pakistan").all()
 
@@ -166,14 +188,21 @@ def no_rebuild(monkeypatch):
     monkeypatch.setattr(store_module, "build_store", refuse)
 
 
+@pytest.fixture(scope="module")
+def rebuilt(store) -> Store:
+    """What the counted rebuilds below return: the built store's first 2,000 rows (building is tested above; what
+    `load_store` does with a rebuilt store is tested here, and writing all ~680,000 rows took ~0.4 s a test)."""
+    return Store(store.values.head(2000), store.countries, store.fingerprint)
+
+
 @pytest.fixture
-def counted_rebuilds(monkeypatch, store):
-    """Count rebuilds; each returns the already built store (building is tested above)."""
+def counted_rebuilds(monkeypatch, rebuilt):
+    """Count rebuilds; each returns `rebuilt`."""
     calls = []
 
     def counted(*args, **kwargs):
         calls.append(args)
-        return store
+        return rebuilt
 
     monkeypatch.setattr(store_module, "build_store", counted)
     return calls
@@ -225,14 +254,14 @@ def test_the_frame_comparison_catches_a_changed_value_dtype_or_category(store):
     assert_same_frame(built.copy(), built)
 
 
-def test_load_store_rebuilds_and_rewrites_when_the_manifest_does_not_match(written, store, counted_rebuilds):
+def test_load_store_rebuilds_and_rewrites_when_the_manifest_does_not_match(written, rebuilt, counted_rebuilds):
     manifest_file = written / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
     manifest["build_key"] = "built-from-other-inputs"
     manifest_file.write_text(json.dumps(manifest))
     loaded = load_store(processed_dir=written)
     assert len(counted_rebuilds) == 1
-    assert len(loaded.values) == len(store.values)
+    assert len(loaded.values) == len(rebuilt.values)
     assert json.loads(manifest_file.read_text())["build_key"] == store_module.build_inputs_digest()
 
 
@@ -242,11 +271,11 @@ def test_load_store_builds_when_there_is_no_processed_store(tmp_path, counted_re
     assert (tmp_path / "processed" / "store.parquet").is_file()
 
 
-def test_load_store_still_returns_the_store_when_it_cannot_write(tmp_path, store, counted_rebuilds):
+def test_load_store_still_returns_the_store_when_it_cannot_write(tmp_path, rebuilt, counted_rebuilds):
     not_a_directory = tmp_path / "occupied"
     not_a_directory.write_text("a file where the processed folder should be")
     loaded = load_store(processed_dir=not_a_directory)
-    assert len(loaded.values) == len(store.values)
+    assert len(loaded.values) == len(rebuilt.values)
 
 
 def test_a_corrupt_parquet_is_not_served(written):
@@ -290,7 +319,7 @@ def test_a_broken_source_is_left_out_and_named_when_not_strict(small_snapshot):
     snapshot, subset = small_snapshot
     partial = build_store(snapshot, sources=subset, catalogue=INDICATORS, strict=False)
     assert len(partial.problems) == 1 and "wgidataset.csv" in partial.problems[0]
-    assert set(partial.values["source"]) == {"wdi"}
+    assert distinct(partial.values["source"]) == {"wdi"}
 
 
 def test_broken_country_metadata_is_named_and_codes_still_get_rows_when_not_strict(small_snapshot):
@@ -302,7 +331,7 @@ def test_broken_country_metadata_is_named_and_codes_still_get_rows_when_not_stri
         build_store(snapshot, sources=wdi_only, catalogue=INDICATORS)
     partial = build_store(snapshot, sources=wdi_only, catalogue=INDICATORS, strict=False)
     assert any(problem.startswith("country metadata:") for problem in partial.problems)
-    assert set(partial.values["iso3"]) <= set(partial.countries["iso3"])
+    assert distinct(partial.values["iso3"]) <= distinct(partial.countries["iso3"])
 
 
 def test_a_source_without_data_or_without_a_parser_is_skipped(small_snapshot):
@@ -311,7 +340,7 @@ def test_a_source_without_data_or_without_a_parser_is_skipped(small_snapshot):
     (snapshot / "wgi" / "wgidataset.csv.meta.yaml").unlink()
     unwritten = dataclasses.replace(SOURCES["wdi"], id="future", parser="not_written_yet")
     built = build_store(snapshot, sources={**subset, "future": unwritten}, catalogue=INDICATORS)
-    assert set(built.values["source"]) == {"wdi"}
+    assert distinct(built.values["source"]) == {"wdi"}
     assert built.problems == ()
 
 

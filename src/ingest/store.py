@@ -64,6 +64,29 @@ def compact(values: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
+_TIDY_PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in TIDY_DTYPES.items()}
+
+
+def plain_tidy(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the store's in-memory form as `rows.astype(TIDY_DTYPES)` gives them (what `series()` hands out).
+
+    A text column's categories are already in its tidy dtype (`compact`), so its values are the categories taken
+    by code: `astype` made the text of every row again (a quarter of a `series()` call). Anything else is
+    converted by `astype`.
+    """
+    if list(rows.columns) != list(TIDY_DTYPES):
+        return rows.astype(TIDY_DTYPES)
+    columns = {}
+    for column, dtype in _TIDY_PANDAS_DTYPES.items():
+        values = rows[column]
+        if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == dtype:
+            taken = values.cat.categories.array.take(values.cat.codes.to_numpy(), allow_fill=True)
+            columns[column] = pd.Series(taken, index=rows.index, name=column)
+        else:
+            columns[column] = values.astype(dtype)
+    return pd.DataFrame(columns, index=rows.index)
+
+
 def sorted_by_country_and_year(frame: pd.DataFrame) -> bool:
     """Whether the rows already stand as a stable sort by (iso3, year) would put them (the built store's do), so
     the sort can be skipped; False whenever that cannot be told from the codes cheaply."""
@@ -394,7 +417,7 @@ class Store:
     def _tidy(self, frames: list[pd.DataFrame]) -> pd.DataFrame:
         frames = [f for f in frames if len(f)]
         rows = pd.concat(frames, ignore_index=True) if frames else self._empty
-        return rows.reset_index(drop=True).astype(TIDY_DTYPES)
+        return plain_tidy(rows.reset_index(drop=True))
 
     def country_name(self, iso3: str) -> str:
         """The display name of a code (kept for callers of the older name; see `name`)."""

@@ -66,27 +66,71 @@ def read_csv(
     expected_columns: Iterable[str] = (),
     skiprows: int = 0,
     encoding: str = "utf-8-sig",
+    only_expected: bool = False,
+    as_objects: bool = False,
 ) -> pd.DataFrame:
     """Read a CSV with every cell as text (no guessing), after checking encoding, emptiness and columns.
 
     Cells are kept as strings ('' for empty) so each parser converts values explicitly with `to_numbers`,
-    naming its own missing-value markers.
+    naming its own missing-value markers. `only_expected`: keep only the `expected_columns`, read by the csv
+    module when the file is plain (`_plain_table`; the country table needs 4 of the UNDP file's 1,076 columns, and
+    making text columns of the rest was most of its read).
+    `as_objects`: the same strings in object columns, for a parser that takes the cells out as one numpy array
+    anyway (text columns would be made cell by cell, then turned back cell by cell).
 
     Raises:
         ParseError: unreadable, empty, not `encoding`, not CSV, no data rows, or lacking `expected_columns`.
     """
     text = read_text(path, encoding)
+    if only_expected and not skiprows:
+        plain = _plain_table(text)
+        if plain is not None:
+            plain.columns = [str(c).strip() for c in plain.columns]
+            wanted = [c for c in plain.columns if c in set(expected_columns)]
+            # Only when the names stay distinct once stripped and every expected one is there: else the whole
+            # file is read below, so the frame or the error is the one it gives.
+            if plain.columns.is_unique and set(expected_columns) <= set(wanted):
+                return plain[wanted].astype(str)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), skiprows=skiprows, dtype=str, keep_default_na=False, na_filter=False
-        )
+        frame = _read_csv_text(text, skiprows, as_objects)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise ParseError(f"{path}: cannot be read as CSV ({exc})") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame, expected_columns, path)
     if frame.empty:
         raise ParseError(f"{path}: has a header but no data rows")
     return frame
+
+
+def _read_csv_text(text: str, skiprows: int, as_objects: bool = False) -> pd.DataFrame:
+    """The cells of CSV `text` as strings (in object columns if `as_objects`), column names stripped."""
+    frame = _plain_table(text) if as_objects and not skiprows else None
+    if frame is None:
+        frame = pd.read_csv(
+            io.StringIO(text), skiprows=skiprows, dtype=object if as_objects else str, keep_default_na=False,
+            na_filter=False,
+        )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _plain_table(text: str) -> pd.DataFrame | None:
+    """A plain CSV's cells as `pd.read_csv(dtype=object, na_filter=False)` gives them, read by the csv module;
+    None for anything pandas might read differently (let it decide): malformed quoting, blank or ragged lines,
+    blank or repeated header names, no data rows.
+
+    pandas makes each column in a Python call of its own, so a wide file (UNDP: 1,076 columns) cost 0.1-0.2 s
+    however few its rows; this is one 2-D array.
+    """
+    try:
+        rows = list(csv.reader(io.StringIO(text), strict=True))
+    except csv.Error:
+        return None
+    if len(rows) < 2:
+        return None
+    header = rows[0]
+    if "" in header or len(set(header)) != len(header) or any(len(row) != len(header) for row in rows):
+        return None
+    return pd.DataFrame(np.array(rows[1:], dtype=object), columns=header, dtype=object)
 
 
 def require_columns(frame: pd.DataFrame, expected: Iterable[str], origin: Path | str) -> None:
@@ -191,6 +235,47 @@ def tidy_rows(
     if list(tidy.columns) != TIDY_COLUMN_LIST or list(tidy.dtypes) != TIDY_DTYPE_LIST or tidy["value"].isna().any():
         return check_tidy(tidy, file)
     return tidy
+
+
+def tidy_blocks(frame: pd.DataFrame, blocks: list[tuple[Indicator, int]], *, file: str) -> list[pd.DataFrame]:
+    """`tidy_rows` of consecutive blocks of `frame` (each `(indicator, rows)`, in order), as a list of frames that
+    concatenates to what the blocks' own `tidy_rows` frames concatenate to (empty blocks left out).
+
+    One frame for all blocks: a wide file's dozens of series each paid `tidy_rows`' fixed cost (most of a small
+    file's parse). Rows with no value are dropped and each block's `scale` applied, as there.
+    """
+    require_columns(frame, ("iso3", "country", "year", "value"), file)
+    values = frame["value"].astype("float64").to_numpy()
+    kept = ~np.isnan(values)
+    block_of_row = np.repeat(np.arange(len(blocks)), [rows for _, rows in blocks])
+    positions = np.flatnonzero(kept)
+    if len(positions) == 0:
+        return []
+    block = block_of_row[positions]
+
+    def per_block(texts: list[str]) -> pd.api.extensions.ExtensionArray:
+        # Each block's text repeated for its kept rows, in the tidy text dtype (large_string, as `_repeated`).
+        return pd.arrays.ArrowStringArray(pa.array(texts, pa.large_string()).take(pa.array(block)))
+
+    indicators = [indicator for indicator, _ in blocks]
+    tidy = pd.DataFrame(
+        {
+            "iso3": frame["iso3"].take(positions).astype("string").array,
+            "country": frame["country"].take(positions).astype("string").array,
+            "year": frame["year"].take(positions).astype("int64").to_numpy(),
+            "indicator": per_block([i.id for i in indicators]),
+            "value": values[positions] * np.array([float(i.scale) for i in indicators])[block],
+            "unit": per_block([i.unit for i in indicators]),
+            "source": per_block([i.source for i in indicators]),
+            "code": per_block([i.code for i in indicators]),
+            "file": per_block([file] * len(indicators)),
+            "note": per_block([i.note for i in indicators]),
+            "computed": np.zeros(len(positions), dtype=bool),
+        }
+    )
+    if list(tidy.columns) != TIDY_COLUMN_LIST or list(tidy.dtypes) != TIDY_DTYPE_LIST:
+        tidy = check_tidy(tidy, file)
+    return [tidy]
 
 
 def _repeated(text: str, count: int) -> pd.api.extensions.ExtensionArray:

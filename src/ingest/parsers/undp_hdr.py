@@ -22,6 +22,7 @@ from src.ingest.parsers._common import (
     require_unique,
     single_file,
     snapshot_relative,
+    tidy_blocks,
     tidy_rows,
     to_numbers,
 )
@@ -78,10 +79,16 @@ def _long_values(table: pd.DataFrame, series: dict[str, list[tuple[str, int]]], 
             to_numbers(table[column], path, column, MISSING_MARKERS)
         raise
     count = len(table)
+    # Each code and name made text once, then repeated per column by position (not 220,000 cells converted).
+    every_column = np.tile(np.arange(count), len(where))
+
+    def repeated(column: str) -> pd.api.extensions.ExtensionArray:
+        return pd.array(table[column].to_numpy(dtype=object), dtype="string").take(every_column)
+
     return pd.DataFrame(
         {
-            "iso3": pd.array(np.tile(table["iso3"].to_numpy(dtype=object), len(where)), dtype="string"),
-            "country": pd.array(np.tile(table["country"].to_numpy(dtype=object), len(where)), dtype="string"),
+            "iso3": repeated("iso3"),
+            "country": repeated("country"),
             "prefix": np.repeat([prefix for _, prefix, _ in where], count),
             "year": np.repeat(np.array([year for _, _, year in where], dtype="int64"), count),
             "value": values.to_numpy(),
@@ -118,7 +125,7 @@ def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
             series prefix the catalogue (data/catalogue/indicators/undp_hdr.yaml) does not declare.
     """
     path = single_file(folder, DATA_FILES)
-    table = read_csv(path, expected_columns=ID_COLUMNS, encoding="utf-8-sig")
+    table = read_csv(path, expected_columns=ID_COLUMNS, encoding="utf-8-sig", as_objects=True)
     table["iso3"] = table["iso3"].str.strip()
     table["country"] = table["country"].str.strip()
     require_unique(table, ["iso3"], str(path))
@@ -133,13 +140,15 @@ def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
     if COMPUTED_RANK_ID not in catalogue:
         raise ParseError(f"{path}: the catalogue lacks {COMPUTED_RANK_ID!r}, which this parser computes")
     file = snapshot_relative(path, folder)
-    frames = []
     long = _long_values(table, series, path)
-    start = 0
-    for prefix, columns in series.items():  # each series' rows are one block of `long`
-        rows = long.iloc[start : start + len(columns) * len(table)]
-        start += len(columns) * len(table)
-        frames.append(tidy_rows(rows, by_code[prefix], file=file))
-        if prefix == HDI_PREFIX:
-            frames.append(computed_hdi_rank(rows, catalogue[COMPUTED_RANK_ID], file))
+    # Each series' rows are one block of `long`; the computed rank's rows follow the HDI block's.
+    blocks = [(by_code[prefix], len(columns) * len(table)) for prefix, columns in series.items()]
+    hdi = list(series).index(HDI_PREFIX)
+    hdi_end = sum(rows for _, rows in blocks[: hdi + 1])
+    hdi_rows = long.iloc[hdi_end - blocks[hdi][1] : hdi_end]
+    frames = [
+        *tidy_blocks(long.iloc[:hdi_end], blocks[: hdi + 1], file=file),
+        computed_hdi_rank(hdi_rows, catalogue[COMPUTED_RANK_ID], file),
+        *tidy_blocks(long.iloc[hdi_end:], blocks[hdi + 1 :], file=file),
+    ]
     return concat_tidy(frames, str(path))
