@@ -375,6 +375,23 @@ def pytest_configure(config):
     config.pluginmanager.register(LongestFilesFirst(config), "longest-files-first")
 
 
+QUICK_LOOP = "not browser"
+BROWSER_ONLY = "\npytestmark = pytest.mark.browser\n"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The quick loop (`-m "not browser"`) does not import the files whose every test is a browser test (playwright,
+    axe and their module-level set-up, ~0.6 s a worker) only to deselect all of them."""
+    if config.option.markexpr.strip() != QUICK_LOOP or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    try:
+        return True if BROWSER_ONLY in collection_path.read_text(encoding="utf-8") else None
+    except OSError:
+        return None
+
+
 @pytest.fixture(scope="session")
 def shipped_verdicts(study, shipped_store):
     """`verdicts(settings)`: every claim's verdict (`evaluate_all`, no evaluation cache) on the shipped study and
