@@ -276,6 +276,92 @@ def open_page(context, base: str, path: str, *, wants_chart: bool, size: tuple[i
     return OpenedPage(page, outside, script_errors)
 
 
+# Added to an AppTab's page before it loads: watches the messages Streamlit's server sends on the app's websocket
+# (ForwardMsg protobufs, read field by field) without changing them. Every script run begins with a new_session
+# message (field 4) and ends with script_finished (field 6; status 2 is "stopped early for another run"): after a
+# finished run, window.__scriptRuns.finished is the number of the run that finished. (stApp's
+# data-test-script-state cannot say it: a quick run's "running" and "notRunning" can be drawn in one frame.)
+WATCH_RUNS_JS = """(() => {
+  const runs = window.__scriptRuns = {started: 0, finished: 0};
+  const read = (bytes) => {
+    let i = 0;
+    const varint = () => { let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+      return value; };
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) { const value = varint(); if (field === 6 && value !== 2) runs.finished = runs.started; }
+      else if (wire === 2) { const length = varint(); if (field === 4) runs.started++; i += length; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return;
+    }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (event.data instanceof ArrayBuffer) read(new Uint8Array(event.data)); });
+    }
+  };
+})()"""
+
+
+class AppTab:
+    """One tab of the app whose frontend stays loaded: its first page is opened by URL (`open_page`), every later
+    one by clicking that page's link in the app's own navigation menu, which switches pages inside the running
+    frontend, no reload, as a person moving between pages does. Streamlit's frontend starting is ~80% of a page
+    load's renderer CPU, so this is for tests about a page, not about a URL (deep links keep `open_page`).
+
+    Each page shown gets its own record of the other hosts asked and the script errors raised from the moment it
+    was asked for (`OpenedPage`; closing it leaves the tab open). A page that failed discards the tab, so the
+    next one starts from a fresh load."""
+
+    def __init__(self, context, base: str):
+        self.context, self.base = context, base
+        self.page = None
+        self.current: OpenedPage | None = None
+
+    def show(self, path: str, *, wants_chart: bool, size: tuple[int, int] = WIDE) -> OpenedPage:
+        """Show the page at `path` (no query) at `size`, drawn, in this tab; the tab stays open."""
+        try:
+            if self.page is None:
+                self.page = page = self.context.new_page()
+                self.current = OpenedPage(page, [], [])
+                page.on("request", lambda request: None if request.url.startswith(self.base)
+                        else self.current.outside.append(request.url))
+                page.on("pageerror", lambda error: self.current.script_errors.append(str(error)))
+                page.add_init_script(WATCH_RUNS_JS)
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                page.goto(f"{self.base}/{path}", wait_until="domcontentloaded", timeout=LONG)
+            else:
+                page = self.page
+                started = page.evaluate("() => window.__scriptRuns.started")
+                self.current = OpenedPage(page, [], [])
+                # Sized before the switch: a grid takes its width from the window it is first drawn in.
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                # A click event on the link, not the mouse: a pointer left over the menu would show its hover look
+                # (and the sidebar's collapse button) in the screenshots.
+                page.dispatch_event(f'[data-testid="stSidebarNav"] a[href="{self.base}/{path}"]', "click",
+                                    timeout=LONG)
+                # A run that started after the click has finished, on the new page.
+                page.wait_for_function(
+                    "([started, path]) => window.__scriptRuns.finished > started && location.pathname === '/' + path",
+                    arg=[started, path], timeout=LONG, polling=100)
+            wait_until_drawn(page, wants_chart=wants_chart)
+            return self.current
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Close the tab (the next page shown opens a fresh one)."""
+        if self.page is not None:
+            self.page.close()
+        self.page = self.current = None
+
+
 CLAIM_BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'
 
 
