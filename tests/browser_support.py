@@ -309,10 +309,10 @@ WATCH_RUNS_JS = """(() => {
 
 
 class AppTab:
-    """One tab of the app whose frontend stays loaded: its first page is opened by URL (`open_page`), every later
-    one by clicking that page's link in the app's own navigation menu, which switches pages inside the running
-    frontend, no reload, as a person moving between pages does. Streamlit's frontend starting is ~80% of a page
-    load's renderer CPU, so this is for tests about a page, not about a URL (deep links keep `open_page`).
+    """One tab of the app whose frontend stays loaded: its first page is opened by URL, every later one by clicking
+    that page's link in the app's own navigation menu, which switches pages inside the running frontend, no reload,
+    as a person moving between pages does. Streamlit's frontend starting is ~80% of a page load's renderer CPU, so
+    this is for tests about a page, not about loading a URL (deep links and hostile links keep `open_page`).
 
     Each page shown gets its own record of the other hosts asked and the script errors raised from the moment it
     was asked for (`OpenedPage`; closing it leaves the tab open). A page that failed discards the tab, so the
@@ -324,15 +324,17 @@ class AppTab:
         self.current: OpenedPage | None = None
 
     def show(self, path: str, *, wants_chart: bool, size: tuple[int, int] = WIDE) -> OpenedPage:
-        """Show the page at `path` (no query) at `size`, drawn, in this tab; the tab stays open."""
+        """Show the page at `path` (no query) at `size` in this tab: loaded the first time, then from its menu link;
+        returns once a script run that started after that has finished on that page and the page is drawn."""
         try:
             if self.page is None:
                 self.page = page = self.context.new_page()
-                self.current = OpenedPage(page, [], [])
                 page.on("request", lambda request: None if request.url.startswith(self.base)
                         else self.current.outside.append(request.url))
                 page.on("pageerror", lambda error: self.current.script_errors.append(str(error)))
                 page.add_init_script(WATCH_RUNS_JS)
+                started = 0
+                self.current = OpenedPage(page, [], [])
                 page.set_viewport_size({"width": size[0], "height": size[1]})
                 page.goto(f"{self.base}/{path}", wait_until="domcontentloaded", timeout=LONG)
             else:
@@ -345,10 +347,9 @@ class AppTab:
                 # (and the sidebar's collapse button) in the screenshots.
                 page.dispatch_event(f'[data-testid="stSidebarNav"] a[href="{self.base}/{path}"]', "click",
                                     timeout=LONG)
-                # A run that started after the click has finished, on the new page.
-                page.wait_for_function(
-                    "([started, path]) => window.__scriptRuns.finished > started && location.pathname === '/' + path",
-                    arg=[started, path], timeout=LONG, polling=100)
+            page.wait_for_function(
+                "([started, path]) => window.__scriptRuns.finished > started && location.pathname === path",
+                arg=[started, f"/{path}"], timeout=LONG, polling=100)
             wait_until_drawn(page, wants_chart=wants_chart)
             return self.current
         except BaseException:
