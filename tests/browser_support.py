@@ -308,11 +308,18 @@ WATCH_RUNS_JS = """(() => {
 })()"""
 
 
+# The address changes without a reload, and the app hears of it as it does of the browser's Back and Forward
+# buttons (Streamlit's frontend reruns the page the address names, with its query, in the running frontend).
+FOLLOW_ADDRESS_JS = """(address) => { history.pushState(null, '', address);
+  window.dispatchEvent(new PopStateEvent('popstate', {state: null})); }"""
+
+
 class AppTab:
-    """One tab of the app whose frontend stays loaded: its first page is opened by URL, every later one by clicking
-    that page's link in the app's own navigation menu, which switches pages inside the running frontend, no reload,
-    as a person moving between pages does. Streamlit's frontend starting is ~80% of a page load's renderer CPU, so
-    this is for tests about a page, not about loading a URL (deep links and hostile links keep `open_page`).
+    """One tab of the app whose frontend stays loaded: its first page is opened by URL, every later one inside the
+    running frontend, no reload: `show` clicks the page's link in the app's own navigation menu, as a person moving
+    between pages does; `go` changes the address as Back and Forward do. Streamlit's frontend starting is ~80% of a
+    page load's renderer CPU, so this is for tests about a page, not about loading a URL (deep links and hostile
+    links keep `open_page`).
 
     Each page shown gets its own record of the other hosts asked and the script errors raised from the moment it
     was asked for (`OpenedPage`; closing it leaves the tab open). A page that failed discards the tab, so the
@@ -324,8 +331,28 @@ class AppTab:
         self.current: OpenedPage | None = None
 
     def show(self, path: str, *, wants_chart: bool, size: tuple[int, int] = WIDE) -> OpenedPage:
-        """Show the page at `path` (no query) at `size` in this tab: loaded the first time, then from its menu link;
+        """Show the page at `path` (no query) at `size` in this tab, from its menu link (loaded, the first time);
         returns once a script run that started after that has finished on that page and the page is drawn."""
+        link = f'[data-testid="stSidebarNav"] a[href="{self.base}/{path}"]'
+        # A click event on the link, not the mouse: a pointer left over the menu would show its hover look (and the
+        # sidebar's collapse button) in the screenshots.
+        self._switch(path, size, lambda page: page.dispatch_event(link, "click", timeout=LONG))
+        try:
+            wait_until_drawn(self.page, wants_chart=wants_chart)
+        except BaseException:
+            self.discard()
+            raise
+        return self.current
+
+    def go(self, address: str, *, size: tuple[int, int] | None = None) -> OpenedPage:
+        """Open `address` (a path and query) in this tab, at `size` (None: the window as it is; WIDE in a new tab),
+        and return once the run it starts has finished (its elements may still be drawing)."""
+        self._switch(address, size, lambda page: page.evaluate(FOLLOW_ADDRESS_JS, f"/{address}"))
+        return self.current
+
+    def _switch(self, address: str, size: tuple[int, int] | None, switch) -> None:
+        """Size the window, then load `address` (the first time) or `switch` to it, and wait until a script run
+        that started after that has finished on its page."""
         try:
             if self.page is None:
                 self.page = page = self.context.new_page()
@@ -335,23 +362,19 @@ class AppTab:
                 page.add_init_script(WATCH_RUNS_JS)
                 started = 0
                 self.current = OpenedPage(page, [], [])
+                size = size or WIDE
                 page.set_viewport_size({"width": size[0], "height": size[1]})
-                page.goto(f"{self.base}/{path}", wait_until="domcontentloaded", timeout=LONG)
+                page.goto(f"{self.base}/{address}", wait_until="domcontentloaded", timeout=LONG)
             else:
                 page = self.page
                 started = page.evaluate("() => window.__scriptRuns.started")
                 self.current = OpenedPage(page, [], [])
-                # Sized before the switch: a grid takes its width from the window it is first drawn in.
-                page.set_viewport_size({"width": size[0], "height": size[1]})
-                # A click event on the link, not the mouse: a pointer left over the menu would show its hover look
-                # (and the sidebar's collapse button) in the screenshots.
-                page.dispatch_event(f'[data-testid="stSidebarNav"] a[href="{self.base}/{path}"]', "click",
-                                    timeout=LONG)
+                if size:  # before the switch: a grid takes its width from the window it is first drawn in
+                    page.set_viewport_size({"width": size[0], "height": size[1]})
+                switch(page)
             page.wait_for_function(
                 "([started, path]) => window.__scriptRuns.finished > started && location.pathname === path",
-                arg=[started, f"/{path}"], timeout=LONG, polling=100)
-            wait_until_drawn(page, wants_chart=wants_chart)
-            return self.current
+                arg=[started, "/" + address.partition("?")[0]], timeout=LONG, polling=100)
         except BaseException:
             self.discard()
             raise
