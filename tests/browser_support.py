@@ -4,7 +4,8 @@ the waits and measurements the browser test files use.
 The fixtures `server`, `browser` and `browser_context` (tests/conftest.py) use these. The browser is made once per
 pytest process; the server once per run (`shared_app`): the first xdist worker to need it starts it and opens its
 first page, the deep link, and the other uses its address, so a second server's start and cold caches (~12 s CPU)
-are not paid, and no test pays the cold caches.
+are not paid, and no test pays the cold caches. Tests about a page rather than a URL show it in an `AppTab`, a tab
+whose Streamlit frontend, once started, moves between pages and slides without starting again.
 
 Waits are for conditions, never fixed sleeps: a page is drawn when Streamlit's script run has finished (no status
 widget, no placeholder skeleton), its charts are in the DOM, and then nothing in the page has changed for a
