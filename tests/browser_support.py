@@ -4,7 +4,8 @@ the waits and measurements the browser test files use.
 The fixtures `server`, `browser` and `browser_context` (tests/conftest.py) use these. The browser is made once per
 pytest process; the server once per run (`shared_app`): the first xdist worker to need it starts it and opens its
 first page, the deep link, and the other uses its address, so a second server's start and cold caches (~12 s CPU)
-are not paid, and no test pays the cold caches.
+are not paid, and no test pays the cold caches. Tests about a page rather than a URL show it in an `AppTab`, a tab
+whose Streamlit frontend, once started, moves between pages and slides without starting again.
 
 Waits are for conditions, never fixed sleeps: a page is drawn when Streamlit's script run has finished (no status
 widget, no placeholder skeleton), its charts are in the DOM, and then nothing in the page has changed for a
@@ -274,6 +275,116 @@ def open_page(context, base: str, path: str, *, wants_chart: bool, size: tuple[i
     page.goto(f"{base}/{path}", wait_until="domcontentloaded", timeout=LONG)
     wait_until_drawn(page, wants_chart=wants_chart)
     return OpenedPage(page, outside, script_errors)
+
+
+# Added to an AppTab's page before it loads: watches the messages Streamlit's server sends on the app's websocket
+# (ForwardMsg protobufs, read field by field) without changing them. Every script run begins with a new_session
+# message (field 4) and ends with script_finished (field 6; status 2 is "stopped early for another run"): after a
+# finished run, window.__scriptRuns.finished is the number of the run that finished. (stApp's
+# data-test-script-state cannot say it: a quick run's "running" and "notRunning" can be drawn in one frame.)
+WATCH_RUNS_JS = """(() => {
+  const runs = window.__scriptRuns = {started: 0, finished: 0};
+  const read = (bytes) => {
+    let i = 0;
+    const varint = () => { let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+      return value; };
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) { const value = varint(); if (field === 6 && value !== 2) runs.finished = runs.started; }
+      else if (wire === 2) { const length = varint(); if (field === 4) runs.started++; i += length; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return;
+    }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (event.data instanceof ArrayBuffer) read(new Uint8Array(event.data)); });
+    }
+  };
+})()"""
+
+
+# The address changes without a reload, and the app hears of it as it does of the browser's Back and Forward
+# buttons (Streamlit's frontend reruns the page the address names, with its query, in the running frontend).
+FOLLOW_ADDRESS_JS = """(address) => { history.pushState(null, '', address);
+  window.dispatchEvent(new PopStateEvent('popstate', {state: null})); }"""
+
+
+class AppTab:
+    """One tab of the app whose frontend stays loaded: its first page is opened by URL, every later one inside the
+    running frontend, no reload: `show` clicks the page's link in the app's own navigation menu, as a person moving
+    between pages does; `go` changes the address as Back and Forward do. Streamlit's frontend starting is ~80% of a
+    page load's renderer CPU, so this is for tests about a page, not about loading a URL (deep links and hostile
+    links keep `open_page`).
+
+    Each page shown gets its own record of the other hosts asked and the script errors raised from the moment it
+    was asked for (`OpenedPage`; closing it leaves the tab open). A page that failed discards the tab, so the
+    next one starts from a fresh load."""
+
+    def __init__(self, context, base: str):
+        self.context, self.base = context, base
+        self.page = None
+        self.current: OpenedPage | None = None
+
+    def show(self, path: str, *, wants_chart: bool, size: tuple[int, int] = WIDE) -> OpenedPage:
+        """Show the page at `path` (no query) at `size` in this tab, from its menu link (loaded, the first time);
+        returns once a script run that started after that has finished on that page and the page is drawn."""
+        link = f'[data-testid="stSidebarNav"] a[href="{self.base}/{path}"]'
+        # A click event on the link, not the mouse: a pointer left over the menu would show its hover look (and the
+        # sidebar's collapse button) in the screenshots.
+        self._switch(path, size, lambda page: page.dispatch_event(link, "click", timeout=LONG))
+        try:
+            wait_until_drawn(self.page, wants_chart=wants_chart)
+        except BaseException:
+            self.discard()
+            raise
+        return self.current
+
+    def go(self, address: str, *, size: tuple[int, int] | None = None) -> OpenedPage:
+        """Open `address` (a path and query) in this tab, at `size` (None: the window as it is; WIDE in a new tab),
+        and return once the run it starts has finished (its elements may still be drawing)."""
+        self._switch(address, size, lambda page: page.evaluate(FOLLOW_ADDRESS_JS, f"/{address}"))
+        return self.current
+
+    def _switch(self, address: str, size: tuple[int, int] | None, switch) -> None:
+        """Size the window, then load `address` (the first time) or `switch` to it, and wait until a script run
+        that started after that has finished on its page."""
+        try:
+            if self.page is None:
+                self.page = page = self.context.new_page()
+                page.on("request", lambda request: None if request.url.startswith(self.base)
+                        else self.current.outside.append(request.url))
+                page.on("pageerror", lambda error: self.current.script_errors.append(str(error)))
+                page.add_init_script(WATCH_RUNS_JS)
+                started = 0
+                self.current = OpenedPage(page, [], [])
+                size = size or WIDE
+                page.set_viewport_size({"width": size[0], "height": size[1]})
+                page.goto(f"{self.base}/{address}", wait_until="domcontentloaded", timeout=LONG)
+            else:
+                page = self.page
+                started = page.evaluate("() => window.__scriptRuns.started")
+                self.current = OpenedPage(page, [], [])
+                if size:  # before the switch: a grid takes its width from the window it is first drawn in
+                    page.set_viewport_size({"width": size[0], "height": size[1]})
+                switch(page)
+            page.wait_for_function(
+                "([started, path]) => window.__scriptRuns.finished > started && location.pathname === path",
+                arg=[started, "/" + address.partition("?")[0]], timeout=LONG, polling=100)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Close the tab (the next page shown opens a fresh one)."""
+        if self.page is not None:
+            self.page.close()
+        self.page = self.current = None
 
 
 CLAIM_BOARD_ROWS = '[data-testid="stMarkdown"] table tbody tr'

@@ -6,6 +6,9 @@ nothing of any host but our own server (works offline: no CDN, no map tiles). On
 nothing is wider than its container; at 1400x900 axe-core finds no violation from our own markup.
 
 Streamlit lays a page out again when the window changes, without rerunning it, so one load serves both sizes.
+The pages are visited in one tab per pytest process, each after the first by clicking its link in the app's own
+menu (browser_support.AppTab: a page switch inside the running frontend instead of starting it again); opening
+pages by URL is checked in tests/test_browser.py.
 Screenshots go to artifacts/screenshots/: <page>.png (the window at 1400x900) and layout_<page>_<width>.png (the
 whole page, up to 5,000 px; look at them after a change).
 
@@ -25,10 +28,10 @@ from tests.browser_support import (
     SCREENSHOTS,
     SMALL,
     WIDE,
+    AppTab,
     axe_script,
     axe_violations,
     full_screenshot,
-    open_page,
     resize,
 )
 
@@ -90,12 +93,12 @@ class Visit:
     axe: list = field(default_factory=list)
 
 
-def visit(context, base: str, path: str) -> Visit:
-    """Load the page once: a layout page at 1024x768 first, then resized to 1400x900 (a grid takes its width from
-    the window it is first drawn in and keeps it when the window shrinks, so the small size is measured as loaded)."""
+def visit(tab: AppTab, path: str) -> Visit:
+    """Show the page once: a layout page at 1024x768 first, then resized to 1400x900 (a grid takes its width from
+    the window it is first drawn in and keeps it when the window shrinks, so the small size is measured as drawn)."""
     name = path or "overview"
     sizes = (SMALL, WIDE) if path in LAYOUT_PAGES else (WIDE,)
-    opened = open_page(context, base, path, wants_chart=PAGES[path], size=sizes[0])
+    opened = tab.show(path, wants_chart=PAGES[path], size=sizes[0])
     page = opened.page
     try:
         result = Visit(errors=[], charts=0, outside=opened.outside, script_errors=opened.script_errors)
@@ -114,8 +117,9 @@ def visit(context, base: str, path: str) -> Visit:
         # Error boxes last: one that shows late is seen too.
         result.errors = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]
         return result
-    finally:
-        opened.close()
+    except BaseException:
+        tab.discard()  # the next page starts from a fresh load
+        raise
 
 
 def shared_visit(shared) -> Visit:
@@ -129,9 +133,10 @@ def shared_visit(shared) -> Visit:
 
 @pytest.fixture(scope="session")
 def visits(server, browser_context, request):
-    """path -> Visit, each page loaded once in this process however many tests read it (Claims: once per run's
-    worker for this file and tests/test_browser_claims.py)."""
+    """path -> Visit, each page shown once in this process however many tests read it, all in one tab (Claims:
+    its own load, shared with tests/test_browser_claims.py)."""
     done: dict[str, Visit | Exception] = {}
+    tab = AppTab(browser_context, server)
 
     def get(path: str) -> Visit:
         if path not in done:
@@ -140,14 +145,15 @@ def visits(server, browser_context, request):
                 if path == "claims":
                     done[path] = shared_visit(request.getfixturevalue("claims_page"))
                 else:
-                    done[path] = visit(browser_context, server, path)
+                    done[path] = visit(tab, path)
             except Exception as failure:  # every test of the page fails with it, without loading it again
                 done[path] = failure
         if isinstance(done[path], Exception):
             raise done[path]
         return done[path]
 
-    return get
+    yield get
+    tab.discard()
 
 
 def per_page(paths, *sizes):

@@ -19,7 +19,7 @@ import pytest
 
 from src import deck
 from src.study.yaml_io import parse_yaml
-from tests.browser_support import axe_violations, resize, settled
+from tests.browser_support import AppTab, axe_violations, resize, settled
 from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,25 +110,43 @@ def wait_for_app(page) -> None:
 
 
 APP_BUTTONS = ['.st-key-previous button', '.st-key-next button']
+# The slide asked for is on screen (its counter), with its answer or the button that reveals it.
+SLIDE_SHOWN_JS = """(counter) => (document.querySelector('[data-testid="stMain"]')?.innerText || '').includes(counter)
+    && (!!document.querySelector('.deck-verdict')
+        || Array.from(document.querySelectorAll('button')).some((b) => b.innerText.includes('Reveal the number')))"""
+
+
+def slide_address(number: int, *, deck_named: bool) -> str:
+    """The presentation view of slide `number` of the default deck, guess-first on; with `deck_named`, the deck's
+    claims are named in the address as its menu writes them (`deck=C1.1&deck=C1.2...`, the same deck).
+
+    Why named: Streamlit drops the default deck when the address changes inside a running page without naming it
+    (Back or Forward to `?slide=3` shows "Pick at least one claim"), so a slide after the first, opened in the
+    running frontend, names it (the first is opened by its plain URL)."""
+    query = f"presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}"
+    if deck_named:
+        query += "".join(f"&{URL_NAMES['deck']}={claim_id}" for claim_id in deck.default_claim_ids(CODEBOOK))
+    return query
 
 
 def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser_context):
-    """Each slide is opened once (a Streamlit run is the slow part) and measured at both window sizes."""
+    """Each slide is opened once (a Streamlit run is the slow part) and measured at both window sizes. One tab: the
+    first slide by its URL, the next ones by their address in the running frontend (browser_support.AppTab.go,
+    as Back and Forward do: no second frontend start), each measured first at the size the last one ended at, so
+    no slide is laid out again at a size it is not measured at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     order = default_deck_order()
-    page = browser_context.new_page()  # the app's tabs share one renderer (compiled scripts): not a new context
+    tab = AppTab(browser_context, server)  # the app's tabs share one renderer (compiled scripts): not a new context
+    sizes = VIEWPORTS
     try:
         for claim_id in representative_claims():
             number = deck.claim_slide_index(order, claim_id)
-            page.goto(f"{server}/presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}",
-                      wait_until="domcontentloaded", timeout=90_000)
-            # Sized once the new document is there (before the run's elements arrive over the websocket): sized
-            # before the navigation, the previous slide would be laid out and its charts drawn again for nothing.
-            page.set_viewport_size({"width": VIEWPORTS[0][0], "height": VIEWPORTS[0][1]})
+            tab.go(slide_address(number, deck_named=tab.page is not None), size=None if tab.page else sizes[0])
+            page = tab.page
             wait_for_app(page)
-            # The run streams its elements: wait until the answer or the button that reveals it is there (the
-            # status widget may not have shown yet when the slide label arrives), then decide.
-            page.wait_for_selector('button:has-text("Reveal the number"), .deck-verdict', timeout=90_000)
+            # This slide's run has finished; its elements may still be arriving: wait until its counter and the
+            # answer or the button that reveals it are there, then decide.
+            page.wait_for_function(SLIDE_SHOWN_JS, arg=f"Slide {number} of", timeout=90_000, polling=100)
             settled(page)
             reveal = page.query_selector('button:has-text("Reveal the number")')
             if reveal:  # guess-first: the question first, the answer after Reveal
@@ -136,7 +154,7 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
                 wait_for_app(page)
             page.wait_for_selector(".deck-verdict", timeout=60_000)
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
-            for width, height in VIEWPORTS:
+            for width, height in sizes:
                 resize(page, (width, height))  # Streamlit lays the columns and the chart out again
                 page.screenshot(path=str(SCREENSHOTS / f"seminar_app_{width}x{height}_{claim_id}.png"))
                 seen = page.evaluate(MEASURE, [".deck-verdict", APP_BUTTONS, None, '[data-testid="stMain"]'])
@@ -144,8 +162,9 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
                 if claim_id == representative_claims()[0] and width == 1400:
                     # WCAG 2.1 AA on the Seminar page (badge, verdict, captions), once, in this page load.
                     assert axe_violations(page) == [], f"axe-core on slide {number}"
+            sizes = sizes[::-1]
     finally:
-        page.close()
+        tab.discard()
 
 
 @pytest.fixture(scope="module")
