@@ -31,7 +31,8 @@ def counts_of(column: pd.Series) -> pd.Series:
 def data_poor_country(store) -> str:
     """The country (not an aggregate) with the fewest values in the store."""
     counts = counts_of(store.values["iso3"])
-    countries = [c for c in counts.index if c not in store.aggregates and c in set(store.countries["iso3"])]
+    listed = set(store.countries["iso3"])  # made once, not once per code
+    countries = [c for c in counts.index if c not in store.aggregates and c in listed]
     return min(countries, key=lambda c: (counts[c], c))
 
 
