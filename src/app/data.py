@@ -23,7 +23,7 @@ from src.ingest.snapshot import (
     snapshot_fingerprint,
 )
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
-from src.study import catalogue_files, content_key, declared_files
+from src.study import catalogue_files, content_key, content_keys, declared_files
 from src.study.yaml_io import parse_yaml
 
 # Errors a broken data, catalogue or codebook file raises; each message names the file at fault.
@@ -41,11 +41,8 @@ _RUN_OBJECTS = "_data_objects_of_this_run"
 
 
 def _read_keys() -> dict[str, str]:
-    return {
-        "snapshot": snapshot_fingerprint(SNAPSHOT_DIR),
-        "catalogue": content_key(catalogue_files()),
-        "study": content_key(declared_files()),
-    }
+    catalogue, study = content_keys(catalogue_files(), declared_files())
+    return {"snapshot": snapshot_fingerprint(SNAPSHOT_DIR), "catalogue": catalogue, "study": study}
 
 
 def begin_run() -> None:
