@@ -8,6 +8,7 @@ module keeps a copy. The keys are read once per run: src.app.boot computes them 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -336,4 +337,34 @@ def cached_build(what: str, key, build: Callable):
     `key` must hold every input of `build` other than the snapshot and the declared files (their version is added
     here), e.g. the claim id and the StudyChoice. The result is shared: never modify it afterwards.
     """
-    return _built(what, key, (*store_key(), study_key()), build)
+    return _built(what, text_key(key), (*store_key(), study_key()), build)
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def text_key(key):
+    """`key` as one string (its repr) when it holds only text, numbers, None, tuples and dataclasses of them (each
+    dataclass named with its fields), else `key` itself: equal contents give equal strings and different ones
+    different strings, and Streamlit hashes one string in a small part of the time it takes over the objects'
+    reduced state (~1 ms a StudyChoice, paid by every cached build on every rerun)."""
+    try:
+        return repr(_plain(key))
+    except _NotPlain:
+        return key
+
+
+def _plain(value):
+    if type(value) in PLAIN_TYPES:
+        return value
+    if type(value) is tuple:
+        return tuple(_plain(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        return (f"dataclass {kind.__module__}.{kind.__qualname__}",
+                *((f.name, _plain(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    raise _NotPlain
