@@ -291,27 +291,29 @@ def _evaluation_cache(store_key: tuple[str, str], study_key: str):
 
 
 @st.cache_resource(max_entries=16, show_spinner="Checking the claims...")
-def _verdicts(store_key: tuple[str, str], study_key: str, settings) -> dict:
+def _verdicts(store_key: tuple[str, str], study_key: str, settings_key, _settings) -> dict:
     from src.claims.evaluate import evaluate_all
 
     cache = _evaluation_cache(store_key, study_key)
-    return evaluate_all(_study(study_key), _store(*store_key), settings, cache=cache)
+    return evaluate_all(_study(study_key), _store(*store_key), _settings, cache=cache)
 
 
 def get_verdicts(settings) -> dict:
     """Claim id -> src.claims.evaluate.Verdict for every checkable claim under `settings` (cached)."""
     get_study()
     get_store()
-    return load_or_stop(_verdicts, store_key(), study_key(), settings, what="the claim verdicts")
+    # Keyed on the settings' text (text_key), which Streamlit hashes faster than the Settings object.
+    return load_or_stop(_verdicts, store_key(), study_key(), text_key(settings), settings, what="the claim verdicts")
 
 
 @st.cache_resource(max_entries=64)
-def _robustness(store_key: tuple[str, str], study_key: str, claim_id: str, settings) -> tuple[int, int]:
+def _robustness(store_key: tuple[str, str], study_key: str, claim_id: str, settings_key, _settings
+                ) -> tuple[int, int]:
     from src.claims.robustness import robustness
 
     study = _study(study_key)
     cache = _evaluation_cache(store_key, study_key)
-    return robustness(study.codebook.claims[claim_id], _store(*store_key), settings, study, cache=cache)[:2]
+    return robustness(study.codebook.claims[claim_id], _store(*store_key), _settings, study, cache=cache)[:2]
 
 
 def get_robustness(claim_id: str, settings) -> tuple[int, int]:
@@ -320,7 +322,7 @@ def get_robustness(claim_id: str, settings) -> tuple[int, int]:
     Raises:
         DATA_ERRORS: a declared file or the store could not be read.
     """
-    return _robustness(store_key(), study_key(), claim_id, settings)
+    return _robustness(store_key(), study_key(), claim_id, text_key(settings), settings)
 
 
 # About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel); the boards, text tables,
