@@ -5,6 +5,7 @@ Expected values are read here, independently, from the shipped WDI bulk CSV with
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -239,8 +240,9 @@ def test_coding_chain_links_each_stage_in_order():
 CODEBOOK_DIR = ROOT / "data/codebook"
 
 
+@functools.cache
 def shipped_yaml(path: Path):
-
+    """A shipped YAML file's plain values, parsed once per module (claims.yaml is read by two tests); read-only."""
     return parse_yaml(path.read_text(encoding="utf-8"))
 
 

@@ -7,11 +7,12 @@ the fewest values in the store, so nothing here is typed in.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from src.claims.evaluate import EvaluationCache, Settings, evaluate_all
-from src.claims.evidence import EVIDENCE_COLUMNS, evidence_of, with_role
+from src.claims.evidence import EVIDENCE_COLUMNS, evidence_of, rows_with_role, with_role
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,8 @@ def counts_of(column: pd.Series) -> pd.Series:
 def data_poor_country(store) -> str:
     """The country (not an aggregate) with the fewest values in the store."""
     counts = counts_of(store.values["iso3"])
-    countries = [c for c in counts.index if c not in store.aggregates and c in set(store.countries["iso3"])]
+    listed = set(store.countries["iso3"])  # made once, not once per code
+    countries = [c for c in counts.index if c not in store.aggregates and c in listed]
     return min(countries, key=lambda c: (counts[c], c))
 
 
@@ -93,3 +95,16 @@ def test_tagging_rows_keeps_the_evidence_columns(store):
     tagged = with_role(store.rows(indicator), "peer")
     assert list(tagged.columns) == EVIDENCE_COLUMNS
     assert set(tagged["role"]) == {"peer"}
+
+
+def test_rows_taken_column_by_column_equal_the_frame_take(store):
+    # Rows from across the store, some twice and out of order, each with a role; and a frame's own rows.
+    labels = np.array([5, 0, len(store.values) - 1, 5, len(store.values) // 2], dtype=np.intp)
+    roles = np.array(["focus", "peer", "aggregate", "peer", "focus"], dtype=object)
+    expected = store.values.take(labels).reset_index(drop=True)
+    expected["role"] = roles
+    taken = rows_with_role(store.values, labels, roles)
+    pd.testing.assert_frame_equal(taken, expected, check_exact=True)
+    assert list(taken.dtypes) == list(expected.dtypes) and taken.columns.dtype == expected.columns.dtype
+    found = store.find(store.values["indicator"].iloc[0], None, (2000, 2020)).frame()
+    pd.testing.assert_frame_equal(with_role(found, "peer"), found.assign(role="peer"), check_exact=True)

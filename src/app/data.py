@@ -8,6 +8,7 @@ module keeps a copy. The keys are read once per run: src.app.boot computes them 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -23,7 +24,7 @@ from src.ingest.snapshot import (
     snapshot_fingerprint,
 )
 from src.paths import CATALOGUE_DIR, SNAPSHOT_DIR
-from src.study import catalogue_files, content_key, declared_files
+from src.study import catalogue_files, content_key, content_keys, declared_files
 from src.study.yaml_io import parse_yaml
 
 # Errors a broken data, catalogue or codebook file raises; each message names the file at fault.
@@ -41,11 +42,8 @@ _RUN_OBJECTS = "_data_objects_of_this_run"
 
 
 def _read_keys() -> dict[str, str]:
-    return {
-        "snapshot": snapshot_fingerprint(SNAPSHOT_DIR),
-        "catalogue": content_key(catalogue_files()),
-        "study": content_key(declared_files()),
-    }
+    catalogue, study = content_keys(catalogue_files(), declared_files())
+    return {"snapshot": snapshot_fingerprint(SNAPSHOT_DIR), "catalogue": catalogue, "study": study}
 
 
 def begin_run() -> None:
@@ -293,27 +291,29 @@ def _evaluation_cache(store_key: tuple[str, str], study_key: str):
 
 
 @st.cache_resource(max_entries=16, show_spinner="Checking the claims...")
-def _verdicts(store_key: tuple[str, str], study_key: str, settings) -> dict:
+def _verdicts(store_key: tuple[str, str], study_key: str, settings_key, _settings) -> dict:
     from src.claims.evaluate import evaluate_all
 
     cache = _evaluation_cache(store_key, study_key)
-    return evaluate_all(_study(study_key), _store(*store_key), settings, cache=cache)
+    return evaluate_all(_study(study_key), _store(*store_key), _settings, cache=cache)
 
 
 def get_verdicts(settings) -> dict:
     """Claim id -> src.claims.evaluate.Verdict for every checkable claim under `settings` (cached)."""
     get_study()
     get_store()
-    return load_or_stop(_verdicts, store_key(), study_key(), settings, what="the claim verdicts")
+    # Keyed on the settings' text (text_key), which Streamlit hashes faster than the Settings object.
+    return load_or_stop(_verdicts, store_key(), study_key(), text_key(settings), settings, what="the claim verdicts")
 
 
 @st.cache_resource(max_entries=64)
-def _robustness(store_key: tuple[str, str], study_key: str, claim_id: str, settings) -> tuple[int, int]:
+def _robustness(store_key: tuple[str, str], study_key: str, claim_id: str, settings_key, _settings
+                ) -> tuple[int, int]:
     from src.claims.robustness import robustness
 
     study = _study(study_key)
     cache = _evaluation_cache(store_key, study_key)
-    return robustness(study.codebook.claims[claim_id], _store(*store_key), settings, study, cache=cache)[:2]
+    return robustness(study.codebook.claims[claim_id], _store(*store_key), _settings, study, cache=cache)[:2]
 
 
 def get_robustness(claim_id: str, settings) -> tuple[int, int]:
@@ -322,7 +322,7 @@ def get_robustness(claim_id: str, settings) -> tuple[int, int]:
     Raises:
         DATA_ERRORS: a declared file or the store could not be read.
     """
-    return _robustness(store_key(), study_key(), claim_id, settings)
+    return _robustness(store_key(), study_key(), claim_id, text_key(settings), settings)
 
 
 # About 0.3-0.8 MB a claim chart (a lower-middle-income peer group has ~50 lines a panel); the boards, text tables,
@@ -339,4 +339,34 @@ def cached_build(what: str, key, build: Callable):
     `key` must hold every input of `build` other than the snapshot and the declared files (their version is added
     here), e.g. the claim id and the StudyChoice. The result is shared: never modify it afterwards.
     """
-    return _built(what, key, (*store_key(), study_key()), build)
+    return _built(what, text_key(key), (*store_key(), study_key()), build)
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def text_key(key):
+    """`key` as one string (its repr) when it holds only text, numbers, None, tuples and dataclasses of them (each
+    dataclass named with its fields), else `key` itself: equal contents give equal strings and different ones
+    different strings, and Streamlit hashes one string in a small part of the time it takes over the objects'
+    reduced state (~1 ms a StudyChoice, paid by every cached build on every rerun)."""
+    try:
+        return repr(_plain(key))
+    except _NotPlain:
+        return key
+
+
+def _plain(value):
+    if type(value) in PLAIN_TYPES:
+        return value
+    if type(value) is tuple:
+        return tuple(_plain(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        kind = type(value)
+        return (f"dataclass {kind.__module__}.{kind.__qualname__}",
+                *((f.name, _plain(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    raise _NotPlain

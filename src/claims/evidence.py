@@ -31,6 +31,8 @@ from src.study.rule_specs import MIN_PEERS_FLOOR, slot_ids
 TIDY_COLUMNS_LIST = list(TIDY_COLUMNS)
 EVIDENCE_COLUMNS = [*TIDY_COLUMNS, "role"]
 NO_EVIDENCE = pd.DataFrame(columns=EVIDENCE_COLUMNS)
+EVIDENCE_INDEX = pd.Index(EVIDENCE_COLUMNS)  # shared by the frames rows_with_role makes (an Index never changes)
+ROLE_DTYPE = pd.Series(["focus"]).dtype  # what setting a column to role names gives
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ class RuleResult:
 def with_role(rows: pd.DataFrame, role: str) -> pd.DataFrame:
     """The rows as evidence: the tidy columns plus `role` (focus, peer, aggregate)."""
     if list(rows.columns) == TIDY_COLUMNS_LIST:
-        return rows.assign(role=role)  # one copy, where reindexing and setting would make two
+        # rows.assign(role=role), from copies of the arrays (assign's column insert was most of its cost)
+        every_row = np.arange(len(rows))
+        return rows_with_role(rows, every_row, np.full(len(rows), role, dtype=object), index=rows.index)
     rows = rows.copy()
     rows["role"] = role
     return rows.reindex(columns=EVIDENCE_COLUMNS)
@@ -381,6 +385,26 @@ def rows_in_one_take(tags, first_of_each_key: bool = False) -> pd.DataFrame | No
         # First occurrences, in their order: what drop_duplicates(keep="first") keeps.
         first = np.sort(np.unique(keys, axis=0, return_index=True)[1])
         labels, role_codes = labels[first], role_codes[first]
-    rows = store.rows_at(labels)
-    rows["role"] = np.array(role_names, dtype=object)[role_codes]
-    return rows
+    return rows_with_role(store.values, labels, np.array(role_names, dtype=object)[role_codes])
+
+
+def rows_with_role(values: pd.DataFrame, positions: np.ndarray, roles: np.ndarray,
+                   index: pd.Index | None = None) -> pd.DataFrame:
+    """`values.take(positions).reset_index(drop=True)` with a `role` column set to `roles` (what `Store.rows_at`
+    then `rows["role"] = roles` give) for rows with the tidy columns, built from the taken arrays: the frame
+    take checks each categorical's fill value, inserting a column rebuilds the column index and a frame from a
+    dict checks every column again, most of a verdict's evidence cost. `index`: the rows' labels (0..n-1 when
+    None)."""
+    arrays = []
+    for position in range(len(values.columns)):
+        array = values._get_column_array(position)
+        if isinstance(array, pd.Categorical):
+            arrays.append(pd.Categorical.from_codes(array.codes[positions], dtype=array.dtype, validate=False))
+        elif isinstance(array, np.ndarray):
+            arrays.append(array[positions])
+        else:
+            arrays.append(array.take(positions))
+    arrays.append(pd.array(roles, dtype=ROLE_DTYPE))
+    return pd.DataFrame._from_arrays(arrays, columns=EVIDENCE_INDEX,
+                                     index=pd.RangeIndex(len(positions)) if index is None else index,
+                                     verify_integrity=False)

@@ -222,10 +222,24 @@ def snapshot_fingerprint(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
     Cheap (reads the small sidecars, not the data), so the app can key its cache on it.
     """
     digest = hashlib.md5()
-    for meta_file in sorted(snapshot_dir.rglob("*" + SIDECAR_SUFFIX)):
-        digest.update(str(meta_file.relative_to(snapshot_dir)).encode())
-        digest.update(meta_file.read_bytes())
+    for relative in sidecar_names(snapshot_dir):
+        digest.update(relative.encode())
+        with open(os.path.join(snapshot_dir, relative), "rb") as sidecar:
+            digest.update(sidecar.read())
     return digest.hexdigest()[:16]
+
+
+def sidecar_names(snapshot_dir: Path) -> list[str]:
+    """`str(p.relative_to(snapshot_dir))` of each `sorted(snapshot_dir.rglob("*" + SIDECAR_SUFFIX))`, from
+    os.walk and plain strings (the app reads the fingerprint on every rerun; pathlib's objects were most of it).
+    Sorted part by part as paths sort; like rglob, names of directories match too and symlinked directories are
+    listed, not entered."""
+    names = []
+    for folder, subfolders, files in os.walk(snapshot_dir):
+        inside = os.path.relpath(folder, snapshot_dir)
+        names += [name if inside == "." else f"{inside}/{name}"
+                  for name in (*subfolders, *files) if name.endswith(SIDECAR_SUFFIX)]
+    return sorted(names, key=lambda name: name.split("/"))
 
 
 # --- Atomic replacement, used by the refresh command (src/ingest/refresh.py) --------------------------------------

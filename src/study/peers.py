@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -106,20 +107,24 @@ def _countries(store) -> pd.DataFrame:
 
 
 def _similar_hdi(group: PeerGroup, store, focus: str) -> list[str]:
+    # The HDI rows' codes, years and values as arrays, in the store's order (a filter of the whole store's frame
+    # copied every column of every HDI row).
     values = store.values
-    hdi = values[(values["indicator"] == group.indicator)]
+    rows = np.flatnonzero((values["indicator"] == group.indicator).to_numpy(dtype=bool, na_value=False))
     countries = _countries(store)
     aggregates = set()
     if "is_aggregate" in countries:
         aggregates = set(countries.loc[countries["is_aggregate"].fillna(False).astype(bool), "iso3"])
-    hdi = hdi[~hdi["iso3"].isin(aggregates)]
-    own = hdi[hdi["iso3"] == focus]
-    if not own.empty:
-        year = int(own["year"].max())
-        focus_value = float(own.loc[own["year"] == year, "value"].iloc[0])
-        same_year = hdi[hdi["year"] == year]
-        close = same_year[(same_year["value"] - focus_value).abs() <= group.width + 1e-9]
-        return sorted(close["iso3"].astype(str).unique())
+    iso3 = values["iso3"].take(rows).to_numpy()
+    kept = np.array([code not in aggregates for code in iso3], dtype=bool)
+    iso3, years = iso3[kept], values["year"].take(rows).to_numpy()[kept]
+    hdi = values["value"].take(rows).to_numpy()[kept]
+    own = iso3 == focus
+    if own.any():
+        year = int(years[own].max())
+        focus_value = float(hdi[own & (years == year)][0])
+        close = (years == year) & (np.abs(hdi - focus_value) <= group.width + 1e-9)
+        return sorted({str(code) for code in iso3[close]})
     # No HDI value for the focus: fall back to the same UNDP HDI tier, when the metadata has one.
     if "hdi_tier" in countries:
         tier = countries.loc[countries["iso3"] == focus, "hdi_tier"]
@@ -155,6 +160,8 @@ def members(
         countries = _countries(store)
         if "income_group" not in countries:
             return []
-        chosen = countries[(countries["income_group"] == group.income_group) & ~countries["is_aggregate"].astype(bool)]
-        return sorted(chosen["iso3"].astype(str))
+        # NA income groups count as other groups, as a frame filter on the comparison treats them.
+        income = (countries["income_group"] == group.income_group).to_numpy(dtype=bool, na_value=False)
+        chosen = income & ~countries["is_aggregate"].astype(bool).to_numpy()
+        return sorted(countries["iso3"][chosen].astype(str))
     return _similar_hdi(group, store, focus)

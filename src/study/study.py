@@ -69,15 +69,27 @@ def declared_files(data_dir: Path = DATA_DIR) -> list[Path]:
 
 def content_key(paths: Iterable[Path]) -> str:
     """md5 over the files' names and bytes: changes when any file is edited, added, renamed or removed."""
-    digest = hashlib.md5()
-    for path in paths:
-        digest.update(str(path).encode("utf-8") + b"\0")
-        try:
-            digest.update(path.read_bytes())
-        except OSError:
-            digest.update(b"<missing>")
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return content_keys(paths)[0]
+
+
+def content_keys(*path_lists: Iterable[Path]) -> tuple[str, ...]:
+    """`content_key` of each list, a file named in several lists read once (the app keys every rerun on the
+    catalogue files and on every declared file, the catalogue's among them)."""
+    read: dict[Path, bytes | None] = {}
+    keys = []
+    for paths in path_lists:
+        digest = hashlib.md5()
+        for path in paths:
+            digest.update(str(path).encode("utf-8") + b"\0")
+            if path not in read:
+                try:
+                    read[path] = path.read_bytes()
+                except OSError:
+                    read[path] = None
+            digest.update(b"<missing>" if read[path] is None else read[path])
+            digest.update(b"\0")
+        keys.append(digest.hexdigest())
+    return tuple(keys)
 
 
 def _check_peer_groups(groups: dict[str, PeerGroup], indicators: dict[str, Indicator], path: Path) -> None:
