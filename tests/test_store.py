@@ -356,3 +356,25 @@ def test_a_store_in_any_row_order_answers_as_the_sorted_one(store):
         assert shuffled.has(indicator)
         pd.testing.assert_frame_equal(shuffled.series(indicator, PEERS), store.series(indicator, PEERS))
         pd.testing.assert_frame_equal(shuffled.latest(indicator), store.latest(indicator))
+
+
+def test_the_store_order_is_the_stable_text_sort_of_indicator_code_and_year():
+    # Fixture: a small tidy frame with made-up codes and ids (upper and lower case, non-ASCII, missing keys), in a
+    # random order: the build's lexsort of category codes must give what a stable sort of the texts gives.
+    import numpy as np
+
+    from src.ingest.store import STORE_ORDER, compact, compact_in_store_order
+    from src.schema import check_tidy
+
+    rng = np.random.default_rng(0)
+    rows = 400
+    frame = check_tidy(pd.DataFrame({
+        "iso3": rng.choice(["PAK", "IND", "AFG", "ZZK.WORLD", "bgd", "Ä"], rows), "country": "fixture",
+        "year": rng.integers(1990, 1996, rows), "indicator": rng.choice(["b", "a", "c_1", "C"], rows),
+        "value": rng.random(rows), "unit": "u", "source": "s", "code": "c", "file": "f", "note": "", "computed": False,
+    }), "fixture")
+    missing = rng.random(rows) < 0.1
+    for case in (frame, frame.assign(iso3=frame["iso3"].mask(missing)), frame.assign(indicator=frame["indicator"].mask(missing))):
+        case = check_tidy(case, "fixture")
+        by_text = compact(case.sort_values(list(STORE_ORDER), kind="stable").reset_index(drop=True))
+        pd.testing.assert_frame_equal(compact_in_store_order(case), by_text, check_exact=True)

@@ -507,6 +507,27 @@ def parse_source(source: Source, snapshot_dir: Path, catalogue: dict[str, Indica
     return parse(folder, catalogue)
 
 
+STORE_ORDER = ("indicator", "iso3", "year")
+
+
+def compact_in_store_order(values: pd.DataFrame) -> pd.DataFrame:
+    """`compact` of tidy `values` sorted as a stable sort by STORE_ORDER sorts them, index 0..n-1.
+
+    Compacted first: the two text keys' categories then stand in sorted order, so their codes sort as their texts
+    do, and one lexsort of the codes and a take of small integer codes per column do what a sort of the text
+    columns and a take of every row's text did (a tenth of a build). Anything else (a missing key, categories out
+    of order) is sorted as text, then compacted, as before.
+    """
+    compacted = compact(values)
+    indicator, iso3, year = (compacted[column] for column in STORE_ORDER)
+    keys = [column.cat for column in (indicator, iso3) if isinstance(column.dtype, pd.CategoricalDtype)]
+    if (len(keys) == 2 and year.dtype.kind in "iu" and all(key.categories.is_monotonic_increasing for key in keys)
+            and all(key.codes.to_numpy().min(initial=0) >= 0 for key in keys)):
+        order = np.lexsort((year.to_numpy(), iso3.cat.codes.to_numpy(), indicator.cat.codes.to_numpy()))
+        return compacted.take(order).reset_index(drop=True)
+    return compact(values.sort_values(list(STORE_ORDER), kind="stable").reset_index(drop=True))
+
+
 def build_store(
     snapshot_dir: Path = SNAPSHOT_DIR,
     *,
@@ -549,8 +570,8 @@ def build_store(
         countries = empty_countries()
     countries = add_codes_from_values(countries, values)
     values = name_coded_rows(values, countries)
-    values = values.sort_values(["indicator", "iso3", "year"], kind="stable").reset_index(drop=True)
-    return Store(compact(check_tidy(values, "store")), countries, snapshot_fingerprint(snapshot_dir), tuple(problems))
+    values = compact_in_store_order(check_tidy(values, "store"))
+    return Store(values, countries, snapshot_fingerprint(snapshot_dir), tuple(problems))
 
 
 def build_inputs_digest(snapshot_dir: Path = SNAPSHOT_DIR) -> str:

@@ -169,8 +169,16 @@ def _parsed_numbers(
     markers = {str(m).strip() for m in missing_markers}
     text = values.astype("string").str.strip()
     is_missing = text.isna() | text.isin(markers)
-    numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
-    return markers, text, numbers, numbers.isna() & ~is_missing
+    # Only the cells that are not missing are converted (the same text dtype, so the same conversion of each
+    # cell, ints and floats decided over the same cells); a third to a half of most files' cells are blank.
+    present = np.flatnonzero(~is_missing.to_numpy(dtype=bool))
+    converted = pd.to_numeric(text.iloc[present], errors="coerce").astype("float64").to_numpy()
+    floats = np.full(len(text), np.nan)
+    floats[present] = converted
+    numbers = pd.Series(floats, index=text.index, name=text.name)
+    bad = np.zeros(len(text), dtype=bool)
+    bad[present] = np.isnan(converted)
+    return markers, text, numbers, pd.Series(bad, index=text.index)
 
 
 def non_numeric_cells(values: pd.Series, missing_markers: Iterable[str] = ("",)) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from src.ingest.parsers._common import (
@@ -24,7 +25,7 @@ from src.ingest.parsers._common import (
     require_columns,
     single_file,
     snapshot_relative,
-    tidy_rows,
+    tidy_blocks,
     with_header,
 )
 from src.schema import ParseError
@@ -72,8 +73,15 @@ def parse(folder: Path, catalogue: dict[str, Indicator]) -> pd.DataFrame:
     rows = coded_rows(body, iso3=ISO3, country=COUNTRY, year=YEAR, origin=origin)
     body = body.loc[rows.index]
     file = snapshot_relative(path, folder)
-    frames = [
-        tidy_rows(rows.assign(value=cells_to_numbers(body[code], f"{origin} column {code!r}")), indicator, file=file)
-        for code, indicator in by_code.items()
-    ]
-    return concat_tidy(frames, origin)
+    # Every variable's column over the same rows, made tidy in one long frame (tidy_blocks): the same rows as a
+    # tidy_rows frame per variable, without its fixed cost 22 times.
+    values = [cells_to_numbers(body[code], f"{origin} column {code!r}").to_numpy() for code in by_code]
+    repeats = len(values)
+    long = pd.DataFrame({
+        "iso3": np.tile(rows["iso3"].to_numpy(dtype=object), repeats),
+        "country": np.tile(rows["country"].to_numpy(dtype=object), repeats),
+        "year": np.tile(rows["year"].to_numpy(), repeats),
+        "value": np.concatenate(values) if values else np.array([], dtype="float64"),
+    })
+    blocks = [(indicator, len(rows)) for indicator in by_code.values()]
+    return concat_tidy(tidy_blocks(long, blocks, file=file), origin)

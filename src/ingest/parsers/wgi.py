@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from src.ingest.parsers._common import (
@@ -21,7 +22,7 @@ from src.ingest.parsers._common import (
     read_aliases,
     read_csv,
     snapshot_relative,
-    tidy_rows,
+    tidy_blocks,
     to_numbers,
 )
 from src.schema import ParseError
@@ -62,8 +63,12 @@ def parse(folder: Path, catalogue: dict[str, Indicator], alias_file: Path = ALIA
     table["dimension"] = table["indicator"].str.strip().str.upper()
     by_code = indicators_by_code(catalogue, SOURCE)
     file = snapshot_relative(path, folder)
-    frames = []
-    for dimension, rows in table.groupby("dimension", sort=True):
+    # Each dimension's rows (in file order, dimensions sorted, as groupby gives them) once per measure: one long
+    # frame made tidy at once (tidy_blocks), not 36 frames each paying tidy_rows' fixed cost.
+    dimensions, names = pd.factorize(table["dimension"], sort=True)
+    positions, values, blocks = [], [], []
+    for number, dimension in enumerate(names):
+        rows = np.flatnonzero(dimensions == number)
         for column, suffix in MEASURE_SUFFIX.items():
             code = f"{dimension}.{suffix}"
             if code not in by_code:
@@ -71,7 +76,14 @@ def parse(folder: Path, catalogue: dict[str, Indicator], alias_file: Path = ALIA
                     f"{path}: series {code} (dimension {dimension.lower()!r}, column {column!r}) is not declared "
                     f"for source {SOURCE!r} in data/catalogue/indicators/wgi.yaml"
                 )
-            values = rows[["iso3", "country", "year"]].copy()
-            values["value"] = to_numbers(rows[column], path, column, MISSING_MARKERS)
-            frames.append(tidy_rows(values, by_code[code], file=file))
-    return concat_tidy(frames, str(path))
+            values.append(to_numbers(table[column].take(rows), path, column, MISSING_MARKERS).to_numpy())
+            positions.append(rows)
+            blocks.append((by_code[code], len(rows)))
+    at = np.concatenate(positions) if positions else np.array([], dtype=np.intp)
+    long = pd.DataFrame({
+        "iso3": table["iso3"].to_numpy(dtype=object)[at],
+        "country": table["country"].to_numpy(dtype=object)[at],
+        "year": table["year"].to_numpy()[at],
+        "value": np.concatenate(values) if values else np.array([], dtype="float64"),
+    })
+    return concat_tidy(tidy_blocks(long, blocks, file=file), str(path))
