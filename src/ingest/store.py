@@ -9,7 +9,6 @@ rebuilds otherwise.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import logging
 import os
@@ -22,22 +21,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from src.ingest.build_key import MANIFEST_FILE_NAME, build_inputs_digest, read_manifest
 from src.ingest.countries import add_codes_from_values, empty_countries, load_countries
 from src.ingest.parsers import get_parser
 from src.ingest.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
-from src.paths import CATALOGUE_DIR, INDICATOR_CATALOGUE_DIR, PROCESSED_DIR, SNAPSHOT_DIR, SOURCES_FILE, STORE_FILE
+from src.paths import PROCESSED_DIR, SNAPSHOT_DIR, STORE_FILE
 from src.schema import TIDY_DTYPES, ParseError, check_tidy, empty_tidy
 from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 
 log = logging.getLogger(__name__)
 
 COUNTRIES_FILE_NAME = "countries.parquet"
-MANIFEST_FILE_NAME = "manifest.json"
 # Series the refresh command downloads fresh from the World Bank API replace the same ids from older files.
 NEWER_SOURCE = "wb_api"
-CODE_DIR = Path(__file__).resolve().parent.parent  # src/
-# Code whose change alters the store's content, so a stale parquet is never served after an edit.
-BUILD_CODE = ("schema.py", "ingest/countries.py", "ingest/store.py", "study/catalogue.py", "ingest/parsers/*.py")
 
 Years = tuple[int | None, int | None]
 # The store's text columns repeat a few thousand distinct strings over ~630,000 rows: held as categoricals they
@@ -574,18 +570,6 @@ def build_store(
     return Store(values, countries, snapshot_fingerprint(snapshot_dir), tuple(problems))
 
 
-def build_inputs_digest(snapshot_dir: Path = SNAPSHOT_DIR) -> str:
-    """A key over everything the store is built from: snapshot sidecars, catalogue files, and the build code."""
-    digest = hashlib.md5(snapshot_fingerprint(snapshot_dir).encode())
-    inputs = [SOURCES_FILE, *sorted(INDICATOR_CATALOGUE_DIR.glob("*.yaml")), *sorted(CATALOGUE_DIR.glob("aliases/*"))]
-    for pattern in BUILD_CODE:
-        inputs.extend(sorted(CODE_DIR.glob(pattern)))
-    for path in inputs:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def manifest_for(store: Store, snapshot_dir: Path) -> dict:
     """What the processed files were built from: the inputs' md5s (from their sidecars) and the build key."""
     md5s = {f.relative_to(snapshot_dir).as_posix(): recorded_md5(f) for f in data_files(snapshot_dir)}
@@ -634,32 +618,6 @@ def _replace_atomically(target: Path, write) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-
-
-# What a manifest must hold, and of which type; anything else (null, [], bad JSON, a missing key) means "rebuild".
-MANIFEST_FIELDS = {"fingerprint": str, "build_key": str, "built_at": str, "rows": int, "input_md5": dict}
-
-
-def read_manifest(processed_dir: Path = PROCESSED_DIR) -> tuple[dict | None, str]:
-    """(manifest, '') when data/processed/manifest.json is well formed, else (None, what is wrong with it)."""
-    path = processed_dir / MANIFEST_FILE_NAME
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, f"{path}: missing"
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, f"{path}: not valid JSON ({str(exc)[:200]})"
-    if not isinstance(manifest, dict):
-        return None, f"{path}: expected a JSON object, found {type(manifest).__name__}"
-    for key, expected in MANIFEST_FIELDS.items():
-        if key not in manifest:
-            return None, f"{path}: lacks {key!r}"
-        value = manifest[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
-            return None, f"{path}: {key!r} should be {expected.__name__}, found {type(value).__name__}"
-    if not all(isinstance(k, str) and isinstance(v, str | None) for k, v in manifest["input_md5"].items()):
-        return None, f"{path}: 'input_md5' should map file names to md5 strings"
-    return manifest, ""
 
 
 def read_processed(processed_dir: Path, build_key: str) -> Store | None:
