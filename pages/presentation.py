@@ -132,11 +132,13 @@ claims = codebook.claims
 
 with st.sidebar:
     st.header("Build the deck")
-    # Claim ids are the options' labels, so the URL holds `deck=C2.3&deck=C1.1` (Streamlit writes labels).
+    # Claim ids are the options' labels, so the URL holds `deck=C2.3&deck=C1.1` (Streamlit writes labels). The default
+    # is the whole deck on every run: an address without `deck` (a plain link, or Back/Forward to one) means the
+    # whole deck, and an emptied picker writes `deck=` (tests/test_browser_seminar.py follows such an address).
     url.seed_list(params.deck, claim_options, f"Use claim ids such as {', '.join(claim_options[:3])}.")
     chosen = st.multiselect(
         "Claims, in the order you pick them", claim_options,
-        default=None if params.deck in st.session_state else claim_options, key=params.deck, bind="query-params",
+        default=claim_options, key=params.deck, bind="query-params",
         help="The deck shows a theme slide, then its chosen claims. Remove claims and add them again to reorder.",
     )
     st.caption("  \n".join(f"{n}. {c}: {claims[c].paraphrase}" for n, c in enumerate(chosen, start=1)))

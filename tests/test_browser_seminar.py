@@ -116,17 +116,11 @@ SLIDE_SHOWN_JS = """(counter) => (document.querySelector('[data-testid="stMain"]
         || Array.from(document.querySelectorAll('button')).some((b) => b.innerText.includes('Reveal the number')))"""
 
 
-def slide_address(number: int, *, deck_named: bool) -> str:
-    """The presentation view of slide `number` of the default deck, guess-first on; with `deck_named`, the deck's
-    claims are named in the address as its menu writes them (`deck=C1.1&deck=C1.2...`, the same deck).
-
-    Why named: Streamlit drops the default deck when the address changes inside a running page without naming it
-    (Back or Forward to `?slide=3` shows "Pick at least one claim"), so a slide after the first, opened in the
-    running frontend, names it (the first is opened by its plain URL)."""
-    query = f"presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}"
-    if deck_named:
-        query += "".join(f"&{URL_NAMES['deck']}={claim_id}" for claim_id in deck.default_claim_ids(CODEBOOK))
-    return query
+def slide_address(number: int) -> str:
+    """The presentation view of slide `number` of the default deck, guess-first on. The address does not name the
+    deck: opened in the running frontend (as Back and Forward do), the page must keep the default deck (it once
+    showed "Pick at least one claim" there)."""
+    return f"presentation?present=1&{URL_NAMES['guess']}=1&{URL_NAMES['slide']}={number}"
 
 
 def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser_context):
@@ -141,7 +135,7 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
     try:
         for claim_id in representative_claims():
             number = deck.claim_slide_index(order, claim_id)
-            tab.go(slide_address(number, deck_named=tab.page is not None), size=None if tab.page else sizes[0])
+            tab.go(slide_address(number), size=None if tab.page else sizes[0])
             page = tab.page
             wait_for_app(page)
             # This slide's run has finished; its elements may still be arriving: wait until its counter and the
