@@ -19,18 +19,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from src.claims.prose import format_value
-from src.study.yaml_io import parse_yaml
+from src.study.yaml_io import dump_yaml, parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 TIMEOUT = 120
 MARK = " (edited)"
-# libyaml's C emitter writes the very text yaml.safe_dump writes, several times faster (as in tests/test_study.py).
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @pytest.fixture
@@ -83,8 +80,7 @@ def edited(path: Path, change) -> Iterator[None]:
         else:
             document = parse_yaml(original.decode("utf-8"))
             change(document)
-            path.write_text(yaml.dump(document, Dumper=SAFE_DUMPER, allow_unicode=True, sort_keys=False),
-                            encoding="utf-8")
+            path.write_text(dump_yaml(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
         yield
     finally:
         path.write_bytes(original)

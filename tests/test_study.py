@@ -20,15 +20,7 @@ import yaml
 
 from src.paths import DATA_DIR, INDICATOR_CATALOGUE_DIR
 from src.study import Study, content_key, declared_files, load_study
-from src.study.yaml_io import parse_yaml
-
-# libyaml's C emitter writes the very text yaml.safe_dump writes, several times faster (claims.yaml: 67 ms vs 12 ms).
-SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def dump_yaml(document, **options) -> str:
-    """`yaml.safe_dump(document, **options)`, through the C emitter where PyYAML has it."""
-    return yaml.dump(document, Dumper=SAFE_DUMPER, **options)
+from src.study.yaml_io import dump_yaml, parse_yaml
 
 MARKER = "Edited in a test"
 FIRST_INDICATOR_FILE = sorted(INDICATOR_CATALOGUE_DIR.glob("*.yaml"))[0].relative_to(DATA_DIR)
