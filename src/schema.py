@@ -37,7 +37,14 @@ TIDY_DTYPES = {
 }
 
 # The same dtypes as objects: "string" also equals other string storages when compared as text.
-_TIDY_PANDAS_DTYPES = {column: pandas_dtype(dtype) for column, dtype in TIDY_DTYPES.items()}
+TIDY_PANDAS_DTYPES = {column: pandas_dtype(dtype) for column, dtype in TIDY_DTYPES.items()}
+_TIDY_DTYPE_LIST = list(TIDY_PANDAS_DTYPES.values())
+
+
+def has_tidy_layout(frame: pd.DataFrame) -> bool:
+    """Exactly the tidy columns, in order, each in its tidy dtype: `check_tidy` would only copy such a frame (a
+    parser that builds its rows so skips it, unless they hold an empty value)."""
+    return list(frame.columns) == list(TIDY_COLUMNS) and list(frame.dtypes) == _TIDY_DTYPE_LIST
 
 
 class ParseError(ValueError):
@@ -56,7 +63,7 @@ def check_tidy(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
     frame = frame[list(TIDY_COLUMNS)]
     # Convert only the columns not already in their tidy dtype: parsers check every frame they build, and a
     # no-op astype of ~600,000 rows costs time for nothing.
-    wrong = {column: dtype for column, dtype in _TIDY_PANDAS_DTYPES.items() if frame[column].dtype != dtype}
+    wrong = {column: dtype for column, dtype in TIDY_PANDAS_DTYPES.items() if frame[column].dtype != dtype}
     if wrong:
         frame = frame.astype(wrong)
     if frame["value"].isna().any():

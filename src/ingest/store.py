@@ -26,7 +26,7 @@ from src.ingest.countries import add_codes_from_values, empty_countries, load_co
 from src.ingest.parsers import get_parser
 from src.ingest.snapshot import SnapshotError, data_files, read_sidecar, snapshot_fingerprint
 from src.paths import PROCESSED_DIR, SNAPSHOT_DIR, STORE_FILE
-from src.schema import TIDY_DTYPES, ParseError, check_tidy, empty_tidy
+from src.schema import TIDY_DTYPES, TIDY_PANDAS_DTYPES, ParseError, check_tidy, empty_tidy
 from src.study.catalogue import Indicator, Source, load_indicators, load_sources
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,6 @@ def compact(values: pd.DataFrame) -> pd.DataFrame:
     return values
 
 
-_TIDY_PANDAS_DTYPES = {column: pd.api.types.pandas_dtype(dtype) for column, dtype in TIDY_DTYPES.items()}
-
-
 def plain_tidy(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows in the store's in-memory form as `rows.astype(TIDY_DTYPES)` gives them (what `series()` hands out).
 
@@ -73,7 +70,7 @@ def plain_tidy(rows: pd.DataFrame) -> pd.DataFrame:
     if list(rows.columns) != list(TIDY_DTYPES):
         return rows.astype(TIDY_DTYPES)
     columns = {}
-    for column, dtype in _TIDY_PANDAS_DTYPES.items():
+    for column, dtype in TIDY_PANDAS_DTYPES.items():
         values = rows[column]
         if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.dtype == dtype:
             taken = values.cat.categories.array.take(values.cat.codes.to_numpy(), allow_fill=True)

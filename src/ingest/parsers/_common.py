@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from pandas.api.types import pandas_dtype
 from pandas.io.parsers import TextParser
 
 from src.paths import CATALOGUE_DIR
-from src.schema import TIDY_COLUMNS, TIDY_DTYPES, ParseError, check_tidy, empty_tidy
+from src.schema import ParseError, check_tidy, empty_tidy, has_tidy_layout
 from src.study.catalogue import Indicator
 
 
@@ -86,10 +85,11 @@ def read_csv(
         plain = _plain_table(text)
         if plain is not None:
             plain.columns = [str(c).strip() for c in plain.columns]
-            wanted = [c for c in plain.columns if c in set(expected_columns)]
+            expected = set(expected_columns)
+            wanted = [c for c in plain.columns if c in expected]
             # Only when the names stay distinct once stripped and every expected one is there: else the whole
             # file is read below, so the frame or the error is the one it gives.
-            if plain.columns.is_unique and set(expected_columns) <= set(wanted):
+            if plain.columns.is_unique and expected <= set(wanted):
                 return plain[wanted].astype(str)
     try:
         frame = _read_csv_text(text, skiprows, as_objects)
@@ -191,8 +191,6 @@ def indicators_by_code(catalogue: dict[str, Indicator], source: str) -> dict[str
     return {i.code: i for i in catalogue.values() if i.source == source and i.in_snapshot}
 
 
-TIDY_COLUMN_LIST = list(TIDY_COLUMNS)
-TIDY_DTYPE_LIST = [pandas_dtype(dtype) for dtype in TIDY_DTYPES.values()]
 
 
 def tidy_rows(
@@ -240,7 +238,7 @@ def tidy_rows(
     )
     # Built in the tidy columns and dtypes already, so `check_tidy` (a third of this function's time, once per
     # series and year) runs only when it has something to convert or to refuse.
-    if list(tidy.columns) != TIDY_COLUMN_LIST or list(tidy.dtypes) != TIDY_DTYPE_LIST or tidy["value"].isna().any():
+    if not has_tidy_layout(tidy) or tidy["value"].isna().any():
         return check_tidy(tidy, file)
     return tidy
 
@@ -281,7 +279,7 @@ def tidy_blocks(frame: pd.DataFrame, blocks: list[tuple[Indicator, int]], *, fil
             "computed": np.zeros(len(positions), dtype=bool),
         }
     )
-    if list(tidy.columns) != TIDY_COLUMN_LIST or list(tidy.dtypes) != TIDY_DTYPE_LIST:
+    if not has_tidy_layout(tidy):
         tidy = check_tidy(tidy, file)
     return [tidy]
 
