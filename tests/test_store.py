@@ -13,18 +13,19 @@ import dataclasses
 import importlib.util
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import src.ingest.store as store_module
 from src.ingest.snapshot import data_files
-from src.ingest.store import Store, build_store, load_store, prefer_newer_downloads, read_processed, write_store
+from src.ingest.store import Store, build_store, load_store, prefer_newer_downloads, read_processed
 from src.paths import SNAPSHOT_DIR
 from src.schema import TIDY_COLUMNS, ParseError
 from tests.columns import distinct
 from tests.shipped import shipped_indicators, shipped_sources
+from tests.stores import fresh_copy
+from tests.stores import written_once as written_once_for
 
 PEERS = ("PAK", "IND", "BGD")
 
@@ -211,15 +212,13 @@ def counted_rebuilds(monkeypatch, rebuilt):
 @pytest.fixture(scope="module")
 def written_once(tmp_path_factory, store):
     """The built store written by `write_store` once for the module (writing takes about half a second)."""
-    folder = tmp_path_factory.mktemp("written_store")
-    write_store(store, folder)
-    return folder
+    return written_once_for(tmp_path_factory, store, "written_store")
 
 
 @pytest.fixture
 def written(tmp_path, written_once):
     """A copy of the written store's folder (store.parquet, countries.parquet, manifest.json) for one test to alter."""
-    return Path(shutil.copytree(written_once, tmp_path / "processed"))
+    return fresh_copy(written_once, tmp_path / "processed")
 
 
 def assert_same_frame(loaded: pd.DataFrame, built: pd.DataFrame) -> None:

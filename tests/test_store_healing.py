@@ -21,6 +21,7 @@ from src.ingest.snapshot import changed_snapshot_files, read_sidecar
 from src.ingest.store import Store, compact, load_store, read_manifest, read_processed, write_store
 from src.paths import SNAPSHOT_DIR
 from src.schema import empty_tidy
+from tests.stores import fresh_copy, written_once
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +33,13 @@ def tiny_store() -> Store:
 @pytest.fixture(scope="module")
 def tiny_written(tmp_path_factory, tiny_store):
     """The tiny store's processed folder, written once for the module (a write reads every snapshot sidecar)."""
-    folder = tmp_path_factory.mktemp("tiny_written")
-    write_store(tiny_store, folder)
-    return folder
+    return written_once(tmp_path_factory, tiny_store, "tiny_written")
 
 
 @pytest.fixture
 def processed(tmp_path, tiny_written):
     """tmp_path holding a copy of the tiny store's processed files, for one test to damage."""
-    shutil.copytree(tiny_written, tmp_path, dirs_exist_ok=True)
-    return tmp_path
+    return fresh_copy(tiny_written, tmp_path)
 
 
 MANIFEST_VARIANTS = {
