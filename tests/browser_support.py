@@ -106,6 +106,7 @@ def look_at_first_page(opened: OpenedPage) -> FirstPage:
     """Screenshot the server's first page (SHARED_LINK, opened) and read what tests/test_browser.py checks."""
     page = opened.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    SHARED_LINK_SCREENSHOT.unlink(missing_ok=True)  # so a file there was taken by this run (tests/test_browser.py)
     page.screenshot(path=str(SHARED_LINK_SCREENSHOT), full_page=True)
     title = page.query_selector(".js-plotly-plot .gtitle")
     return FirstPage(
