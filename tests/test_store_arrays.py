@@ -13,6 +13,7 @@ import pytest
 
 from src.claims.evidence import EVIDENCE_COLUMNS, RuleContext, evidence_of, stacked, tagged, verdict_evidence, with_role
 from src.claims.rules import pandas_means, summarised
+from tests.columns import counts_of
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def store(shipped_store):
 
 
 def busiest_indicator(store) -> str:
-    return str(store.values["indicator"].astype(str).value_counts().index[0])
+    return str(counts_of(store.values["indicator"]).index[0])
 
 
 # Frames here hold the store's categoricals: assert_frame_equal's default compares them cell by cell through
