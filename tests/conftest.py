@@ -268,7 +268,7 @@ def pytest_xdist_make_scheduler(config, log):
     return FileOrPartScheduling(config, log)
 
 
-# --- quick loop (w_sq): fixtures and patches that keep the non-browser tests fast ----------------------------------
+# --- quick loop: fixtures and patches that keep the non-browser tests fast ----------------------------------
 
 
 _component_scan: dict = {}
@@ -430,7 +430,7 @@ def app_test_polls_every_10_ms():
     _app_test_poll["patched"] = True
 
 
-# --- quick loop (Q3, page tests): page scripts compiled once per worker ---------------------------------------------
+# --- quick loop, page tests: page scripts compiled once per worker ---------------------------------------------
 
 _compiled_pages: dict = {}
 _page_compiling: dict = {}
@@ -471,7 +471,7 @@ def no_direct_execution_hint():
         generator._use_warning_has_been_displayed = True
 
 
-# --- Task I (s21i, ingest and refresh tests): the shipped store built from the session's shipped parses ----------
+# --- quick loop, store tests: the shipped store built from the session's shipped parses ----------
 
 
 @pytest.fixture(scope="session")
