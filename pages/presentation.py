@@ -60,6 +60,13 @@ def go_to(number: int, param: str) -> None:
         st.query_params[param] = str(number)
 
 
+def flag_from_address(widget_key: str, param: str, on: bool) -> bool:
+    """A toggle shows what the address says (`on`, read from `?param=1`) on every run, before it is drawn: an address
+    reached by Back or Forward inside the running page changes the view too (the session kept the old value)."""
+    st.session_state[widget_key] = on
+    return on
+
+
 def sync_flag(widget_key: str, param: str) -> None:
     """Toggle callback: `?param=1` while the toggle is on, nothing in the URL while it is off."""
     if st.session_state[widget_key]:
@@ -113,7 +120,7 @@ def show_slide(slide: deck.Slide, number: int, guess_first: bool) -> None:
 
 
 # Read before the toggle is drawn (it sits under the slide): the look must be set before the slide shows.
-presenting = bool(st.session_state.get("present-toggle", st.query_params.get(PRESENT_PARAM) == "1"))
+presenting = flag_from_address("present-toggle", PRESENT_PARAM, st.query_params.get(PRESENT_PARAM) == "1")
 # st.html with only a <style> takes no room on the page (a markdown element would add a gap).
 st.html(PRESENT_CSS if presenting else SLIDE_CSS)
 
@@ -144,8 +151,9 @@ with st.sidebar:
     st.caption("  \n".join(f"{n}. {c}: {claims[c].paraphrase}" for n, c in enumerate(chosen, start=1)))
     focus = widgets.focus_country_picker()
     peers = widgets.peer_group_picker(focus)
+    flag_from_address("guess-toggle", params.guess, state.guess)
     guess_first = st.toggle(
-        "Guess first", value=state.guess, key="guess-toggle", on_change=sync_flag,
+        "Guess first", key="guess-toggle", on_change=sync_flag,
         args=("guess-toggle", params.guess),
         help="On a claim slide the audience first sees the question; the presenter reveals the number and verdict.",
     )
@@ -202,7 +210,7 @@ if slide.kind == "claim" and (slide.more or slide.source_line) and not waits_for
         st.markdown(html.escape(slide.sentence))
         st.caption(html.escape(slide.source_line))
 st.toggle(
-    "Presentation view: hide the sidebar and the menu (then F11 for full screen)", value=presenting,
+    "Presentation view: hide the sidebar and the menu (then F11 for full screen)",
     key="present-toggle", on_change=sync_flag, args=("present-toggle", PRESENT_PARAM),
 )
 if not presenting:

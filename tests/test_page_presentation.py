@@ -168,6 +168,27 @@ def test_without_the_present_flag_the_sidebar_stays():
     assert "deck-heading" in page_styles(at) and 'data-testid="stSidebar"' not in page_styles(at)
 
 
+def test_presentation_view_and_guess_first_follow_the_address_in_a_running_page():
+    """Back or Forward changes the address of the page already open (the session keeps its widget state): the view
+    follows the address each way, as a fresh link to it would show. It stayed as it was before."""
+    with_question = next(c["id"] for c in CLAIMS if c.get("question"))
+    at = run_page(deck=with_question, slide="3")
+    assert at.toggle(key="present-toggle").value is False and at.toggle(key="guess-toggle").value is False
+    for name, value in (("present", "1"), ("guess", "1")):
+        at.query_params[URL_NAMES.get(name, name)] = value
+    at.run()
+    assert at.toggle(key="present-toggle").value is True and at.toggle(key="guess-toggle").value is True
+    assert 'data-testid="stSidebar"' in page_styles(at)
+    assert [b.label for b in at.button if b.label.startswith("Reveal")], "guess-first asks the question first"
+    for name in ("present", "guess"):
+        del at.query_params[URL_NAMES.get(name, name)]
+    at.run()
+    assert not at.exception
+    assert at.toggle(key="present-toggle").value is False and at.toggle(key="guess-toggle").value is False
+    assert 'data-testid="stSidebar"' not in page_styles(at)
+    assert any('class="deck-verdict"' in str(m.value) for m in at.markdown)
+
+
 def test_a_claim_slide_shows_no_file_path_and_no_series_code():
     """The claim counting years of military rule cites the events file in its verdict; the slide says it plainly."""
     events_claim = next(c["id"] for c in CLAIMS if any(t["rule"] == "share_of_years" for t in c["tests"]))
