@@ -177,6 +177,15 @@ def browser_context(browser, tmp_path_factory):
     context.close()
 
 
+@pytest.fixture(scope="session")
+def deck_file(tmp_path_factory) -> Path:
+    """Where this pytest process writes every exported deck it opens: one address for all of them. Chromium keeps a
+    script it compiled for the address of the page that holds it, so decks opened from one address (in the renderer
+    the context's blank file: tab keeps) compile their inlined plotly.js once: 0.7 CPU-s a deck load, 2.5 s from a
+    new address. Each test writes its own deck there before opening it; tests in one process run one at a time."""
+    return tmp_path_factory.mktemp("decks") / "deck.html"
+
+
 def run_temp_dir(tmp_path_factory) -> Path:
     """The run's temporary folder: an xdist worker's is a subfolder of the controller's, which all workers share."""
     base = tmp_path_factory.getbasetemp()
@@ -239,9 +248,18 @@ SPLIT_FILES = {"tests/test_browser_layout.py": "page", "tests/test_browser_semin
 SHARED_PAGE_LOADS = {("tests/test_browser_layout.py", "claims"): "tests/test_browser_claims.py"}
 
 
+# Files that read the same session fixture made once per worker (`shipped_parse`: every shipped source parsed, ~3.5 s
+# CPU) go to one worker together, so no source is parsed in two workers.
+SHARED_PARSE_FILES = {"tests/test_store.py", "tests/test_parsers_other.py", "tests/test_parsers_wb.py",
+                      "tests/test_parsers_open_numbers.py"}
+
+
 def work_unit(nodeid: str) -> str:
-    """The part of the run a test goes to a worker with: its file, or its page or test in SPLIT_FILES."""
+    """The part of the run a test goes to a worker with: its file, its page or test in SPLIT_FILES, or the group
+    of SHARED_PARSE_FILES."""
     path, _, test = nodeid.partition("::")
+    if path in SHARED_PARSE_FILES:
+        return "shipped parses"
     split = SPLIT_FILES.get(path)
     if split == "page" and "[" in test:
         page = test.split('[', 1)[1].split('-')[0].rstrip(']')
@@ -339,6 +357,8 @@ class LongestFilesFirst:
             return (1, -known.get(item.nodeid.partition("::")[0], 0.0))
 
         items.sort(key=key)  # stable: browser files and each file's tests keep their order
+        if config.option.markexpr.strip() != QUICK_LOOP:
+            items[:] = quick_files_while_the_server_starts(items, browser_files, known)
 
     def pytest_runtest_logreport(self, report):
         path = report.nodeid.partition("::")[0]
@@ -356,6 +376,38 @@ class LongestFilesFirst:
 
 
 FILE_SECONDS_FILE = Path(__file__).with_name("file_seconds.json")
+# Roughly how long the first browser file waits for the run's app server to start and draw its first page; the
+# other workers' browser tests would wait as long for it (browser_support.shared_app).
+SERVER_START_SECONDS = 8.0
+
+
+def quick_files_while_the_server_starts(items: list, browser_files: set, known: dict[str, float]) -> list:
+    """`items` with the longest quick work units (about SERVER_START_SECONDS of them) moved to just after the first
+    browser file: the first worker starts the app server with that file while the next starts on quick work
+    instead of waiting for the server (xdist hands each worker its first unit in queue order)."""
+    if not browser_files or len({item.path for item in items}) < 3:
+        return items
+    first_browser = items[0].path
+    unit_seconds: dict[str, float] = {}
+    for path in {item_file(item.path) for item in items if item.path not in browser_files}:
+        unit = work_unit(path)
+        unit_seconds[unit] = unit_seconds.get(unit, 0.0) + known.get(path, 0.0)
+    early, total = set(), 0.0
+    for unit, seconds in sorted(unit_seconds.items(), key=lambda pair: -pair[1]):
+        if total >= SERVER_START_SECONDS or not seconds:
+            break
+        early.add(unit)
+        total += seconds
+    head = [item for item in items if item.path == first_browser]
+    moved = [item for item in items if item.path not in browser_files and work_unit(item_file(item.path)) in early]
+    rest = [item for item in items if item.path != first_browser and not (
+        item.path not in browser_files and work_unit(item_file(item.path)) in early)]
+    return head + moved + rest
+
+
+def item_file(path: Path) -> str:
+    """A test file's key in the seconds record: its path from the project root, as in a test id."""
+    return path.relative_to(FILE_SECONDS_FILE.parent.parent).as_posix()
 
 
 def committed_file_seconds() -> dict[str, float]:

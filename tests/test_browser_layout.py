@@ -9,8 +9,10 @@ Streamlit lays a page out again when the window changes, without rerunning it, s
 The pages are visited in one tab per pytest process, each after the first by clicking its link in the app's own
 menu (browser_support.AppTab: a page switch inside the running frontend instead of starting it again); opening
 pages by URL is checked in tests/test_browser.py.
-Screenshots go to artifacts/screenshots/: <page>.png (the window at 1400x900) and layout_<page>_<width>.png (the
-whole page, up to 5,000 px; look at them after a change).
+Screenshots go to artifacts/screenshots/: <page>.png (the window at 1400x900) and, for the layout pages,
+layout_<page>_1024.png (the whole page at 1024 px, up to 5,000 px tall: the width where a cut shows first; look at
+them after a change). A whole-page screenshot lays the page out again at its full height, so it is taken at one
+width only.
 
 axe-core (the standard accessibility rule engine) comes with the pinned axe-playwright-python package
 (requirements-dev.txt); its axe.min.js is injected into the page (tests/browser_support.py `axe_violations`).
@@ -112,7 +114,7 @@ def visit(tab: AppTab, path: str) -> Visit:
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
                 if path in LAYOUT_PAGES:  # axe at 1400x900, as the issue asks
                     result.axe = axe_violations(page)
-            if path in LAYOUT_PAGES:  # left at the page's height: the next size (or the close) follows at once
+            if path in LAYOUT_PAGES and size == SMALL:  # left at the page's height: the next size follows at once
                 full_screenshot(page, SCREENSHOTS / f"layout_{name}_{size[0]}.png", restore=False)
         # Error boxes last: one that shows late is seen too.
         result.errors = [box.inner_text()[:300] for box in page.query_selector_all(ERROR_BOXES)]

@@ -162,7 +162,7 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
 
 
 @pytest.fixture(scope="module")
-def exported_deck(server, browser_context, tmp_path_factory) -> Path:
+def exported_deck(server, browser_context, deck_file) -> Path:
     """The HTML deck exactly as the page offers it for download (default deck, guess-first on)."""
     page = browser_context.new_page()  # downloads on (conftest.py)
     page.set_viewport_size({"width": 1400, "height": 900})
@@ -171,9 +171,8 @@ def exported_deck(server, browser_context, tmp_path_factory) -> Path:
         wait_for_app(page)
         with page.expect_download(timeout=120_000) as download:
             page.click('button:has-text("Download the deck")')
-        path = tmp_path_factory.mktemp("deck") / "deck.html"
-        download.value.save_as(path)
-        return path
+        download.value.save_as(deck_file)
+        return deck_file
     finally:
         page.close()
 

@@ -365,9 +365,9 @@ def active_slide(page) -> str:
 
 
 @pytest.mark.browser
-def test_exported_deck_opens_offline_in_chromium_and_steps(browser_context, tmp_path):
+def test_exported_deck_opens_offline_in_chromium_and_steps(browser_context, deck_file):
     slides, page_html = exported_deck()
-    path = tmp_path / "deck.html"
+    path = deck_file
     path.write_text(page_html, encoding="utf-8")
     page, outside, errors = open_offline(browser_context, path)
     assert active_slide(page) == "slide-1"
@@ -384,15 +384,14 @@ def test_exported_deck_opens_offline_in_chromium_and_steps(browser_context, tmp_
     assert page.inner_text("#counter") == f"{len(slides)} / {len(slides)}"
     page.keyboard.press("ArrowRight")  # past the end it stays on the last slide
     assert active_slide(page) == f"slide-{len(slides)}"
-    page.screenshot(path=str(tmp_path / "deck-last-slide.png"))
     assert outside == [] and errors == []
     page.close()
 
 
 @pytest.mark.browser
-def test_a_link_with_a_slide_number_opens_that_slide(browser_context, tmp_path):
+def test_a_link_with_a_slide_number_opens_that_slide(browser_context, deck_file):
     slides, page_html = exported_deck()
-    path = tmp_path / "deck.html"
+    path = deck_file
     path.write_text(page_html, encoding="utf-8")
     page = browser_context.new_page()
     page.goto(path.as_uri() + "#3")
@@ -401,9 +400,9 @@ def test_a_link_with_a_slide_number_opens_that_slide(browser_context, tmp_path):
 
 
 @pytest.mark.browser
-def test_guess_first_shows_the_question_then_reveals_the_answer(browser_context, tmp_path):
+def test_guess_first_shows_the_question_then_reveals_the_answer(browser_context, deck_file):
     slides, page_html = exported_deck(guess_first=True)
-    path = tmp_path / "deck.html"
+    path = deck_file
     path.write_text(page_html, encoding="utf-8")
     page, outside, errors = open_offline(browser_context, path)
     number = deck.claim_slide_index(slides, "C1.1")
