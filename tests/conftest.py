@@ -334,8 +334,9 @@ FILE_SECONDS_KEY = "quick_loop/file_seconds"
 
 class LongestFilesFirst:
     """The order work is handed out in (`--no-loadscope-reorder`, pyproject.toml): files with browser tests first,
-    so the two workers start on the long work, then the other files longest first, by the seconds each took in
-    earlier runs (pytest's cache, .pytest_cache/): a long file handed out last leaves one worker idle while the
+    so the two workers start on the long work (except that the second starts on quick work while the first starts
+    the app server: `quick_files_while_the_server_starts`), then the other files longest first, by the seconds each
+    took in earlier runs (pytest's cache, .pytest_cache/): a long file handed out last leaves one worker idle while the
     other finishes it. Files with no record keep their place after the known ones. The cache's record is laid over
     the one committed in FILE_SECONDS_FILE, which a fresh clone (as CI runs) has alone (written by a run given
     `--record-file-seconds`; a stale one only hands work out in a worse order, never changes a result). Every worker
