@@ -386,29 +386,26 @@ def quick_files_while_the_server_starts(items: list, browser_files: set, known: 
     """`items` with the longest quick work units (about SERVER_START_SECONDS of them) moved to just after the first
     browser file: the first worker starts the app server with that file while the next starts on quick work
     instead of waiting for the server (xdist hands each worker its first unit in queue order)."""
-    if not browser_files or len({item.path for item in items}) < 3:
-        return items
-    first_browser = items[0].path
+    def quick_unit(item) -> str | None:
+        return None if item.path in browser_files else work_unit(item.nodeid.partition("::")[0])
+
     unit_seconds: dict[str, float] = {}
-    for path in {item_file(item.path) for item in items if item.path not in browser_files}:
-        unit = work_unit(path)
-        unit_seconds[unit] = unit_seconds.get(unit, 0.0) + known.get(path, 0.0)
+    for file_id in {item.nodeid.partition("::")[0] for item in items if item.path not in browser_files}:
+        unit = work_unit(file_id)
+        unit_seconds[unit] = unit_seconds.get(unit, 0.0) + known.get(file_id, 0.0)
     early, total = set(), 0.0
     for unit, seconds in sorted(unit_seconds.items(), key=lambda pair: -pair[1]):
         if total >= SERVER_START_SECONDS or not seconds:
             break
         early.add(unit)
         total += seconds
+    if not browser_files or not early:
+        return items
+    first_browser = items[0].path
     head = [item for item in items if item.path == first_browser]
-    moved = [item for item in items if item.path not in browser_files and work_unit(item_file(item.path)) in early]
-    rest = [item for item in items if item.path != first_browser and not (
-        item.path not in browser_files and work_unit(item_file(item.path)) in early)]
+    moved = [item for item in items if quick_unit(item) in early]
+    rest = [item for item in items if item.path != first_browser and quick_unit(item) not in early]
     return head + moved + rest
-
-
-def item_file(path: Path) -> str:
-    """A test file's key in the seconds record: its path from the project root, as in a test id."""
-    return path.relative_to(FILE_SECONDS_FILE.parent.parent).as_posix()
 
 
 def committed_file_seconds() -> dict[str, float]:
