@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -425,6 +426,14 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.pluginmanager.register(LongestFilesFirst(config), "longest-files-first")
+
+
+def pytest_collection_finish(session):
+    """What collection imported (streamlit, pandas, plotly, every test module) stays for the whole run: frozen,
+    Python's full garbage collections no longer walk it (measured over the quick loop: 2.9 instead of 3.7 s of
+    collector time in the two workers)."""
+    gc.collect()
+    gc.freeze()
 
 
 QUICK_LOOP = "not browser"

@@ -19,6 +19,7 @@ from tests.browser_support import (  # noqa: F401 - others import them from here
     SCREENSHOTS,
     SHARED_LINK_SCREENSHOT,
     open_page,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ def test_an_unknown_country_in_a_link_shows_a_clear_message_not_a_traceback(serv
     opened = open_page(browser_context, server, "guns_vs_butter?focus=ATLANTIS", wants_chart=True)
     page = opened.page
     try:
-        page.screenshot(path=str(SCREENSHOTS / "guns_vs_butter_bad_link.png"), full_page=True)
+        screenshot(page, SCREENSHOTS / "guns_vs_butter_bad_link.png")
         messages = " ".join(box.inner_text() for box in page.query_selector_all('[data-testid="stAlertContentError"]'))
         assert "focus=ATLANTIS" in messages
         assert not page.query_selector_all('[data-testid="stException"]')
@@ -64,7 +65,7 @@ def test_a_hostile_link_value_shows_as_text_never_as_a_link_or_an_image(server, 
     opened = open_page(browser_context, server, f"{path}?{param}={quote(INJECTION)}", wants_chart=False)
     page, outside = opened.page, opened.outside
     try:
-        page.screenshot(path=str(SCREENSHOTS / f"{path}_hostile_link.png"), full_page=True)
+        screenshot(page, SCREENSHOTS / f"{path}_hostile_link.png")
         body = page.query_selector("body")
         hrefs = [a.get_attribute("href") or "" for a in body.query_selector_all("a")]
         images = [img.get_attribute("src") or "" for img in body.query_selector_all("img")]

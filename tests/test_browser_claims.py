@@ -18,6 +18,7 @@ from tests.browser_support import (
     WIDE,
     axe_violations,
     resize,
+    screenshot,
     settled,
 )
 from tests.test_browser import ERROR_BOXES
@@ -70,7 +71,7 @@ def test_the_whole_page_is_at_most_12000_px_tall_and_lists_every_claim(page):
     # As tall as the other whole-page screenshots (the board and the first claims): the 12,000 px one took twice
     # the CPU to draw and encode (1.9 against 0.95 s), and the height is measured above, not read off the picture.
     resize(page, (WIDTH, min(height, SCREENSHOT_MAX_HEIGHT)))
-    page.screenshot(path=str(SCREENSHOTS / "claims_board.png"), full_page=True)
+    screenshot(page, SCREENSHOTS / "claims_board.png")
     resize(page, (WIDTH, HEIGHT))
     assert height <= MAX_HEIGHT
 
@@ -81,7 +82,7 @@ def test_a_chart_is_drawn_when_its_box_is_opened(page):
     summary.click()
     page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
     settled(page)
-    page.screenshot(path=str(SCREENSHOTS / "claims_chart_open.png"))
+    screenshot(page, SCREENSHOTS / "claims_chart_open.png")
     assert len(page.query_selector_all(".js-plotly-plot")) == 1
     assert not page.query_selector_all(ERROR_BOXES)
     # The whole page, with a chart open, in the page load the tests above already made.

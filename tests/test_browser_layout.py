@@ -35,6 +35,7 @@ from tests.browser_support import (
     axe_violations,
     full_screenshot,
     resize,
+    screenshot,
 )
 
 pytestmark = pytest.mark.browser
@@ -111,7 +112,7 @@ def visit(tab: AppTab, path: str) -> Visit:
                 result.cut[size_id(size)] = page.evaluate(OVERFLOW_JS)
             if size == WIDE:
                 result.charts = len(page.query_selector_all(".js-plotly-plot .main-svg"))
-                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, animations="disabled")
+                screenshot(page, SCREENSHOTS / f"{name}.png")
                 if path in LAYOUT_PAGES:  # axe at 1400x900, as the issue asks
                     result.axe = axe_violations(page)
             if path in LAYOUT_PAGES and size == SMALL:  # left at the page's height: the next size follows at once

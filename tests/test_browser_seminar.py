@@ -19,7 +19,7 @@ import pytest
 
 from src import deck
 from src.study.yaml_io import parse_yaml
-from tests.browser_support import AppTab, axe_violations, resize, settled
+from tests.browser_support import AppTab, axe_violations, resize, screenshot, settled
 from tests.shipped import shipped_study
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +150,7 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=60_000)
             for width, height in sizes:
                 resize(page, (width, height))  # Streamlit lays the columns and the chart out again
-                page.screenshot(path=str(SCREENSHOTS / f"seminar_app_{width}x{height}_{claim_id}.png"))
+                screenshot(page, SCREENSHOTS / f"seminar_app_{width}x{height}_{claim_id}.png")
                 seen = page.evaluate(MEASURE, [".deck-verdict", APP_BUTTONS, None, '[data-testid="stMain"]'])
                 assert_fits(seen, f"app {width}x{height} slide {number} ({claim_id})", nav_strip=False)
                 if claim_id == representative_claims()[0] and width == 1400:
@@ -212,7 +212,7 @@ def test_every_slide_of_the_exported_deck_fits_the_projector(deck_page, width, h
         # polling on animation frames keeps the compositor drawing frames while plotly draws.
         page.wait_for_function(CHARTS_FIT_JS, arg=f"#slide-{number}", timeout=30_000, polling=50)
         if width == VIEWPORTS[0][0] or number == deck.claim_slide_index(order, representative_claims()[1]):
-            page.screenshot(path=str(SCREENSHOTS / f"seminar_export_{width}x{height}_{slide.claim_id}.png"))
+            screenshot(page, SCREENSHOTS / f"seminar_export_{width}x{height}_{slide.claim_id}.png")
         seen = page.evaluate(MEASURE, [f"#slide-{number} .verdict", ["#prev", "#next"], "nav", "#deck"])
         assert_fits(seen, f"export {width}x{height} slide {number} ({slide.claim_id})", nav_strip=True)
         assert not seen["scrolls"], f"export slide {number} scrolls"
