@@ -163,7 +163,8 @@ def browser_context(browser, tmp_path_factory):
     """One browser context for the session's app pages (a new tab is cheap, a new context is not); downloads on.
 
     It asks for reduced motion, as a person may (Streamlit then skips its entrance animations and transitions):
-    Chromium then draws fewer frames while a page waits for its script run; screenshots already disable animations.
+    Chromium then draws fewer frames while a page waits for its script run, and no screenshot (browser_support
+    `screenshot`, which does not stop animations itself) catches an element halfway through a transition.
     A blank local file stays open in a tab meanwhile, so the renderer the exported decks (file: pages) share keeps
     their inlined plotly.js compiled between tests (browser_support.keep_renderer; the app's is kept by
     `fresh_server`)."""
