@@ -10,4 +10,4 @@ import streamlit as st
 from src.app import boot, navigation
 
 boot.start_app_run()  # data keys for this run, page title and favicon
-st.navigation(navigation.pages()).run()
+boot.run_page(st.navigation(navigation.pages()))

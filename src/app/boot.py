@@ -13,18 +13,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from src.app import data, navigation, show
+from src.app import data, navigation, show, url
 
-# Set by app.py for the page it runs in the same script run; the page takes it.
+# Set by app.py (`run_page`) to the URL path of the page it runs in the same script run; the page takes it.
 THROUGH_APP = "_run_through_app"
 _TRIED_NAVIGATION = "_page_registered_navigation"
 FAVICON = Path(__file__).with_name("favicon.svg")
 
 
 def start_app_run() -> None:
-    """app.py, first thing every run: read the data keys, mark the run as coming through app.py, set the page up."""
+    """app.py, first thing every run: read the data keys and set the page up (`run_page` then runs the page)."""
     data.begin_run()
-    st.session_state[THROUGH_APP] = True
     page_config()
 
 
@@ -39,10 +38,18 @@ def page_config() -> None:
     st.set_page_config(page_title=data.get_study().defaults.title, page_icon=str(FAVICON), layout="wide")
 
 
+def run_page(page) -> None:
+    """app.py, after st.navigation: run the page it chose, telling the page its URL path."""
+    st.session_state[THROUGH_APP] = page.url_path
+    page.run()
+
+
 def enter_page() -> None:
     """Every page, first thing: rerun through app.py when the run did not come through it, then show the
     banners about changed snapshot files and unreadable sources."""
-    if not st.session_state.pop(THROUGH_APP, False):
+    through = st.session_state.pop(THROUGH_APP, None)  # the page's URL path ("" for the default page)
+    url.page_shown(through if isinstance(through, str) else None)
+    if through is None:
         data.begin_run()
         if not st.session_state.get(_TRIED_NAVIGATION):
             st.session_state[_TRIED_NAVIGATION] = True

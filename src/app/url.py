@@ -26,6 +26,8 @@ from src.claims import link_record
 SHOWN_LENGTH = 60
 _PENDING = "_link_value_{}"
 _REPORTED = "_link_error_{}"
+# The URL path of the page this run shows, when it came through app.py (`page_shown`).
+_PAGE = "_link_page"
 
 
 def params():
@@ -55,20 +57,27 @@ def url_param_error(name: str, value: str, hint: str) -> None:
     )
 
 
+def page_shown(url_path: str | None) -> None:
+    """Every page, first thing (src.app.boot.enter_page): the page this run shows (None: a page run on its own, as
+    in a test), so a message about a link is repeated on the page the link opened only."""
+    st.session_state[_PAGE] = url_path
+
+
 def _report(key: str, value: str, hint: str) -> None:
     url_param_error(key, value, hint)
-    st.session_state[_REPORTED.format(key)] = (value, hint)
+    st.session_state[_REPORTED.format(key)] = (value, hint, st.session_state.get(_PAGE))
 
 
 def _before_widget(key: str) -> None:
     """Set again a value a link gave by id on the previous run (so Streamlit writes it into the URL), unless the
-    reader changed it since, and repeat that run's message about the link (Streamlit has dropped it by now)."""
+    reader changed it since, and repeat that run's message about the link (Streamlit has dropped it by now) when
+    this run shows the same page: a reader who went on to another page did not open that one with the link."""
     pending = st.session_state.pop(_PENDING.format(key), None)
     if pending is not None and st.session_state.get(key) == pending:
         st.session_state[key] = pending
     reported = st.session_state.pop(_REPORTED.format(key), None)
-    if reported and st.query_params.get(key) is None:
-        url_param_error(key, *reported)
+    if reported and reported[2] == st.session_state.get(_PAGE) and st.query_params.get(key) is None:
+        url_param_error(key, *reported[:2])
 
 
 def _take(key: str, value, sync_url: bool) -> None:
