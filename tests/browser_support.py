@@ -106,7 +106,6 @@ SHARED_LINK_SCREENSHOT = SCREENSHOTS / "explorer_shared_link.png"
 def look_at_first_page(opened: OpenedPage) -> FirstPage:
     """Screenshot the server's first page (SHARED_LINK, opened) and read what tests/test_browser.py checks."""
     page = opened.page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     SHARED_LINK_SCREENSHOT.unlink(missing_ok=True)  # so a file there was taken by this run (tests/test_browser.py)
     screenshot(page, SHARED_LINK_SCREENSHOT)
     title = page.query_selector(".js-plotly-plot .gtitle")

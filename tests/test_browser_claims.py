@@ -67,7 +67,6 @@ def test_the_whole_page_is_at_most_12000_px_tall_and_lists_every_claim(page):
     print(f"\nClaims page height at {WIDTH}x{HEIGHT}: {height} px")
     headings = page.inner_text('[data-testid="stMain"]')
     assert all(f"{claim_id}:" in headings for claim_id in CLAIM_IDS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # As tall as the other whole-page screenshots (the board and the first claims): the 12,000 px one took twice
     # the CPU to draw and encode (1.9 against 0.95 s), and the height is measured above, not read off the picture.
     resize(page, (WIDTH, min(height, SCREENSHOT_MAX_HEIGHT)))

@@ -143,7 +143,6 @@ def visits(server, browser_context, request):
 
     def get(path: str) -> Visit:
         if path not in done:
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             try:
                 if path == "claims":
                     done[path] = shared_visit(request.getfixturevalue("claims_page"))

@@ -128,7 +128,6 @@ def test_app_claim_slides_fit_the_projector_in_presentation_view(server, browser
     first slide by its URL, the next ones by their address in the running frontend (browser_support.AppTab.go,
     as Back and Forward do: no second frontend start), each measured first at the size the last one ended at, so
     no slide is laid out again at a size it is not measured at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     order = default_deck_order()
     tab = AppTab(browser_context, server)  # the app's tabs share one renderer (compiled scripts): not a new context
     sizes = VIEWPORTS
